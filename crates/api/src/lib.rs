@@ -1,0 +1,1 @@
+//! ferrobgp-api (see ../../../shared/DESIGN.md).

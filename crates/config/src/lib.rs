@@ -1,0 +1,1 @@
+//! ferrobgp-config (see ../../../shared/DESIGN.md).

@@ -1,0 +1,1 @@
+//! ferrobgp-core (see ../../../shared/DESIGN.md).

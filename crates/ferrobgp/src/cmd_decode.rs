@@ -1,0 +1,12 @@
+//! `ferrobgp decode`.
+
+/// Arguments of `ferrobgp decode`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Arguments (placeholder until the owning crate lands).
+    pub rest: Vec<String>,
+}
+
+pub fn run(_args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    Err("'decode' is not built yet".into())
+}

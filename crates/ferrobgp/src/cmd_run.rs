@@ -1,0 +1,12 @@
+//! `ferrobgp run`.
+
+/// Arguments of `ferrobgp run`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Arguments (placeholder until the owning crate lands).
+    pub rest: Vec<String>,
+}
+
+pub fn run(_args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    Err("'run' is not built yet".into())
+}

@@ -1,0 +1,1 @@
+//! ferrobgp-reactor-mio (see ../../../shared/DESIGN.md).

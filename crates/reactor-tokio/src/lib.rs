@@ -1,0 +1,1 @@
+//! ferrobgp-reactor-tokio (see ../../../shared/DESIGN.md).

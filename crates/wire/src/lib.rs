@@ -1,0 +1,1 @@
+//! ferrobgp-wire (see ../../../shared/DESIGN.md).

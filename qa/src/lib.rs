@@ -1,0 +1,1 @@
+//! Functional harness library (see qa/README.md).
