@@ -1,0 +1,1 @@
+//! ExaBGP-compatible JSON rendering of decoded messages.
