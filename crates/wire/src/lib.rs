@@ -7,3 +7,6 @@
 pub mod extcommunity;
 pub mod flowspec;
 pub mod json;
+pub mod model;
+
+pub use model::*;
