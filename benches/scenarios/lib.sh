@@ -1,0 +1,313 @@
+# shellcheck shell=bash disable=SC2034
+# Shared helpers for the ferrobgp scenario benchmarks. Source it, do not run it.
+#
+# Rules kept here for every scenario:
+#  - loopback only (127.0.0.0/8); a fresh free port per daemon and per run;
+#  - every daemon started is tracked by PID and stopped by that PID (never by name);
+#  - every wait is bounded (BENCH_TIMEOUT seconds, default 600);
+#  - one result line per run on stdout, also appended to $BENCH_RESULTS:
+#    scenario=... impl=... loop=... n=... seconds=... routes_per_s=... rss_mb=... [extra=...]
+#
+# Environment:
+#  FERROBGP_BENCH_VENV   venv holding PyPI exabgp (default /work/venv-bench)
+#  EXABGP_VERSION        version installed there (default 5.0.15)
+#  BENCH_TMP             parent of the per-run work directories (default /tmp)
+#  BENCH_RESULTS         file collecting result lines (default target/bench/results.txt)
+#  BENCH_TIMEOUT         bound of every wait in seconds (default 600)
+#  BENCH_POLL            polling interval in seconds (default 0.1)
+#  BENCH_KEEP=1          keep the work directory (configs, logs) after the run
+#  FERROBGP_BIN          ferrobgp binary (default target/release/ferrobgp)
+
+set -u -o pipefail
+
+BENCH_SCEN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BENCH_REPO=$(cd "$BENCH_SCEN_DIR/../.." && pwd)
+FERROBGP_BENCH_VENV=${FERROBGP_BENCH_VENV:-/work/venv-bench}
+EXABGP_VERSION=${EXABGP_VERSION:-5.0.15}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
+BENCH_POLL=${BENCH_POLL:-0.1}
+BENCH_RESULTS=${BENCH_RESULTS:-$BENCH_REPO/target/bench/results.txt}
+FERROBGP_BIN=${FERROBGP_BIN:-$BENCH_REPO/target/release/ferrobgp}
+PYTHON=${PYTHON:-python3}
+GEN="$PYTHON $BENCH_SCEN_DIR/gen.py"
+EXABGP="$FERROBGP_BENCH_VENV/bin/exabgp"
+
+BENCH_PIDS=()
+BENCH_DIR=""
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+now() { date +%s.%N; }
+# elapsed START [END]: seconds with 3 decimals
+elapsed() { awk -v a="$1" -v b="${2:-$(now)}" 'BEGIN { printf "%.3f", b - a }'; }
+# rate N SECONDS
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "inf" }'; }
+
+# --- installation -----------------------------------------------------------
+
+_apt_updated=0
+apt_install() {
+    command -v apt-get >/dev/null || die "apt-get not found; install $* by hand"
+    if [ "$_apt_updated" = 0 ]; then
+        log "apt-get update"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || die "apt-get update failed"
+        _apt_updated=1
+    fi
+    log "apt-get install -y $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+}
+
+need_bird() {
+    if ! command -v bird >/dev/null || ! command -v birdc >/dev/null; then apt_install bird2; fi
+}
+
+need_gobgp() {
+    if ! command -v gobgpd >/dev/null || ! command -v gobgp >/dev/null; then apt_install gobgpd; fi
+}
+
+need_exabgp() {
+    if [ ! -x "$EXABGP" ]; then
+        log "creating venv $FERROBGP_BENCH_VENV with exabgp==$EXABGP_VERSION"
+        "$PYTHON" -m venv "$FERROBGP_BENCH_VENV" || die "venv creation failed"
+        "$FERROBGP_BENCH_VENV/bin/pip" install -q "exabgp==$EXABGP_VERSION" || die "pip install exabgp failed"
+    fi
+}
+
+# ferrobgp_ready: 0 when the release binary exists and can run a daemon.
+# Builds it when BENCH_BUILD=1 (cargo build --release -p ferrobgp).
+ferrobgp_ready() {
+    if [ "${BENCH_BUILD:-0}" = 1 ]; then
+        (cd "$BENCH_REPO" && cargo build --release -p ferrobgp) >&2 || return 1
+    fi
+    [ -x "$FERROBGP_BIN" ] || { log "skip ferrobgp: $FERROBGP_BIN not built (cargo build --release -p ferrobgp)"; return 1; }
+    local probe out rc
+    probe=$(mktemp --suffix=.conf "${BENCH_TMP:-/tmp}/ferrobgp-probe.XXXXXX")
+    # passive, no listener: the probe run opens no connection
+    printf 'neighbor 127.0.0.1 { local-as 65000; peer-as 65001; router-id 10.0.0.1; passive; }\n' >"$probe"
+    out=$(env exabgp_tcp_bind= exabgp_api_cli=false timeout 3 "$FERROBGP_BIN" "$probe" 2>&1)
+    rc=$?
+    rm -f "$probe"
+    if [ "$rc" != 124 ]; then
+        log "skip ferrobgp: the speaker does not run yet (exit $rc: $(printf '%s' "$out" | head -c 200))"
+        return 1
+    fi
+    return 0
+}
+
+# --- processes --------------------------------------------------------------
+
+bench_setup() { # bench_setup NAME
+    mkdir -p "${BENCH_TMP:-/tmp}"
+    BENCH_DIR=$(mktemp -d "${BENCH_TMP:-/tmp}/ferrobgp-bench-$1.XXXXXX")
+    mkdir -p "$(dirname "$BENCH_RESULTS")"
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+# start_bg NAME CMD...: start CMD in the background (logs in $BENCH_DIR/NAME.log),
+# track its PID, set LAST_PID.
+LAST_PID=""
+start_bg() {
+    local name=$1
+    shift
+    "$@" >"$BENCH_DIR/$name.log" 2>&1 &
+    LAST_PID=$!
+    BENCH_PIDS+=("$LAST_PID")
+}
+
+# stop_pid PID: TERM, wait up to 5 s, then KILL. Only PIDs this script started.
+stop_pid() {
+    local pid=$1 i
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+stop_all() {
+    local i
+    for ((i = ${#BENCH_PIDS[@]} - 1; i >= 0; i--)); do
+        stop_pid "${BENCH_PIDS[$i]}"
+    done
+    BENCH_PIDS=()
+}
+
+bench_cleanup() {
+    stop_all
+    if [ -n "$BENCH_DIR" ] && [ -d "$BENCH_DIR" ]; then
+        if [ "${BENCH_KEEP:-0}" = 1 ]; then
+            log "kept $BENCH_DIR"
+        else
+            rm -rf "$BENCH_DIR"
+        fi
+    fi
+}
+
+# wait_until TIMEOUT CMD...: poll CMD every BENCH_POLL seconds; 1 on timeout.
+wait_until() {
+    local t=$1 end
+    shift
+    end=$(awk -v a="$(now)" -v t="$t" 'BEGIN { printf "%.3f", a + t }')
+    while ! "$@"; do
+        if awk -v n="$(now)" -v e="$end" 'BEGIN { exit !(n > e) }'; then
+            return 1
+        fi
+        sleep "$BENCH_POLL"
+    done
+    return 0
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# free_port ADDR: a port on ADDR that nothing (not even TIME-WAIT) holds.
+free_port() {
+    "$PYTHON" - "$1" <<'EOF'
+import random, socket, sys
+addr = sys.argv[1]
+for _ in range(200):
+    p = random.randint(20000, 59999)
+    s = socket.socket()
+    try:
+        s.bind((addr, p))       # no SO_REUSEADDR: fails on TIME-WAIT too
+        s.close()
+        s = socket.socket()
+        s.bind(("0.0.0.0", p))  # BIRD binds the wildcard address
+        print(p)
+        sys.exit(0)
+    except OSError:
+        pass
+    finally:
+        s.close()
+sys.exit(1)
+EOF
+}
+
+# rss_mb PID: peak RSS (VmHWM) in MB, 1 decimal
+rss_mb() {
+    awk '/^VmHWM:/ { printf "%.1f", $2 / 1024; found = 1 } END { if (!found) print "NA" }' "/proc/$1/status" 2>/dev/null || echo NA
+}
+# cur_rss_mb PID: current RSS (VmRSS) in MB
+cur_rss_mb() {
+    awk '/^VmRSS:/ { printf "%.1f", $2 / 1024; found = 1 } END { if (!found) print "NA" }' "/proc/$1/status" 2>/dev/null || echo NA
+}
+
+# result KEY=VALUE...: print the result line and append it to BENCH_RESULTS
+result() {
+    local line
+    line="$* date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    printf '%s\n' "$line"
+    printf '%s\n' "$line" >>"$BENCH_RESULTS"
+}
+
+# --- BIRD -------------------------------------------------------------------
+
+# bird_start NAME CONF: start `bird -f` with its own socket; sets BIRD_SOCK, BIRD_PID
+bird_start() {
+    local name=$1 conf=$2
+    BIRD_SOCK="$BENCH_DIR/$name.ctl"
+    start_bg "$name" bird -f -c "$conf" -s "$BIRD_SOCK" -P "$BENCH_DIR/$name.pid"
+    BIRD_PID=$LAST_PID
+    wait_until 30 birdc_ok "$BIRD_SOCK" || die "$name did not start: $(tail -5 "$BENCH_DIR/$name.log")"
+}
+birdc_ok() { birdc -s "$1" show status >/dev/null 2>&1; }
+
+# bird_count SOCK: number of routes in master4 (0 when unknown)
+bird_count() {
+    birdc -s "$1" show route count 2>/dev/null |
+        awk '/routes for/ { print $1; found = 1; exit } END { if (!found) print 0 }'
+}
+# bird_established SOCK: number of BGP protocols in state Established
+bird_established() {
+    birdc -s "$1" show protocols 2>/dev/null | awk '$2 == "BGP" && $6 == "Established" { n++ } END { print n + 0 }'
+}
+
+# sink_conf FILE PORT LOCAL_ADDR PEER_ADDR... : a passive BIRD sink at LOCAL_ADDR:PORT
+# (AS 65001) with one multihop session per peer address (peers are AS 65000).
+sink_conf() {
+    local file=$1 port=$2 laddr=$3 i=0 peer
+    shift 3
+    {
+        printf 'log "%s" { warning, error, fatal };\n' "$BENCH_DIR/sink.birdlog"
+        printf 'router id 10.255.0.1;\n'
+        printf 'protocol device { }\n'
+        for peer in "$@"; do
+            i=$((i + 1))
+            printf 'protocol bgp p%d {\n' "$i"
+            printf '  local %s port %s as 65001;\n' "$laddr" "$port"
+            printf '  neighbor %s as 65000;\n' "$peer"
+            printf '  multihop; passive on; hold time 240;\n'
+            printf '  ipv4 { import all; export none; };\n}\n'
+        done
+    } >"$file"
+}
+
+# sink_start PORT_VAR PEER_ADDR...: start the sink; sets SINK_SOCK SINK_PID SINK_PORT SINK_ADDR
+sink_start() {
+    SINK_ADDR=${SINK_ADDR:-127.0.0.1}
+    SINK_PORT=$(free_port "$SINK_ADDR") || die "no free port"
+    sink_conf "$BENCH_DIR/sink.conf" "$SINK_PORT" "$SINK_ADDR" "$@"
+    bird_start sink "$BENCH_DIR/sink.conf"
+    SINK_SOCK=$BIRD_SOCK
+    SINK_PID=$BIRD_PID
+}
+
+# sink_wait_routes N TIMEOUT PID: wait until the sink holds >= N routes, while PID lives.
+# Sets EST_AT (first poll seeing a session Established) and DONE_AT.
+EST_AT=""
+DONE_AT=""
+_sink_est() {
+    alive "$_SPEAKER_PID" || return 0
+    [ "$(bird_established "$SINK_SOCK")" -ge "$_SINK_SESSIONS" ]
+}
+_sink_full() {
+    alive "$_SPEAKER_PID" || return 0
+    [ "$(bird_count "$SINK_SOCK")" -ge "$_SINK_N" ]
+}
+sink_wait_routes() {
+    _SINK_N=$1
+    _SPEAKER_PID=$3
+    _SINK_SESSIONS=${4:-1}
+    EST_AT=""
+    DONE_AT=""
+    wait_until "$2" _sink_est || return 1
+    alive "$_SPEAKER_PID" || return 1
+    EST_AT=$(now)
+    wait_until "$2" _sink_full || return 1
+    alive "$_SPEAKER_PID" || return 1
+    DONE_AT=$(now)
+}
+
+# --- speakers ---------------------------------------------------------------
+
+# exabgp_start NAME CONF [ENV=VAL...]: start ExaBGP quietly (no CLI pipes, no privilege
+# drop, no listener); sets SPEAKER_PID
+exabgp_start() {
+    local name=$1 conf=$2
+    shift 2
+    start_bg "$name" env exabgp_api_cli=false exabgp_daemon_drop=false exabgp_log_level=WARNING \
+        exabgp_tcp_bind= exabgp_api_ack=false "$@" "$EXABGP" "$conf"
+    SPEAKER_PID=$LAST_PID
+}
+
+# ferrobgp_start NAME LOOP CONF [ENV=VAL...]: same for ferrobgp under LOOP (mio|tokio)
+ferrobgp_start() {
+    local name=$1 loop=$2 conf=$3
+    shift 3
+    start_bg "$name" env ferrobgp_reactor="$loop" exabgp_api_cli=false exabgp_daemon_drop=false \
+        exabgp_log_level=WARNING exabgp_tcp_bind= exabgp_api_ack=false "$@" "$FERROBGP_BIN" "$conf"
+    SPEAKER_PID=$LAST_PID
+}
+
+# impl_loop IMPL: the event loop named in an implementation label (ferrobgp-mio -> mio)
+impl_loop() {
+    case $1 in
+    ferrobgp-*) printf '%s' "${1#ferrobgp-}" ;;
+    *) printf '%s' - ;;
+    esac
+}
