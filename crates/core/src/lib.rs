@@ -1,1 +1,234 @@
-//! ferrobgp-core (see ../../../shared/DESIGN.md).
+//! ferrobgp-core: the sans-IO BGP speaker (see ../../../shared/DESIGN.md).
+//!
+//! [`Speaker`] holds all protocol state: one RFC 4271 finite state machine per neighbor,
+//! capability negotiation, hold/keepalive/connect-retry timers *as data*, the Adj-RIB-Out of
+//! every neighbor, the API helper processes (their life cycle, acks and event queues). It never
+//! touches a socket, a clock, a process or a signal. A driver (reactor-mio, reactor-tokio, or a
+//! test harness) owns those and talks to the speaker through three calls:
+//!
+//! ```text
+//!   let mut speaker = Speaker::new(config, env, Instant::now())?;
+//!   loop {
+//!       while let Some(out) = speaker.poll_output() { perform(out) }   // Listen, Connect, Send, Spawn...
+//!       wait for I/O, at most until speaker.next_deadline();
+//!       for each thing that happened: speaker.handle(Instant::now(), input);
+//!       if the deadline passed:        speaker.handle(Instant::now(), Input::Tick);
+//!   }   // until Output::Exit
+//! ```
+//!
+//! # Contract with the driver
+//!
+//! * **Time** is passed in: every `handle` gets `now`. `next_deadline()` is the earliest instant
+//!   at which the speaker wants `Input::Tick` (hold timer, keepalive, connect retry, respawn,
+//!   shutdown grace, or *now* when a bounded batch of UPDATEs left work to do). `None` means
+//!   "nothing scheduled; wait for I/O".
+//! * **Connection ids.** The speaker allocates [`ConnId`]s for the connections it asks for
+//!   (`Output::Connect`); they have the top bit set. The driver allocates ids for accepted
+//!   connections (`Input::Accepted`) from the lower half (`ConnId::accepted(n)`).
+//! * **Process ids.** The speaker allocates [`ProcessId`]s (one per `process` block). A respawn
+//!   reuses the id: the driver must treat `Spawn` for an id whose child exited as a new child.
+//! * **Send back-pressure (peers).** The speaker hands a connection at most
+//!   [`SEND_WINDOW`] bytes of UPDATEs beyond what the driver has confirmed as drained. The
+//!   driver sends `Input::SendBufferLow { conn }` whenever its queue for `conn` (bytes accepted
+//!   from `Output::Send` but not yet written to the kernel) is at or below its low mark after a
+//!   write, including right away when a `Send` was written entirely. KEEPALIVE and NOTIFICATION
+//!   are never held back by the window, so bulk UPDATE generation cannot starve keepalives.
+//! * **Write back-pressure (processes).** Same scheme: at most [`PROCESS_WINDOW`] bytes are
+//!   written to a process beyond its last `Input::ProcessWritable`. Events and acks beyond that
+//!   wait in a per-process queue inside the speaker; when that queue passes
+//!   [`PROCESS_QUEUE_HIGH`] bytes, the speaker emits `PauseReading` for every connection whose
+//!   neighbor feeds that process (and `PauseProcess` for the process's own stdout, since acks
+//!   go there too); `ResumeReading`/`ResumeProcess` once it is below the low mark. Nothing is
+//!   dropped; memory is bounded by the high mark plus one driver read per connection. While a
+//!   connection's reading is paused its hold timer is suspended (we are not reading what the
+//!   peer sends, it is not the peer's fault) and restarted on resume.
+//! * **Reading.** `Input::Received` carries raw stream bytes in any chunking; the speaker frames
+//!   BGP messages itself.
+//! * **Exit.** After `Signal::Term`/`Hup`/`Int` (or `shutdown` from a process, or every neighbor
+//!   having used up `tcp.attempts`), the speaker sends Cease NOTIFICATIONs, closes connections,
+//!   closes the processes' stdin, waits at most [`SHUTDOWN_GRACE`] for them, kills the rest and
+//!   emits `Output::Exit { code }`. The driver stops after performing the outputs before it.
+//!
+//! # Order of work inside one `handle()` (the per-iteration order)
+//!
+//! The byte-exact tests see this order (ExaBGP learned it the hard way, reference §6), and both
+//! drivers follow it because the speaker decides it:
+//!
+//! 1. **Apply the input.** Bytes are framed and run through the FSM (events for processes are
+//!    queued); a `ProcessLine` is parsed and applied to the Adj-RIB-Out of the selected
+//!    neighbors, and its ack (`done`/`error`) is queued behind the events already queued for that
+//!    process. Connection/process/signal inputs update state.
+//! 2. **Run the timers** that are due at `now`: hold timer expiry (NOTIFICATION 4/0), keepalives,
+//!    connect retry, respawn, shutdown grace.
+//! 3. **Run the peers.** Every Established session sends a KEEPALIVE first if one is due, then at
+//!    most one bounded batch ([`UPDATE_BATCH_BYTES`]) of UPDATEs from its pending Adj-RIB-Out
+//!    changes, within its send window; End-of-RIB follows the initial table.
+//! 4. **Flush process queues**: events and acks, in the order they were queued, within each
+//!    process's write window.
+//!
+//! So a command is acked after it was applied to the RIB, and the UPDATEs it caused are
+//! produced in the same `handle()`, before the ack (`Send` outputs come before `WriteProcess`).
+//!
+//! # Status of the dependencies
+//!
+//! `ferrobgp-config`, `ferrobgp-wire` and `ferrobgp-api` are being written at the same time.
+//! Until their types land, the speaker is configured through [`setup`] (a small typed mirror of
+//! what it needs from the configuration), uses [`msg`] for the session messages and UPDATE
+//! packing, and [`command`] for the commands. Each is replaced by the real crate as it lands;
+//! the driver-facing interface in this file does not change.
+
+pub mod command;
+pub mod msg;
+pub mod rib;
+pub mod setup;
+mod speaker;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+pub use setup::{Config, Environment};
+pub use speaker::Speaker;
+
+/// Bytes of UPDATEs the speaker hands one connection beyond the last `SendBufferLow`.
+pub const SEND_WINDOW: usize = 256 * 1024;
+/// Bytes of UPDATEs generated for one session in one `handle()` before yielding.
+pub const UPDATE_BATCH_BYTES: usize = 64 * 1024;
+/// Bytes written to one process beyond its last `ProcessWritable`.
+pub const PROCESS_WINDOW: usize = 64 * 1024;
+/// Queued (not yet written) bytes for one process above which reading from its sources pauses.
+pub const PROCESS_QUEUE_HIGH: usize = 1024 * 1024;
+/// ... and below which it resumes.
+pub const PROCESS_QUEUE_LOW: usize = 256 * 1024;
+/// How long processes get to exit after their stdin was closed at shutdown.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// One TCP connection, as known to the speaker and the driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u64);
+
+impl ConnId {
+    const OUTGOING: u64 = 1 << 63;
+    /// The id a driver gives the `n`th connection it accepted.
+    pub fn accepted(n: u64) -> ConnId {
+        ConnId(n & !Self::OUTGOING)
+    }
+    /// Whether the speaker allocated this id for an `Output::Connect`.
+    pub fn is_outgoing(self) -> bool {
+        self.0 & Self::OUTGOING != 0
+    }
+    pub(crate) fn outgoing(n: u64) -> ConnId {
+        ConnId(n | Self::OUTGOING)
+    }
+}
+
+/// One API helper process (one `process` block).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProcessId(pub u32);
+
+/// Signals the driver forwards (ExaBGP's meanings, reference §4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGTERM / SIGINT: close sessions with a Cease NOTIFICATION and exit 0.
+    Term,
+    /// SIGHUP: same as Term (ExaBGP does not reload on HUP).
+    Hup,
+    /// SIGUSR1: the driver re-reads the configuration and sends `Input::Reload`; the signal itself
+    /// only forwards a `signal` event to interested processes.
+    Usr1,
+    /// SIGUSR2: reload and restart the helper processes (the driver sends `Input::Reload` too).
+    Usr2,
+    /// SIGALRM: restart every peer.
+    Alrm,
+}
+
+/// Everything that can happen to the speaker.
+#[derive(Debug)]
+pub enum Input {
+    /// A deadline passed (or the driver just wants the speaker to make progress).
+    Tick,
+    /// An outgoing connection we asked for is up.
+    Connected { conn: ConnId, local: SocketAddr, remote: SocketAddr },
+    /// An outgoing connection we asked for failed.
+    ConnectFailed { conn: ConnId, error: String },
+    /// An incoming connection; the speaker matches it to a neighbor or closes it.
+    Accepted { conn: ConnId, local: SocketAddr, remote: SocketAddr },
+    /// Raw stream bytes read from a connection, in any chunking.
+    Received { conn: ConnId, data: bytes::Bytes },
+    /// The connection is gone (EOF, reset, or after our `Close`).
+    Closed { conn: ConnId, error: Option<String> },
+    /// The driver's send queue for `conn` drained to its low mark (see the crate docs).
+    SendBufferLow { conn: ConnId },
+    /// A process we asked to spawn runs.
+    ProcessStarted { process: ProcessId, pid: u32 },
+    /// A process could not be started.
+    ProcessSpawnFailed { process: ProcessId, error: String },
+    /// One line (without its newline) read from a process's stdout.
+    ProcessLine { process: ProcessId, line: String },
+    /// A process exited (status `None` when killed by a signal).
+    ProcessExited { process: ProcessId, status: Option<i32> },
+    /// The driver's stdin queue for the process drained to its low mark.
+    ProcessWritable { process: ProcessId },
+    /// A signal arrived.
+    Signal(Signal),
+    /// The configuration was re-read (SIGUSR1/SIGUSR2, or `reload` from a process).
+    Reload { config: Config },
+}
+
+/// Log levels for `Output::Log`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warning,
+    Error,
+}
+
+/// Everything the speaker asks the driver to do, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Listen for BGP connections on this address.
+    Listen { addr: SocketAddr },
+    /// Open a TCP connection; answer with `Connected` or `ConnectFailed` for `conn`.
+    Connect {
+        conn: ConnId,
+        remote: SocketAddr,
+        local: Option<IpAddr>,
+        md5: Option<String>,
+        ttl: Option<u8>,
+    },
+    /// Queue these bytes on the connection.
+    Send { conn: ConnId, data: bytes::Bytes },
+    /// Close the connection after flushing what was queued on it; answer with `Closed`.
+    Close { conn: ConnId },
+    /// Stop reading from the connection (a process it feeds is not keeping up).
+    PauseReading { conn: ConnId },
+    /// Read from the connection again.
+    ResumeReading { conn: ConnId },
+    /// Start a helper process (no shell). Answer with `ProcessStarted` or `ProcessSpawnFailed`.
+    Spawn { process: ProcessId, name: String, argv: Vec<String>, cwd: PathBuf },
+    /// Queue bytes on the process's stdin.
+    WriteProcess { process: ProcessId, data: bytes::Bytes },
+    /// Stop reading the process's stdout (its acks are not being read).
+    PauseProcess { process: ProcessId },
+    /// Read the process's stdout again.
+    ResumeProcess { process: ProcessId },
+    /// Close the process's stdin (it should exit).
+    CloseProcessStdin { process: ProcessId },
+    /// Kill the process (SIGTERM then SIGKILL is the driver's choice).
+    KillProcess { process: ProcessId },
+    /// A log line the driver should emit (the speaker also logs through `tracing`).
+    Log { level: LogLevel, message: String },
+    /// Shutdown finished; exit the program with this code.
+    Exit { code: i32 },
+}
+
+/// Errors building a speaker.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("neighbor {neighbor}: {reason}")]
+    Neighbor { neighbor: IpAddr, reason: String },
+    #[error("process {name}: {reason}")]
+    Process { name: String, reason: String },
+    #[error("route {route}: {reason}")]
+    Route { route: String, reason: String },
+}

@@ -1,0 +1,1 @@
+//! API commands (stand-in for `ferrobgp_api::parse_command` until it lands).
