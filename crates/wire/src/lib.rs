@@ -3,10 +3,30 @@
 //!
 //! Module ownership while the crate is being built: `extcommunity`, `flowspec` and `json`
 //! are one part; everything else another.
+//!
+//! Receiving: [`frame`] says whether a whole message is buffered; [`decode_message`] turns
+//! it into a [`Message`], UPDATEs as an [`UpdateView`] (validated once, iterated without
+//! allocation, RFC 7606 problems listed). Sending: [`encode_open`], [`encode_keepalive`],
+//! [`encode_notification`], [`encode_route_refresh`], [`UpdateBuilder`], [`encode_update`],
+//! [`encode_end_of_rib`].
 
 pub mod extcommunity;
 pub mod flowspec;
 pub mod json;
 pub mod model;
 
+pub mod encode;
+pub mod error;
+pub mod message;
+pub mod nlri;
+pub mod update;
+
+pub use encode::{encode_attributes, encode_end_of_rib, encode_update, UpdateBuilder};
+pub use error::{msg_type, Action, Error, ErrorKind};
+pub use message::{
+    decode_message, decode_notification, decode_open, decode_route_refresh, encode_keepalive,
+    encode_notification, encode_open, encode_route_refresh, frame, Message,
+};
 pub use model::*;
+pub use nlri::{NlriIter, NlriLayout, NlriView};
+pub use update::{AttributeView, MpReach, MpUnreach, Update, UpdateView};
