@@ -1,0 +1,1007 @@
+//! The ExaBGP v4 text command language, parsed with nom.
+//!
+//! A helper process writes one command a line on its stdout. [`parse_command`] turns a line
+//! into a typed [`Command`] or an [`ApiError`] that says what was expected at which column;
+//! it never panics, whatever the line.
+//!
+//! The route part of `announce`/`withdraw` (the text after `route`, `ipv4 unicast`, `flow`,
+//! `vpls`, `attributes`) belongs to the shared route grammar of `ferrobgp-config`, so that a
+//! route means the same thing in a configuration file and on the API.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use ferrobgp_wire::Family;
+use nom::bytes::complete::{take_till, take_till1};
+use nom::character::complete::{digit1, space0, space1};
+use nom::error::{ErrorKind, ParseError};
+use nom::{IResult, Parser};
+
+use crate::error::ApiError;
+use crate::selector::{FamilyAllowed, Selector, Targets};
+
+/// What kind of route text follows `announce`/`withdraw`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteKind {
+    /// `announce route 10.0.0.0/24 next-hop …`
+    Route,
+    /// Family first: `announce ipv4 mcast-vpn …`, `announce ipv6 unicast …`,
+    /// `announce ipv4 flow …`.
+    Family(Family),
+    /// `announce flow route …` (both the `{ match … then … }` form and the flat form).
+    Flow,
+    /// `announce vpls …`
+    Vpls,
+    /// `announce attribute(s) … nlri P1 P2 …` (one attribute set, many prefixes); also a
+    /// bare `attributes …` line, which ExaBGP answers with an attribute-only UPDATE.
+    Attributes,
+}
+
+/// The route part of an announce or withdraw: its kind and its text, to be read by the
+/// shared route grammar (`ferrobgp_config::route`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteRequest {
+    pub kind: RouteKind,
+    /// The text after the kind keyword(s), trimmed: for `announce route 1.0.0.0/24
+    /// next-hop 1.1.1.1` it is `1.0.0.0/24 next-hop 1.1.1.1`.
+    pub text: String,
+    /// 1-based column of `text` in the command line, to point route-grammar errors at it.
+    pub column: usize,
+}
+
+/// `announce` or `withdraw`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Announce,
+    Withdraw,
+}
+
+/// Adj-RIB-In or Adj-RIB-Out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rib {
+    In,
+    Out,
+}
+
+/// What `show neighbor` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NeighborView {
+    /// `show neighbor` / `show neighbor extensive`: the long per-neighbor report.
+    #[default]
+    Extensive,
+    /// `show neighbor summary`: the one-line-per-peer table.
+    Summary,
+    /// `show neighbor configuration`: the neighbor's configuration.
+    Configuration,
+}
+
+/// The eight operational message kinds (draft-ietf-idr-operational-message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperationalKind {
+    /// Advisory Demand Message.
+    Adm,
+    /// Advisory Static Message.
+    Asm,
+    /// Reachable Prefix Count Query / Reply.
+    Rpcq,
+    Rpcp,
+    /// Adj-RIB-Out Prefix Count Query / Reply.
+    Apcq,
+    Apcp,
+    /// Local RIB Prefix Count Query / Reply.
+    Lpcq,
+    Lpcp,
+}
+
+impl OperationalKind {
+    fn from_name(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "adm" => OperationalKind::Adm,
+            "asm" => OperationalKind::Asm,
+            "rpcq" => OperationalKind::Rpcq,
+            "rpcp" => OperationalKind::Rpcp,
+            "apcq" => OperationalKind::Apcq,
+            "apcp" => OperationalKind::Apcp,
+            "lpcq" => OperationalKind::Lpcq,
+            "lpcp" => OperationalKind::Lpcp,
+            _ => return None,
+        })
+    }
+
+    /// ExaBGP's name of the message (`adm`, `rpcq`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            OperationalKind::Adm => "adm",
+            OperationalKind::Asm => "asm",
+            OperationalKind::Rpcq => "rpcq",
+            OperationalKind::Rpcp => "rpcp",
+            OperationalKind::Apcq => "apcq",
+            OperationalKind::Apcp => "apcp",
+            OperationalKind::Lpcq => "lpcq",
+            OperationalKind::Lpcp => "lpcp",
+        }
+    }
+}
+
+/// `announce operational KIND afi AFI safi SAFI [advisory "TEXT"] [router-id IP]
+/// [sequence N] [counter N]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operational {
+    pub kind: OperationalKind,
+    pub family: Family,
+    pub advisory: Option<String>,
+    pub router_id: Option<Ipv4Addr>,
+    pub sequence: Option<u32>,
+    pub counter: Option<u64>,
+}
+
+/// One API command.
+///
+/// Variants with `targets` accept a `neighbor …` selector prefix (ExaBGP's (N) commands);
+/// without one, `targets` is [`Targets::Default`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `announce route|ipv4 …|ipv6 …|flow|vpls|attribute(s) …`
+    Announce {
+        targets: Targets,
+        route: RouteRequest,
+    },
+    /// `withdraw route|ipv4 …|ipv6 …|flow|vpls|attribute(s) …`
+    Withdraw {
+        targets: Targets,
+        route: RouteRequest,
+    },
+    /// `announce eor [AFI SAFI]` (End-of-RIB, RFC 4724 section 2); `None` is IPv4 unicast's
+    /// empty UPDATE as ExaBGP sends it without a family.
+    Eor {
+        targets: Targets,
+        family: Option<Family>,
+    },
+    /// `announce route-refresh AFI SAFI` (RFC 2918).
+    RouteRefresh {
+        targets: Targets,
+        family: Family,
+    },
+    /// `announce operational …`
+    Operational {
+        targets: Targets,
+        message: Operational,
+    },
+    /// `announce watchdog NAME` / `withdraw watchdog NAME`: announce or withdraw the
+    /// configured routes tagged `watchdog NAME`.
+    Watchdog {
+        targets: Targets,
+        action: Action,
+        name: String,
+    },
+    /// `teardown N`: a Cease NOTIFICATION with subcode N (RFC 4486), then reconnect.
+    /// Without a number ExaBGP's default, 2 (Administrative Shutdown), is used.
+    Teardown {
+        targets: Targets,
+        subcode: u8,
+    },
+    /// `flush adj-rib out`: send the Adj-RIB-Out again.
+    FlushAdjRibOut {
+        targets: Targets,
+    },
+    /// `clear adj-rib in|out`: empty that RIB.
+    ClearAdjRib {
+        targets: Targets,
+        rib: Rib,
+    },
+    /// `show neighbor [IP…] [summary|extensive|configuration] [json]`
+    ShowNeighbor {
+        peers: Vec<IpAddr>,
+        view: NeighborView,
+        json: bool,
+    },
+    /// `show adj-rib in|out [extensive] [IP…] [json]`
+    ShowAdjRib {
+        peers: Vec<IpAddr>,
+        rib: Rib,
+        extensive: bool,
+        json: bool,
+    },
+    /// `group CMD ; CMD ; …`: commands applied together, so the RIB can pack them into as
+    /// few UPDATEs as possible. A leading `attributes …` gives attributes shared by
+    /// (merged into) the routes of the following commands.
+    Group {
+        targets: Targets,
+        shared_attributes: Option<RouteRequest>,
+        commands: Vec<Command>,
+    },
+    /// `group start`: buffer the following announce/withdraw commands until `group end`.
+    GroupStart,
+    /// `group end`
+    GroupEnd,
+    Shutdown,
+    Reload,
+    Restart,
+    Reset,
+    Version,
+    Help,
+    /// `crash` (debugging aid of ExaBGP; the core may refuse it).
+    Crash,
+    /// A line starting with `#`, or an empty line.
+    Comment,
+    EnableAck,
+    DisableAck,
+    SilenceAck,
+    /// `enable-sync`: ack announce/withdraw only once the routes are on the wire.
+    EnableSync,
+    DisableSync,
+}
+
+impl Command {
+    /// The neighbors the command is for, when it is a neighbor command.
+    pub fn targets(&self) -> Option<&Targets> {
+        match self {
+            Command::Announce { targets, .. }
+            | Command::Withdraw { targets, .. }
+            | Command::Eor { targets, .. }
+            | Command::RouteRefresh { targets, .. }
+            | Command::Operational { targets, .. }
+            | Command::Watchdog { targets, .. }
+            | Command::Teardown { targets, .. }
+            | Command::FlushAdjRibOut { targets }
+            | Command::ClearAdjRib { targets, .. }
+            | Command::Group { targets, .. } => Some(targets),
+            _ => None,
+        }
+    }
+
+    /// Whether the process asked for a JSON answer (`show … json`).
+    pub fn wants_json(&self) -> bool {
+        matches!(
+            self,
+            Command::ShowNeighbor { json: true, .. } | Command::ShowAdjRib { json: true, .. }
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser plumbing
+// ---------------------------------------------------------------------------------------------
+
+/// A parse failure: where, and what would have been accepted there.
+#[derive(Debug, Clone, PartialEq)]
+struct PErr<'a> {
+    at: &'a str,
+    expected: &'static str,
+}
+
+impl<'a> ParseError<&'a str> for PErr<'a> {
+    fn from_error_kind(input: &'a str, kind: ErrorKind) -> Self {
+        PErr {
+            at: input,
+            expected: match kind {
+                ErrorKind::Space => "a space",
+                ErrorKind::Digit => "a number",
+                ErrorKind::Tag => "a keyword",
+                _ => "a word",
+            },
+        }
+    }
+    fn append(_: &'a str, _: ErrorKind, other: Self) -> Self {
+        other
+    }
+    fn or(self, other: Self) -> Self {
+        // keep whichever got further into the line
+        if other.at.len() < self.at.len() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+type PResult<'a, O> = IResult<&'a str, O, PErr<'a>>;
+
+fn fail<'a, O>(at: &'a str, expected: &'static str) -> PResult<'a, O> {
+    Err(nom::Err::Error(PErr { at, expected }))
+}
+
+/// Name what was expected when `p` fails without having consumed a specific error.
+fn expect<'a, O>(
+    expected: &'static str,
+    mut p: impl Parser<&'a str, Output = O, Error = PErr<'a>>,
+) -> impl FnMut(&'a str) -> PResult<'a, O> {
+    move |i| match p.parse(i) {
+        Err(nom::Err::Error(_)) => fail(i, expected),
+        other => other,
+    }
+}
+
+fn is_space(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+/// One whitespace-separated word.
+fn word(i: &str) -> PResult<'_, &str> {
+    expect("a word", take_till1(is_space)).parse(i)
+}
+
+/// Separating blanks (one or more).
+fn sp(i: &str) -> PResult<'_, &str> {
+    expect("a space", space1).parse(i)
+}
+
+/// The next word if it is exactly `k` (ASCII case-insensitive), followed by a blank or the
+/// end.
+fn kw<'a>(k: &'static str) -> impl FnMut(&'a str) -> PResult<'a, &'a str> {
+    move |i: &'a str| {
+        let (rest, w) = take_till(is_space).parse(i)?;
+        if w.eq_ignore_ascii_case(k) {
+            Ok((rest, w))
+        } else {
+            fail(i, k)
+        }
+    }
+}
+
+fn ip(i: &str) -> PResult<'_, IpAddr> {
+    let (rest, w) = expect(
+        "an IP address",
+        take_till1(|c: char| is_space(c) || c == ','),
+    )
+    .parse(i)?;
+    match w.parse() {
+        Ok(a) => Ok((rest, a)),
+        Err(_) => fail(i, "an IP address"),
+    }
+}
+
+/// A word inside a selector, which may end at the `,` that starts the next selector.
+fn sel_word(i: &str) -> PResult<'_, &str> {
+    expect("a word", take_till1(|c: char| is_space(c) || c == ',')).parse(i)
+}
+
+fn ipv4(i: &str) -> PResult<'_, Ipv4Addr> {
+    let (rest, w) = sel_word(i)?;
+    match w.parse() {
+        Ok(a) => Ok((rest, a)),
+        Err(_) => fail(i, "an IPv4 address"),
+    }
+}
+
+fn number<T: std::str::FromStr>(expected: &'static str) -> impl FnMut(&str) -> PResult<'_, T> {
+    move |i| {
+        let (rest, d) = expect(expected, digit1).parse(i)?;
+        if !rest.is_empty() && !rest.starts_with(is_space) && !rest.starts_with(',') {
+            return fail(i, expected);
+        }
+        match d.parse() {
+            Ok(v) => Ok((rest, v)),
+            Err(_) => fail(i, expected),
+        }
+    }
+}
+
+/// An ASN: a plain number (`65000`) or asdot (`1.10`, RFC 5396).
+fn asn(i: &str) -> PResult<'_, u32> {
+    let (rest, w) = expect(
+        "an AS number",
+        take_till1(|c: char| is_space(c) || c == ','),
+    )
+    .parse(i)?;
+    let v = match w.split_once('.') {
+        None => w.parse::<u32>().ok(),
+        Some((hi, lo)) => match (hi.parse::<u16>(), lo.parse::<u16>()) {
+            (Ok(h), Ok(l)) => Some((u32::from(h) << 16) | u32::from(l)),
+            _ => None,
+        },
+    };
+    match v {
+        Some(v) => Ok((rest, v)),
+        None => fail(i, "an AS number"),
+    }
+}
+
+/// `AFI SAFI`, as in `ipv4 unicast`.
+fn family(i: &str) -> PResult<'_, Family> {
+    let (r, afi) = word(i)?;
+    if ferrobgp_wire::Afi::from_name(&afi.to_ascii_lowercase()).is_none() {
+        return fail(i, "an AFI (ipv4, ipv6, l2vpn, bgp-ls)");
+    }
+    let (r2, _) = sp(r)?;
+    let (r3, safi) = word(r2)?;
+    match Family::from_names(&afi.to_ascii_lowercase(), &safi.to_ascii_lowercase()) {
+        Some(f) => Ok((r3, f)),
+        None => fail(r2, "a SAFI (unicast, nlri-mpls, mpls-vpn, flow, ...)"),
+    }
+}
+
+/// `ipv4-unicast/ipv6-unicast` or `in-open`.
+fn family_allowed(i: &str) -> PResult<'_, FamilyAllowed> {
+    let (rest, w) = sel_word(i)?;
+    if w.eq_ignore_ascii_case("in-open") {
+        return Ok((rest, FamilyAllowed::InOpen));
+    }
+    let mut out = Vec::new();
+    for part in w.split('/') {
+        let f = part.split_once('-').and_then(|(a, s)| {
+            Family::from_names(&a.to_ascii_lowercase(), &s.to_ascii_lowercase())
+        });
+        match f {
+            Some(f) => out.push(f),
+            None => return fail(i, "in-open or a list like ipv4-unicast/ipv6-unicast"),
+        }
+    }
+    Ok((rest, FamilyAllowed::Families(out)))
+}
+
+/// Leading blanks then the next word, without consuming: for look-ahead.
+fn peek_word(i: &str) -> &str {
+    let t = i.trim_start_matches(is_space);
+    let end = t.find(is_space).unwrap_or(t.len());
+    &t[..end]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selectors
+// ---------------------------------------------------------------------------------------------
+
+/// `neighbor (IP|*) [local-ip IP] [local-as N] [peer-as N] [router-id IP] [family-allowed F]`
+fn selector(i: &str) -> PResult<'_, Selector> {
+    let (i, _) = kw("neighbor")(i)?;
+    let (i, _) = sp(i)?;
+    let mut sel = Selector::default();
+    let mut i = if let Some(r) = i.strip_prefix('*') {
+        r
+    } else {
+        let (r, a) = ip(i)?;
+        sel.peer = Some(a);
+        r
+    };
+    loop {
+        let Ok((after_sp, _)) = space1::<&str, PErr>(i) else {
+            return Ok((i, sel));
+        };
+        let key = peek_word(after_sp);
+        let (r, _) = take_till(is_space).parse(after_sp)?;
+        let r = match key {
+            "local-ip" => {
+                let (r, _) = sp(r)?;
+                let (r, v) = ip(r)?;
+                sel.local_ip = Some(v);
+                r
+            }
+            "local-as" => {
+                let (r, _) = sp(r)?;
+                let (r, v) = asn(r)?;
+                sel.local_as = Some(v);
+                r
+            }
+            "peer-as" => {
+                let (r, _) = sp(r)?;
+                let (r, v) = asn(r)?;
+                sel.peer_as = Some(v);
+                r
+            }
+            "router-id" => {
+                let (r, _) = sp(r)?;
+                let (r, v) = ipv4(r)?;
+                sel.router_id = Some(v);
+                r
+            }
+            "family-allowed" => {
+                let (r, _) = sp(r)?;
+                let (r, v) = family_allowed(r)?;
+                sel.family_allowed = Some(v);
+                r
+            }
+            _ => return Ok((i, sel)),
+        };
+        i = r;
+    }
+}
+
+/// One or more selectors joined by `,`.
+fn selectors(i: &str) -> PResult<'_, Targets> {
+    let (mut i, first) = selector(i)?;
+    let mut all = vec![first];
+    loop {
+        let (r, _) = space0(i)?;
+        let Some(r) = r.strip_prefix(',') else {
+            break;
+        };
+        let (r, _) = space0(r)?;
+        let (r, s) = selector(r)?;
+        all.push(s);
+        i = r;
+    }
+    Ok((i, Targets::Selected(all)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------------------------
+
+/// Parses one command line (a trailing `\n`/`\r\n` is ignored).
+pub fn parse_command(line: &str) -> Result<Command, ApiError> {
+    let line = line.trim_end_matches(['\n', '\r']);
+    let mut p = Parse { line };
+    p.command(line)
+}
+
+struct Parse<'l> {
+    line: &'l str,
+}
+
+impl<'l> Parse<'l> {
+    fn column(&self, at: &str) -> usize {
+        let off = self.line.len().saturating_sub(at.len());
+        self.line
+            .get(..off)
+            .map(|s| s.chars().count())
+            .unwrap_or(off)
+            + 1
+    }
+
+    fn error(&self, e: nom::Err<PErr<'_>>) -> ApiError {
+        match e {
+            nom::Err::Error(e) | nom::Err::Failure(e) => ApiError::Syntax {
+                column: self.column(e.at),
+                expected: e.expected,
+                found: peek_word(e.at).chars().take(40).collect(),
+            },
+            nom::Err::Incomplete(_) => ApiError::Syntax {
+                column: self.line.chars().count() + 1,
+                expected: "more input",
+                found: String::new(),
+            },
+        }
+    }
+
+    fn command(&mut self, i: &'l str) -> Result<Command, ApiError> {
+        let i = i.trim_start_matches(is_space);
+        if i.is_empty() || i.starts_with('#') {
+            return Ok(Command::Comment);
+        }
+        let r = self.command_inner(i);
+        match r {
+            Ok((rest, cmd)) => {
+                let rest_t = rest.trim_start_matches(is_space);
+                if rest_t.is_empty() {
+                    Ok(cmd)
+                } else {
+                    Err(ApiError::Syntax {
+                        column: self.column(rest_t),
+                        expected: "the end of the command",
+                        found: peek_word(rest_t).chars().take(40).collect(),
+                    })
+                }
+            }
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    fn command_inner(&mut self, i: &'l str) -> PResult<'l, Command> {
+        let (i, targets) = if peek_word(i).eq_ignore_ascii_case("neighbor") {
+            let (r, t) = selectors(i)?;
+            let (r, _) = sp(r)?;
+            (r, t)
+        } else {
+            (i, Targets::Default)
+        };
+        let (r, verb) = word(i)?;
+        let verb_l = verb.to_ascii_lowercase();
+        let neighbor_command = matches!(
+            verb_l.as_str(),
+            "announce"
+                | "withdraw"
+                | "teardown"
+                | "flush"
+                | "clear"
+                | "group"
+                | "attribute"
+                | "attributes"
+        );
+        if targets != Targets::Default && !neighbor_command {
+            return fail(
+                i,
+                "a neighbor command (announce, withdraw, teardown, flush, clear, group)",
+            );
+        }
+        match verb_l.as_str() {
+            "announce" => self.announce(r, i, Action::Announce, targets),
+            "withdraw" => self.announce(r, i, Action::Withdraw, targets),
+            "attribute" | "attributes" => {
+                let (r, route) = self.route_text(r, RouteKind::Attributes)?;
+                Ok((r, Command::Announce { targets, route }))
+            }
+            "teardown" => {
+                if r.trim_start_matches(is_space).is_empty() {
+                    return Ok((
+                        r,
+                        Command::Teardown {
+                            targets,
+                            subcode: 2,
+                        },
+                    ));
+                }
+                let (r, _) = sp(r)?;
+                let (r, subcode) = number::<u8>("a Cease subcode (0-255)")(r)?;
+                Ok((r, Command::Teardown { targets, subcode }))
+            }
+            "flush" => {
+                let (r, _) = sp(r)?;
+                let (r, _) = kw("adj-rib")(r)?;
+                let (r, _) = sp(r)?;
+                let (r, _) = kw("out")(r)?;
+                Ok((r, Command::FlushAdjRibOut { targets }))
+            }
+            "clear" => {
+                let (r, _) = sp(r)?;
+                let (r, _) = kw("adj-rib")(r)?;
+                let (r, _) = sp(r)?;
+                let (r, rib) = rib(r)?;
+                Ok((r, Command::ClearAdjRib { targets, rib }))
+            }
+            "group" => self.group(r, targets),
+            "show" => show(r),
+            "shutdown" => Ok((r, Command::Shutdown)),
+            "reload" => Ok((r, Command::Reload)),
+            "restart" => Ok((r, Command::Restart)),
+            "reset" => Ok((r, Command::Reset)),
+            "version" => Ok((r, Command::Version)),
+            "help" => Ok((r, Command::Help)),
+            "crash" => Ok((r, Command::Crash)),
+            "enable-ack" => Ok((r, Command::EnableAck)),
+            "disable-ack" => Ok((r, Command::DisableAck)),
+            "silence-ack" => Ok((r, Command::SilenceAck)),
+            "enable-sync" => Ok((r, Command::EnableSync)),
+            "disable-sync" => Ok((r, Command::DisableSync)),
+            _ => fail(i, "a command (announce, withdraw, show, teardown, ...)"),
+        }
+    }
+
+    /// The rest of the line as route text of `kind`.
+    fn route_text(&self, i: &'l str, kind: RouteKind) -> PResult<'l, RouteRequest> {
+        let (t, _) = sp(i)?;
+        let text = t.trim_end_matches(is_space);
+        if text.is_empty() {
+            return fail(t, "a route");
+        }
+        Ok((
+            "",
+            RouteRequest {
+                kind,
+                text: text.to_string(),
+                column: self.column(t),
+            },
+        ))
+    }
+
+    fn announce(
+        &mut self,
+        r: &'l str,
+        verb_at: &'l str,
+        action: Action,
+        targets: Targets,
+    ) -> PResult<'l, Command> {
+        let _ = verb_at;
+        let (r, _) = sp(r)?;
+        let what_at = r;
+        let (r, what) = word(r)?;
+        let what = what.to_ascii_lowercase();
+        let make = |route: RouteRequest, targets: Targets| match action {
+            Action::Announce => Command::Announce { targets, route },
+            Action::Withdraw => Command::Withdraw { targets, route },
+        };
+        match what.as_str() {
+            "route" => {
+                let (r, route) = self.route_text(r, RouteKind::Route)?;
+                Ok((r, make(route, targets)))
+            }
+            "flow" => {
+                let (r, route) = self.route_text(r, RouteKind::Flow)?;
+                Ok((r, make(route, targets)))
+            }
+            "vpls" => {
+                let (r, route) = self.route_text(r, RouteKind::Vpls)?;
+                Ok((r, make(route, targets)))
+            }
+            "attribute" | "attributes" => {
+                let (r, route) = self.route_text(r, RouteKind::Attributes)?;
+                Ok((r, make(route, targets)))
+            }
+            "ipv4" | "ipv6" | "l2vpn" | "bgp-ls" => {
+                let (r, fam) = family(what_at)?;
+                let (r, route) = self.route_text(r, RouteKind::Family(fam))?;
+                Ok((r, make(route, targets)))
+            }
+            "watchdog" => {
+                let (r, _) = sp(r)?;
+                let (r, name) = expect("a watchdog name", word).parse(r)?;
+                Ok((
+                    r,
+                    Command::Watchdog {
+                        targets,
+                        action,
+                        name: name.to_string(),
+                    },
+                ))
+            }
+            "eor" if action == Action::Announce => {
+                if r.trim_start_matches(is_space).is_empty() {
+                    return Ok((r, Command::Eor { targets, family: None }));
+                }
+                let (r, _) = sp(r)?;
+                let (r, f) = family(r)?;
+                Ok((
+                    r,
+                    Command::Eor {
+                        targets,
+                        family: Some(f),
+                    },
+                ))
+            }
+            "route-refresh" if action == Action::Announce => {
+                let (r, _) = sp(r)?;
+                let (r, family) = family(r)?;
+                Ok((r, Command::RouteRefresh { targets, family }))
+            }
+            "operational" if action == Action::Announce => {
+                let (r, message) = operational(r)?;
+                Ok((r, Command::Operational { targets, message }))
+            }
+            _ => fail(
+                what_at,
+                match action {
+                    Action::Announce => "route, ipv4, ipv6, flow, vpls, attributes, eor, route-refresh, operational or watchdog",
+                    Action::Withdraw => "route, ipv4, ipv6, flow, vpls, attributes or watchdog",
+                },
+            ),
+        }
+    }
+
+    /// `group start`, `group end`, or `group CMD ; CMD ; …`.
+    fn group(&mut self, r: &'l str, targets: Targets) -> PResult<'l, Command> {
+        let (r, _) = sp(r)?;
+        match peek_word(r).to_ascii_lowercase().as_str() {
+            "start" if targets == Targets::Default => {
+                let (r, _) = word(r)?;
+                return Ok((r, Command::GroupStart));
+            }
+            "end" if targets == Targets::Default => {
+                let (r, _) = word(r)?;
+                return Ok((r, Command::GroupEnd));
+            }
+            _ => {}
+        }
+        let mut shared_attributes = None;
+        let mut commands = Vec::new();
+        let mut rest = r;
+        loop {
+            let (part, next) = match rest.find(';') {
+                Some(p) => (&rest[..p], Some(&rest[p + 1..])),
+                None => (rest, None),
+            };
+            let part_t = part.trim_start_matches(is_space);
+            if !part_t.trim_end_matches(is_space).is_empty() {
+                let (after, cmd) = self.command_inner(part_t)?;
+                if !after.trim_start_matches(is_space).is_empty() {
+                    return fail(after, "`;` or the end of the command");
+                }
+                let cmd = match cmd {
+                    // the first command may be shared attributes (ExaBGP's
+                    // `group attributes … ; withdraw …`)
+                    Command::Announce {
+                        targets: Targets::Default,
+                        route:
+                            route @ RouteRequest {
+                                kind: RouteKind::Attributes,
+                                ..
+                            },
+                    } if commands.is_empty()
+                        && shared_attributes.is_none()
+                        && !peek_word(part_t).eq_ignore_ascii_case("announce") =>
+                    {
+                        shared_attributes = Some(route);
+                        continue_next(&mut rest, next);
+                        if next.is_none() {
+                            break;
+                        }
+                        continue;
+                    }
+                    Command::Announce { .. }
+                    | Command::Withdraw { .. }
+                    | Command::Eor { .. }
+                    | Command::Watchdog { .. } => with_targets(cmd, &targets),
+                    _ => return fail(part_t, "announce or withdraw inside a group"),
+                };
+                commands.push(cmd);
+            }
+            match next {
+                Some(n) => rest = n,
+                None => break,
+            }
+        }
+        if commands.is_empty() && shared_attributes.is_none() {
+            return fail(r, "start, end, or commands separated by `;`");
+        }
+        Ok((
+            "",
+            Command::Group {
+                targets,
+                shared_attributes,
+                commands,
+            },
+        ))
+    }
+}
+
+fn continue_next<'a>(rest: &mut &'a str, next: Option<&'a str>) {
+    if let Some(n) = next {
+        *rest = n;
+    }
+}
+
+/// Commands inside a group inherit the group's selectors unless they name their own.
+fn with_targets(mut cmd: Command, group: &Targets) -> Command {
+    if let Command::Announce { targets, .. }
+    | Command::Withdraw { targets, .. }
+    | Command::Eor { targets, .. }
+    | Command::Watchdog { targets, .. } = &mut cmd
+    {
+        if *targets == Targets::Default {
+            *targets = group.clone();
+        }
+    }
+    cmd
+}
+
+fn rib(i: &str) -> PResult<'_, Rib> {
+    let (r, w) = word(i)?;
+    match w.to_ascii_lowercase().as_str() {
+        "in" => Ok((r, Rib::In)),
+        "out" => Ok((r, Rib::Out)),
+        _ => fail(i, "in or out"),
+    }
+}
+
+/// `show neighbor …` and `show adj-rib …`; the options may come in any order.
+fn show(i: &str) -> PResult<'_, Command> {
+    let (r, _) = sp(i)?;
+    let (mut r, what) = word(r)?;
+    let what = what.to_ascii_lowercase();
+    let (mut rib_dir, is_rib) = match what.as_str() {
+        "neighbor" | "neighbors" => (None, false),
+        "adj-rib" => (None, true),
+        "adj-rib-in" => (Some(Rib::In), true),
+        "adj-rib-out" => (Some(Rib::Out), true),
+        _ => return fail(i.trim_start_matches(is_space), "neighbor or adj-rib"),
+    };
+    let mut peers = Vec::new();
+    let mut view = NeighborView::Extensive;
+    let mut extensive = false;
+    let mut json = false;
+    loop {
+        let Ok((after, _)) = space1::<&str, PErr>(r) else {
+            break;
+        };
+        if after.is_empty() {
+            r = after;
+            break;
+        }
+        let (next, w) = word(after)?;
+        match w.to_ascii_lowercase().as_str() {
+            "json" => json = true,
+            "text" => json = false,
+            "extensive" => {
+                extensive = true;
+                view = NeighborView::Extensive;
+            }
+            "summary" if !is_rib => view = NeighborView::Summary,
+            "configuration" if !is_rib => view = NeighborView::Configuration,
+            "in" if is_rib && rib_dir.is_none() => rib_dir = Some(Rib::In),
+            "out" if is_rib && rib_dir.is_none() => rib_dir = Some(Rib::Out),
+            _ => match w.parse::<IpAddr>() {
+                Ok(a) => peers.push(a),
+                Err(_) => {
+                    return fail(
+                        after,
+                        if is_rib {
+                            "in, out, extensive, json or a neighbor address"
+                        } else {
+                            "summary, extensive, configuration, json or a neighbor address"
+                        },
+                    )
+                }
+            },
+        }
+        r = next;
+    }
+    if is_rib {
+        match rib_dir {
+            Some(rib) => Ok((
+                r,
+                Command::ShowAdjRib {
+                    peers,
+                    rib,
+                    extensive,
+                    json,
+                },
+            )),
+            None => fail(r, "in or out"),
+        }
+    } else {
+        Ok((r, Command::ShowNeighbor { peers, view, json }))
+    }
+}
+
+/// `KIND afi AFI safi SAFI [advisory "TEXT"] [router-id IP] [sequence N] [counter N]`
+fn operational(i: &str) -> PResult<'_, Operational> {
+    let (r, _) = sp(i)?;
+    let (r2, k) = word(r)?;
+    let Some(kind) = OperationalKind::from_name(k) else {
+        return fail(r, "adm, asm, rpcq, rpcp, apcq, apcp, lpcq or lpcp");
+    };
+    let (r, _) = sp(r2)?;
+    let (r, _) = kw("afi")(r)?;
+    let (r, _) = sp(r)?;
+    let afi_at = r;
+    let (r, afi) = word(r)?;
+    let (r, _) = sp(r)?;
+    let (r, _) = kw("safi")(r)?;
+    let (r, _) = sp(r)?;
+    let (mut r, safi) = word(r)?;
+    let Some(family) = Family::from_names(&afi.to_ascii_lowercase(), &safi.to_ascii_lowercase())
+    else {
+        return fail(afi_at, "a known AFI and SAFI");
+    };
+    let mut op = Operational {
+        kind,
+        family,
+        advisory: None,
+        router_id: None,
+        sequence: None,
+        counter: None,
+    };
+    loop {
+        let Ok((after, _)) = space1::<&str, PErr>(r) else {
+            break;
+        };
+        if after.is_empty() {
+            r = after;
+            break;
+        }
+        let (next, key) = word(after)?;
+        let (next, _) = sp(next)?;
+        r = match key.to_ascii_lowercase().as_str() {
+            "advisory" => {
+                if let Some(q) = next.strip_prefix('"') {
+                    let Some(end) = q.find('"') else {
+                        return fail(next, "a closing quote");
+                    };
+                    op.advisory = Some(q[..end].to_string());
+                    &q[end + 1..]
+                } else {
+                    let (n, w) = word(next)?;
+                    op.advisory = Some(w.to_string());
+                    n
+                }
+            }
+            "router-id" => {
+                let (n, v) = ipv4(next)?;
+                op.router_id = Some(v);
+                n
+            }
+            "sequence" => {
+                let (n, v) = number::<u32>("a sequence number")(next)?;
+                op.sequence = Some(v);
+                n
+            }
+            "counter" => {
+                let (n, v) = number::<u64>("a counter")(next)?;
+                op.counter = Some(v);
+                n
+            }
+            _ => return fail(after, "advisory, router-id, sequence or counter"),
+        };
+    }
+    Ok((r, op))
+}
+
+#[cfg(test)]
+mod tests;

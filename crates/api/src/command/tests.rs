@@ -1,0 +1,366 @@
+use super::*;
+
+fn ok(s: &str) -> Command {
+    match parse_command(s) {
+        Ok(c) => c,
+        Err(e) => panic!("{s:?}: {e}"),
+    }
+}
+
+fn err(s: &str) -> ApiError {
+    match parse_command(s) {
+        Ok(c) => panic!("{s:?} parsed as {c:?}"),
+        Err(e) => e,
+    }
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+#[test]
+fn announce_route() {
+    let c = ok("announce route 10.0.0.0/24 next-hop 1.2.3.4\n");
+    assert_eq!(
+        c,
+        Command::Announce {
+            targets: Targets::Default,
+            route: RouteRequest {
+                kind: RouteKind::Route,
+                text: "10.0.0.0/24 next-hop 1.2.3.4".into(),
+                column: 16
+            }
+        }
+    );
+    let c = ok("withdraw route 1.1.0.0/24\r\n");
+    assert!(matches!(
+        c,
+        Command::Withdraw {
+            route: RouteRequest {
+                kind: RouteKind::Route,
+                ..
+            },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn family_first_flow_vpls_attributes() {
+    let c = ok("announce ipv4 mcast-vpn source-ad source 10.99.12.4 group 239.251.255.228 rd 65000:99999 next-hop 10.10.6.4");
+    let Command::Announce { route, .. } = c else {
+        panic!()
+    };
+    assert_eq!(route.kind, RouteKind::Family(Family::IPV4_MCAST_VPN));
+    assert!(route.text.starts_with("source-ad source"));
+    let Command::Announce { route, .. } =
+        ok("announce flow route { match { source 10.0.0.1/32; } then { discard; } }")
+    else {
+        panic!()
+    };
+    assert_eq!(route.kind, RouteKind::Flow);
+    assert_eq!(
+        route.text,
+        "route { match { source 10.0.0.1/32; } then { discard; } }"
+    );
+    let Command::Withdraw { route, .. } = ok(
+        "withdraw vpls rd 192.168.201.1:123 endpoint 5 base 10702 offset 1 size 8 next-hop 0.0.0.0",
+    ) else {
+        panic!()
+    };
+    assert_eq!(route.kind, RouteKind::Vpls);
+    let Command::Announce { route, .. } =
+        ok("announce attributes next-hop 1.1.1.1 nlri 10.0.0.0/24 10.0.1.0/24")
+    else {
+        panic!()
+    };
+    assert_eq!(route.kind, RouteKind::Attributes);
+    let Command::Announce { route, .. } = ok("attributes origin igp local-preference 100") else {
+        panic!()
+    };
+    assert_eq!(route.kind, RouteKind::Attributes);
+    assert_eq!(route.text, "origin igp local-preference 100");
+}
+
+#[test]
+fn eor_refresh_operational_watchdog() {
+    assert_eq!(
+        ok("announce eor"),
+        Command::Eor {
+            targets: Targets::Default,
+            family: None
+        }
+    );
+    assert_eq!(
+        ok("announce eor l2vpn vpls"),
+        Command::Eor {
+            targets: Targets::Default,
+            family: Some(Family::L2VPN_VPLS)
+        }
+    );
+    assert_eq!(
+        ok("announce route-refresh ipv6 unicast"),
+        Command::RouteRefresh {
+            targets: Targets::Default,
+            family: Family::IPV6_UNICAST
+        }
+    );
+    let Command::Operational { message, .. } = ok(
+        "announce operational adm afi ipv4 safi unicast advisory \"this is dynamic message #1\"",
+    ) else {
+        panic!()
+    };
+    assert_eq!(message.kind, OperationalKind::Adm);
+    assert_eq!(
+        message.advisory.as_deref(),
+        Some("this is dynamic message #1")
+    );
+    let Command::Operational { message, .. } = ok(
+        "announce operational rpcp afi ipv4 safi unicast router-id 1.2.3.4 sequence 1 counter 100",
+    ) else {
+        panic!()
+    };
+    assert_eq!(message.counter, Some(100));
+    assert_eq!(message.router_id, Some("1.2.3.4".parse().unwrap()));
+    assert_eq!(
+        ok("withdraw watchdog dnsr"),
+        Command::Watchdog {
+            targets: Targets::Default,
+            action: Action::Withdraw,
+            name: "dnsr".into()
+        }
+    );
+    assert!(err("withdraw eor").to_string().contains("expected route"));
+}
+
+#[test]
+fn selectors() {
+    let c = ok("neighbor 127.0.0.1 local-ip 127.0.0.2 local-as 65000 peer-as 1.10 router-id 10.0.0.1 family-allowed ipv4-unicast/ipv6-nlri-mpls announce route 1.0.0.0/24 next-hop self");
+    let Some(Targets::Selected(s)) = c.targets() else {
+        panic!()
+    };
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].peer, Some(ip("127.0.0.1")));
+    assert_eq!(s[0].local_ip, Some(ip("127.0.0.2")));
+    assert_eq!(s[0].local_as, Some(65000));
+    assert_eq!(s[0].peer_as, Some(65546));
+    assert_eq!(
+        s[0].family_allowed,
+        Some(FamilyAllowed::Families(vec![
+            Family::IPV4_UNICAST,
+            Family::IPV6_MPLS_LABEL
+        ]))
+    );
+    let c =
+        ok("neighbor 10.0.0.1 , neighbor 10.0.0.2 family-allowed in-open, neighbor ::1 teardown 4");
+    let Command::Teardown {
+        targets: Targets::Selected(s),
+        subcode: 4,
+    } = c
+    else {
+        panic!("{c:?}")
+    };
+    assert_eq!(s.len(), 3);
+    assert_eq!(s[1].family_allowed, Some(FamilyAllowed::InOpen));
+    assert_eq!(s[2].peer, Some(ip("::1")));
+    let c = ok("neighbor * withdraw route 10.0.0.1/32 next-hop self");
+    assert_eq!(c.targets(), Some(&Targets::Selected(vec![Selector::any()])));
+    assert!(matches!(
+        ok("neighbor 1.1.1.1 teardown"),
+        Command::Teardown { subcode: 2, .. }
+    ));
+    let e = err("neighbor 1.1.1.1 shutdown");
+    assert_eq!(e.column(), 18);
+    let e = err("neighbor 1.1.1.300 announce route 1.0.0.0/8 next-hop 1.1.1.1");
+    assert_eq!(
+        e,
+        ApiError::Syntax {
+            column: 10,
+            expected: "an IP address",
+            found: "1.1.1.300".into()
+        }
+    );
+}
+
+#[test]
+fn control_and_show() {
+    for (l, c) in [
+        ("shutdown", Command::Shutdown),
+        ("reload", Command::Reload),
+        ("restart", Command::Restart),
+        ("reset", Command::Reset),
+        ("version", Command::Version),
+        ("help", Command::Help),
+        ("enable-ack", Command::EnableAck),
+        ("disable-ack", Command::DisableAck),
+        ("silence-ack", Command::SilenceAck),
+        ("# a comment", Command::Comment),
+        ("", Command::Comment),
+        ("   ", Command::Comment),
+        ("group start", Command::GroupStart),
+        ("group end", Command::GroupEnd),
+    ] {
+        assert_eq!(ok(l), c, "{l}");
+    }
+    assert_eq!(
+        ok("flush adj-rib out"),
+        Command::FlushAdjRibOut {
+            targets: Targets::Default
+        }
+    );
+    assert_eq!(
+        ok("neighbor 1.2.3.4 clear adj-rib in"),
+        Command::ClearAdjRib {
+            targets: Targets::Selected(vec![Selector {
+                peer: Some(ip("1.2.3.4")),
+                ..Selector::default()
+            }]),
+            rib: Rib::In
+        }
+    );
+    assert_eq!(
+        ok("show neighbor summary"),
+        Command::ShowNeighbor {
+            peers: vec![],
+            view: NeighborView::Summary,
+            json: false
+        }
+    );
+    assert_eq!(
+        ok("show neighbor 127.0.0.1 configuration json"),
+        Command::ShowNeighbor {
+            peers: vec![ip("127.0.0.1")],
+            view: NeighborView::Configuration,
+            json: true
+        }
+    );
+    assert_eq!(
+        ok("show adj-rib out extensive"),
+        Command::ShowAdjRib {
+            peers: vec![],
+            rib: Rib::Out,
+            extensive: true,
+            json: false
+        }
+    );
+    assert!(ok("show adj-rib in json").wants_json());
+    assert_eq!(err("show adj-rib").column(), 13);
+    assert_eq!(err("show adj-rib sideways").column(), 14);
+}
+
+#[test]
+fn groups() {
+    let c = ok("group attributes origin igp local-preference 100 extended-community [0x800600003f800000] ; withdraw ipv4 flow destination-ipv4 170.170.170.170/32 source-ipv4 170.170.170.170/32");
+    let Command::Group {
+        shared_attributes: Some(shared),
+        commands,
+        ..
+    } = c
+    else {
+        panic!("{c:?}")
+    };
+    assert_eq!(
+        shared.text,
+        "origin igp local-preference 100 extended-community [0x800600003f800000]"
+    );
+    assert_eq!(commands.len(), 1);
+    assert!(
+        matches!(&commands[0], Command::Withdraw { route: RouteRequest { kind: RouteKind::Family(f), text, .. }, .. } if *f == Family::IPV4_FLOW && text == "destination-ipv4 170.170.170.170/32 source-ipv4 170.170.170.170/32")
+    );
+    let c = ok("neighbor 1.1.1.1 group announce route 1.0.0.0/24 next-hop 2.2.2.2 ; announce route 1.0.1.0/24 next-hop 2.2.2.2");
+    let Command::Group { commands, .. } = c else {
+        panic!()
+    };
+    assert_eq!(commands.len(), 2);
+    assert!(matches!(commands[1].targets(), Some(Targets::Selected(_))));
+    assert!(parse_command("group ; ;").is_err());
+    assert!(parse_command("group shutdown").is_err());
+}
+
+#[test]
+fn errors_point_at_the_problem() {
+    let e = err("announce rout 1.0.0.0/24");
+    assert_eq!(e.column(), 10);
+    assert!(e.to_string().contains("route"), "{e}");
+    let e = err("annonce route 1.0.0.0/24");
+    assert_eq!(e.column(), 1);
+    let e = err("announce route");
+    assert_eq!(e.column(), 15);
+    let e = err("announce eor ipv4 sideways");
+    assert_eq!(e.column(), 19);
+    let e = err("teardown 300");
+    assert_eq!(e.column(), 10);
+    let e = err("shutdown now");
+    assert_eq!(
+        e,
+        ApiError::Syntax {
+            column: 10,
+            expected: "the end of the command",
+            found: "now".into()
+        }
+    );
+}
+
+/// Every `cmd:` line of ExaBGP's api test cases (what helper scripts really send) parses.
+#[test]
+fn conformance_api_commands_parse() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/exabgp/api");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!(
+            "note: {} absent, conformance commands not checked",
+            dir.display()
+        );
+        return;
+    };
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().and_then(|x| x.to_str()) != Some("ci") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        for line in text.lines() {
+            let Some((_, cmd)) = line.split_once(":cmd:") else {
+                continue;
+            };
+            n += 1;
+            if let Err(e) = parse_command(cmd) {
+                failures.push(format!("{}: {cmd}: {e}", p.display()));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(n > 100, "only {n} cmd lines found");
+}
+
+proptest::proptest! {
+    #[test]
+    fn never_panics(s in "\\PC*") {
+        let _ = parse_command(&s);
+    }
+
+    #[test]
+    fn never_panics_on_near_commands(
+        words in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "neighbor", "*", "1.2.3.4", "::1", ",", "local-as", "65000", "announce", "withdraw",
+                "route", "eor", "ipv4", "unicast", "flow", "group", ";", "attributes", "show",
+                "adj-rib", "in", "out", "operational", "adm", "afi", "safi", "advisory", "\"x",
+                "teardown", "family-allowed", "in-open", "é", "\t", "",
+            ]),
+            0..12,
+        )
+    ) {
+        let line = words.join(" ");
+        if let Err(e) = parse_command(&line) {
+            proptest::prop_assert!(e.column() >= 1 && e.column() <= line.chars().count() + 1);
+        }
+    }
+}

@@ -1,0 +1,619 @@
+//! Events sent to API processes, in ExaBGP's JSON and text shapes, one event a line.
+//!
+//! The encoders write into the caller's buffer (the process's output queue), so that an
+//! event costs no allocation of its own. The JSON envelope is ExaBGP's:
+//!
+//! ```text
+//! { "exabgp": "5.0.0", "time": 1795422070.03, "host": "vm", "pid": 25617, "ppid": 25488,
+//!   "counter": 1, "type": "update",
+//!   "neighbor": { "address": { "local": "127.0.0.1", "peer": "127.0.0.1" },
+//!                 "asn": { "local": 65533, "peer": 65533 }, "router-id": "10.0.0.2",
+//!                 "direction": "receive", "message": { "update": { … } } } }
+//! ```
+//!
+//! The message part of an UPDATE or an OPEN is ExaBGP's decode JSON, which the wire crate
+//! renders; it reaches the encoder through [`MessageBody`], so it is written straight into
+//! the output buffer. Unlike ExaBGP (string concatenation) every document written here is
+//! valid JSON; where ExaBGP's was not (`negotiated.families`), the values are quoted.
+
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
+
+use ferrobgp_wire::{Family, Notification, RouteRefresh};
+
+use crate::ack::Encoding;
+
+/// The `exabgp` field: ExaBGP 4.x/5.x with API v4 writes `5.0.0`; `main` with API v6 writes
+/// `6.0.0`.
+pub const JSON_VERSION_V4: &str = "5.0.0";
+pub const JSON_VERSION_V6: &str = "6.0.0";
+
+/// The JSON format version for an `exabgp.api.version` setting (4 or 6).
+pub fn json_version_for_api(api_version: u8) -> &'static str {
+    if api_version >= 6 {
+        JSON_VERSION_V6
+    } else {
+        JSON_VERSION_V4
+    }
+}
+
+/// The per-daemon part of every JSON header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonInfo {
+    /// Value of the `exabgp` field, see [`json_version_for_api`].
+    pub version: String,
+    pub host: String,
+    pub pid: u32,
+    pub ppid: u32,
+}
+
+/// The neighbor an event is about, as ExaBGP prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NeighborInfo {
+    pub local_address: IpAddr,
+    pub peer_address: IpAddr,
+    pub local_as: u32,
+    pub peer_as: u32,
+    /// The peer's BGP identifier (from its OPEN), when known.
+    pub router_id: Option<Ipv4Addr>,
+}
+
+/// Whether a message was received from or sent to the peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Receive,
+    Send,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Receive => "receive",
+            Direction::Send => "send",
+        }
+    }
+}
+
+/// FSM states as the `fsm` event names them (RFC 4271 section 8.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FsmState {
+    Idle,
+    Active,
+    Connect,
+    OpenSent,
+    OpenConfirm,
+    Established,
+}
+
+impl FsmState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FsmState::Idle => "IDLE",
+            FsmState::Active => "ACTIVE",
+            FsmState::Connect => "CONNECT",
+            FsmState::OpenSent => "OPENSENT",
+            FsmState::OpenConfirm => "OPENCONFIRM",
+            FsmState::Established => "ESTABLISHED",
+        }
+    }
+}
+
+/// Route refresh capability as negotiated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefreshMode {
+    #[default]
+    Absent,
+    Normal,
+    Enhanced,
+}
+
+impl RefreshMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefreshMode::Absent => "absent",
+            RefreshMode::Normal => "normal",
+            RefreshMode::Enhanced => "enhanced",
+        }
+    }
+}
+
+/// The body of a `negotiated` event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NegotiatedInfo {
+    pub message_size: u32,
+    pub hold_time: u16,
+    pub asn4: bool,
+    pub multisession: bool,
+    pub operational: bool,
+    pub refresh: RefreshMode,
+    pub families: Vec<Family>,
+    /// RFC 8950 (NLRI family, next-hop AFI name).
+    pub nexthop: Vec<(Family, String)>,
+    pub add_path_send: Vec<Family>,
+    pub add_path_receive: Vec<Family>,
+}
+
+/// The raw bytes of a message, for processes that asked for `packets`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawMessage<'a> {
+    /// The 19-octet header.
+    pub header: &'a [u8],
+    pub body: &'a [u8],
+}
+
+/// A message part rendered by someone else (the wire crate's JSON, or the route text lines
+/// of the text encoder).
+pub trait MessageBody {
+    /// The JSON value of the message part: for an UPDATE `{ "update": { … } }` or
+    /// `{ "eor": { … } }`, for an OPEN `{ "version": 4, … }`.
+    fn write_json(&self, out: &mut Vec<u8>);
+    /// For UPDATEs, the text encoder's lines between `update start` and `update end`, each
+    /// after `prefix` (`neighbor 127.0.0.1 receive update`) and ending in `\n`: ` announced
+    /// 10.0.0.0/24 next-hop 1.1.1.1 origin igp`, ` withdrawn 10.0.0.0/24`. For OPENs, the
+    /// text after `open` (` version 4 asn 65000 hold_time 180 router_id 10.0.0.2
+    /// capabilities [...]`), without a newline.
+    fn write_text(&self, prefix: &str, out: &mut Vec<u8>);
+}
+
+/// A body already rendered to strings (tests, or a core that renders eagerly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PreRendered<'a> {
+    pub json: &'a str,
+    /// Text lines; for an UPDATE each is prefixed and terminated by the encoder.
+    pub text: &'a [&'a str],
+}
+
+impl MessageBody for PreRendered<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.json.as_bytes());
+    }
+    fn write_text(&self, prefix: &str, out: &mut Vec<u8>) {
+        for (n, l) in self.text.iter().enumerate() {
+            if !prefix.is_empty() {
+                out.extend_from_slice(prefix.as_bytes());
+                out.push(b' ');
+                out.extend_from_slice(l.as_bytes());
+                out.push(b'\n');
+            } else {
+                if n > 0 {
+                    out.push(b' ');
+                }
+                out.extend_from_slice(l.as_bytes());
+            }
+        }
+    }
+}
+
+/// One event for an API process.
+pub enum Event<'a> {
+    /// TCP connection established (`neighbor-changes`).
+    Connected,
+    /// Session Established (`neighbor-changes`).
+    Up,
+    /// Session went down (`neighbor-changes`).
+    Down { reason: &'a str },
+    /// FSM transition (`fsm`).
+    Fsm { state: FsmState },
+    /// Capabilities negotiated (`negotiated`).
+    Negotiated(&'a NegotiatedInfo),
+    Open {
+        direction: Direction,
+        body: &'a dyn MessageBody,
+        raw: Option<RawMessage<'a>>,
+    },
+    /// An UPDATE, End-of-RIB included (its JSON is `{ "eor": { "afi": …, "safi": … } }`).
+    Update {
+        direction: Direction,
+        body: &'a dyn MessageBody,
+        raw: Option<RawMessage<'a>>,
+    },
+    Keepalive {
+        direction: Direction,
+        raw: Option<RawMessage<'a>>,
+    },
+    Notification {
+        direction: Direction,
+        notification: &'a Notification,
+        raw: Option<RawMessage<'a>>,
+    },
+    Refresh {
+        direction: Direction,
+        refresh: RouteRefresh,
+        raw: Option<RawMessage<'a>>,
+    },
+    /// A signal forwarded to the process (`signal`): `15`, `SIGTERM`.
+    Signal { code: i32, name: &'a str },
+    /// The `packets` view of any message: category is the message type code.
+    Packets {
+        direction: Direction,
+        category: u8,
+        raw: RawMessage<'a>,
+    },
+}
+
+impl Event<'_> {
+    /// The `type` field.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Connected | Event::Up | Event::Down { .. } => "state",
+            Event::Fsm { .. } => "fsm",
+            Event::Negotiated(_) => "negotiated",
+            Event::Open { .. } => "open",
+            Event::Update { .. } => "update",
+            Event::Keepalive { .. } => "keepalive",
+            Event::Notification { .. } => "notification",
+            Event::Refresh { .. } => "refresh",
+            Event::Signal { .. } => "signal",
+            Event::Packets { category, .. } => match category {
+                1 => "open",
+                2 => "update",
+                3 => "notification",
+                4 => "keepalive",
+                5 => "refresh",
+                6 => "operational",
+                _ => "unknown",
+            },
+        }
+    }
+}
+
+/// Where and when an event happened: the envelope's variable part.
+#[derive(Debug, Clone, Copy)]
+pub struct EventContext<'a> {
+    pub daemon: &'a DaemonInfo,
+    /// Seconds since the epoch.
+    pub time: f64,
+    /// Per-neighbor event counter (ExaBGP counts each event it renders for a neighbor).
+    pub counter: u64,
+    pub neighbor: &'a NeighborInfo,
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+// ---------------------------------------------------------------------------------------------
+
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn hex_upper_into(out: &mut Vec<u8>, bytes: &[u8]) {
+    const H: &[u8; 16] = b"0123456789ABCDEF";
+    for b in bytes {
+        out.push(H[(b >> 4) as usize]);
+        out.push(H[(b & 15) as usize]);
+    }
+}
+
+/// ExaBGP's `hexstring`: `0x` then uppercase hex.
+fn hexstring_into(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(b"0x");
+    hex_upper_into(out, bytes);
+}
+
+fn header_json(out: &mut Vec<u8>, d: &DaemonInfo, time: f64, counter: Option<u64>, kind: &str) {
+    out.extend_from_slice(b"{ \"exabgp\": ");
+    json_str(out, &d.version);
+    out.extend_from_slice(b", \"time\": ");
+    let _ = serde_json::to_writer(&mut *out, &time);
+    out.extend_from_slice(b", \"host\": ");
+    json_str(out, &d.host);
+    let _ = write!(out, ", \"pid\": {}, \"ppid\": {}, ", d.pid, d.ppid);
+    if let Some(c) = counter {
+        let _ = write!(out, "\"counter\": {c}, ");
+    }
+    out.extend_from_slice(b"\"type\": ");
+    json_str(out, kind);
+}
+
+fn neighbor_json_open(out: &mut Vec<u8>, n: &NeighborInfo, direction: Option<Direction>) {
+    let _ = write!(
+        out,
+        ", \"neighbor\": {{ \"address\": {{ \"local\": \"{}\", \"peer\": \"{}\" }}, \"asn\": {{ \"local\": {}, \"peer\": {} }}",
+        n.local_address, n.peer_address, n.local_as, n.peer_as
+    );
+    if let Some(r) = n.router_id {
+        let _ = write!(out, ", \"router-id\": \"{r}\"");
+    }
+    if let Some(d) = direction {
+        out.extend_from_slice(b", \"direction\": ");
+        json_str(out, d.as_str());
+    }
+}
+
+fn families_json(out: &mut Vec<u8>, fams: &[Family]) {
+    out.extend_from_slice(b"[ ");
+    for (i, f) in fams.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b", ");
+        }
+        json_str(out, &f.to_string());
+    }
+    out.extend_from_slice(b" ]");
+}
+
+fn raw_json(out: &mut Vec<u8>, raw: Option<RawMessage<'_>>) {
+    if let Some(r) = raw {
+        out.extend_from_slice(b", \"header\": \"");
+        hexstring_into(out, r.header);
+        out.extend_from_slice(b"\", \"body\": \"");
+        hexstring_into(out, r.body);
+        out.push(b'"');
+    }
+}
+
+/// Appends the JSON line for `event` (with its `\n`) to `out`.
+pub fn encode_json(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>) {
+    let n = ctx.neighbor;
+    header_json(out, ctx.daemon, ctx.time, Some(ctx.counter), event.kind());
+    match event {
+        Event::Connected | Event::Up => {
+            neighbor_json_open(out, n, None);
+            let s = if matches!(event, Event::Up) {
+                "up"
+            } else {
+                "connected"
+            };
+            out.extend_from_slice(b", \"state\": ");
+            json_str(out, s);
+        }
+        Event::Down { reason } => {
+            neighbor_json_open(out, n, None);
+            out.extend_from_slice(b", \"state\": \"down\", \"reason\": ");
+            json_str(out, reason);
+        }
+        Event::Fsm { state } => {
+            neighbor_json_open(out, n, None);
+            out.extend_from_slice(b", \"state\": ");
+            json_str(out, state.as_str());
+        }
+        Event::Negotiated(neg) => {
+            neighbor_json_open(out, n, None);
+            let _ = write!(
+                out,
+                ", \"negotiated\": {{ \"message_size\": {}, \"hold_time\": {}, \"asn4\": {}, \"multisession\": {}, \"operational\": {}, \"refresh\": \"{}\", \"families\": ",
+                neg.message_size,
+                neg.hold_time,
+                neg.asn4,
+                neg.multisession,
+                neg.operational,
+                neg.refresh.as_str()
+            );
+            families_json(out, &neg.families);
+            out.extend_from_slice(b", \"nexthop\": [ ");
+            for (i, (f, afi)) in neg.nexthop.iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b", ");
+                }
+                json_str(out, &format!("{f} {afi}"));
+            }
+            out.extend_from_slice(b" ], \"add_path\": { \"send\": ");
+            families_json(out, &neg.add_path_send);
+            out.extend_from_slice(b", \"receive\": ");
+            families_json(out, &neg.add_path_receive);
+            out.extend_from_slice(b" } }");
+        }
+        Event::Open {
+            direction,
+            body,
+            raw,
+        } => {
+            neighbor_json_open(out, n, Some(*direction));
+            out.extend_from_slice(b", \"open\": ");
+            body.write_json(out);
+            raw_json(out, *raw);
+        }
+        Event::Update {
+            direction,
+            body,
+            raw,
+        } => {
+            neighbor_json_open(out, n, Some(*direction));
+            out.extend_from_slice(b", \"message\": ");
+            body.write_json(out);
+            raw_json(out, *raw);
+        }
+        Event::Keepalive { direction, raw } => {
+            neighbor_json_open(out, n, Some(*direction));
+            raw_json(out, *raw);
+        }
+        Event::Notification {
+            direction,
+            notification,
+            raw,
+        } => {
+            neighbor_json_open(out, n, Some(*direction));
+            let _ = write!(
+                out,
+                ", \"notification\": {{ \"code\": {}, \"subcode\": {}, \"data\": \"",
+                notification.code, notification.subcode
+            );
+            hexstring_into(out, &notification.data);
+            out.extend_from_slice(b"\", \"message\": ");
+            json_str(out, &notification_message(notification));
+            out.extend_from_slice(b" }");
+            raw_json(out, *raw);
+        }
+        Event::Refresh {
+            direction,
+            refresh,
+            raw,
+        } => {
+            neighbor_json_open(out, n, Some(*direction));
+            out.extend_from_slice(b", \"route-refresh\": { \"afi\": ");
+            json_str(out, &refresh.family.afi.to_string());
+            out.extend_from_slice(b", \"safi\": ");
+            json_str(out, &refresh.family.safi.to_string());
+            out.extend_from_slice(b", \"subtype\": ");
+            json_str(out, refresh_subtype(refresh.subtype));
+            out.extend_from_slice(b" }");
+            raw_json(out, *raw);
+        }
+        Event::Signal { code, name } => {
+            neighbor_json_open(out, n, None);
+            out.extend_from_slice(b", \"code\": ");
+            json_str(out, &code.to_string());
+            out.extend_from_slice(b", \"name\": ");
+            json_str(out, name);
+        }
+        Event::Packets {
+            direction,
+            category,
+            raw,
+        } => {
+            neighbor_json_open(out, n, Some(*direction));
+            let _ = write!(
+                out,
+                ", \"message\": {{ \"category\": {category}, \"header\": \""
+            );
+            hexstring_into(out, raw.header);
+            out.extend_from_slice(b"\", \"body\": \"");
+            hexstring_into(out, raw.body);
+            out.extend_from_slice(b"\" }");
+        }
+    }
+    // close neighbor and the document
+    out.extend_from_slice(b" } }\n");
+}
+
+/// The line written to JSON processes when the daemon exits:
+/// `{ …, "type": "notification", "notification": "shutdown" }` (no neighbor, no counter).
+pub fn encode_shutdown_json(daemon: &DaemonInfo, time: f64, out: &mut Vec<u8>) {
+    header_json(out, daemon, time, None, "notification");
+    out.extend_from_slice(b", \"notification\": \"shutdown\" }\n");
+}
+
+/// What ExaBGP puts in `notification.message`: the data as text.
+fn notification_message(n: &Notification) -> String {
+    String::from_utf8_lossy(&n.data).into_owned()
+}
+
+fn refresh_subtype(s: u8) -> &'static str {
+    match s {
+        0 => "query",
+        1 => "begin",
+        2 => "end",
+        _ => "reserved",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+// ---------------------------------------------------------------------------------------------
+
+fn raw_text(out: &mut Vec<u8>, raw: Option<RawMessage<'_>>) {
+    if let Some(r) = raw {
+        if !r.header.is_empty() {
+            out.extend_from_slice(b" header ");
+            hexstring_into(out, r.header);
+        }
+        if !r.body.is_empty() {
+            out.extend_from_slice(b" body ");
+            hexstring_into(out, r.body);
+        }
+    }
+}
+
+/// Appends the text encoder's line(s) for `event` to `out`. Events ExaBGP's text encoder
+/// does not report (`fsm`, `negotiated`, `signal`) write nothing.
+pub fn encode_text(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>) {
+    let peer = ctx.neighbor.peer_address;
+    match event {
+        Event::Connected => {
+            let _ = writeln!(out, "neighbor {peer} connected");
+        }
+        Event::Up => {
+            let _ = writeln!(out, "neighbor {peer} up");
+        }
+        Event::Down { reason } => {
+            let _ = writeln!(out, "neighbor {peer} down - {reason}");
+        }
+        Event::Fsm { .. } | Event::Negotiated(_) | Event::Signal { .. } => {}
+        Event::Open {
+            direction,
+            body,
+            raw,
+        } => {
+            let _ = write!(out, "neighbor {peer} {} open ", direction.as_str());
+            body.write_text("", out);
+            raw_text(out, *raw);
+            out.push(b'\n');
+        }
+        Event::Update {
+            direction,
+            body,
+            raw,
+        } => {
+            let prefix = format!("neighbor {peer} {} update", direction.as_str());
+            let _ = writeln!(out, "{prefix} start");
+            body.write_text(&prefix, out);
+            if raw.is_some() {
+                raw_text(out, *raw);
+                out.push(b'\n');
+            }
+            let _ = writeln!(out, "{prefix} end");
+        }
+        Event::Keepalive { direction, raw } => {
+            let _ = write!(out, "neighbor {peer} {} keepalive", direction.as_str());
+            raw_text(out, *raw);
+            out.push(b'\n');
+        }
+        Event::Notification {
+            direction,
+            notification,
+            raw,
+        } => {
+            let _ = write!(
+                out,
+                "neighbor {peer} {} notification code {} subcode {} data ",
+                direction.as_str(),
+                notification.code,
+                notification.subcode
+            );
+            hexstring_into(out, &notification.data);
+            raw_text(out, *raw);
+            out.push(b'\n');
+        }
+        Event::Refresh {
+            direction,
+            refresh,
+            raw,
+        } => {
+            let _ = write!(
+                out,
+                "neighbor {peer} {} route-refresh afi {} safi {} {}",
+                direction.as_str(),
+                refresh.family.afi,
+                refresh.family.safi,
+                refresh_subtype(refresh.subtype)
+            );
+            raw_text(out, *raw);
+            out.push(b'\n');
+        }
+        Event::Packets {
+            direction,
+            category,
+            raw,
+        } => {
+            let _ = write!(out, "neighbor {peer} {} {category}", direction.as_str());
+            raw_text(out, Some(*raw));
+            out.push(b'\n');
+        }
+    }
+}
+
+/// The text encoder's exit line: `shutdown PID PPID`.
+pub fn encode_shutdown_text(daemon: &DaemonInfo, out: &mut Vec<u8>) {
+    let _ = writeln!(out, "shutdown {} {}", daemon.pid, daemon.ppid);
+}
+
+/// Encodes with the process's encoder.
+pub fn encode(encoding: Encoding, ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>) {
+    match encoding {
+        Encoding::Json => encode_json(ctx, event, out),
+        Encoding::Text => encode_text(ctx, event, out),
+    }
+}
+
+#[cfg(test)]
+mod tests;

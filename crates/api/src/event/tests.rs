@@ -1,0 +1,232 @@
+use super::*;
+
+fn daemon() -> DaemonInfo {
+    DaemonInfo {
+        version: "5.0.0".into(),
+        host: "vm".into(),
+        pid: 25617,
+        ppid: 25488,
+    }
+}
+
+fn neighbor() -> NeighborInfo {
+    NeighborInfo {
+        local_address: "127.0.0.1".parse().unwrap(),
+        peer_address: "127.0.0.1".parse().unwrap(),
+        local_as: 65533,
+        peer_as: 65533,
+        router_id: Some("10.0.0.2".parse().unwrap()),
+    }
+}
+
+fn json(ev: &Event<'_>) -> serde_json::Value {
+    let d = daemon();
+    let n = neighbor();
+    let ctx = EventContext {
+        daemon: &d,
+        time: 1795422070.03,
+        counter: 1,
+        neighbor: &n,
+    };
+    let mut out = Vec::new();
+    encode_json(&ctx, ev, &mut out);
+    assert_eq!(out.last(), Some(&b'\n'));
+    assert_eq!(out.iter().filter(|b| **b == b'\n').count(), 1, "one line");
+    serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
+}
+
+fn text(ev: &Event<'_>) -> String {
+    let d = daemon();
+    let n = neighbor();
+    let ctx = EventContext {
+        daemon: &d,
+        time: 0.0,
+        counter: 1,
+        neighbor: &n,
+    };
+    let mut out = Vec::new();
+    encode_text(&ctx, ev, &mut out);
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn update_envelope_matches_exabgp() {
+    let body = PreRendered {
+        json: r#"{ "update": { "attribute": { "origin": "igp" }, "announce": { "ipv4 unicast": { "192.0.2.1": [ { "nlri": "203.0.113.0/24" } ] } } } }"#,
+        text: &["announced 203.0.113.0/24 next-hop 192.0.2.1 origin igp"],
+    };
+    let v = json(&Event::Update {
+        direction: Direction::Receive,
+        body: &body,
+        raw: None,
+    });
+    let expected: serde_json::Value = serde_json::from_str(
+        r#"{ "exabgp": "5.0.0", "time": 1795422070.03, "host": "vm", "pid": 25617, "ppid": 25488,
+  "counter": 1, "type": "update",
+  "neighbor": { "address": { "local": "127.0.0.1", "peer": "127.0.0.1" },
+                "asn": { "local": 65533, "peer": 65533 }, "router-id": "10.0.0.2", "direction": "receive",
+    "message": { "update": { "attribute": { "origin": "igp" },
+      "announce": { "ipv4 unicast": { "192.0.2.1": [ { "nlri": "203.0.113.0/24" } ] } } } } } }"#,
+    )
+    .unwrap();
+    assert_eq!(v, expected);
+    assert_eq!(
+        text(&Event::Update {
+            direction: Direction::Receive,
+            body: &body,
+            raw: None
+        }),
+        "neighbor 127.0.0.1 receive update start\n\
+         neighbor 127.0.0.1 receive update announced 203.0.113.0/24 next-hop 192.0.2.1 origin igp\n\
+         neighbor 127.0.0.1 receive update end\n"
+    );
+}
+
+#[test]
+fn state_events() {
+    let v = json(&Event::Up);
+    assert_eq!(v["type"], "state");
+    assert_eq!(v["neighbor"]["state"], "up");
+    let v = json(&Event::Down {
+        reason: "peer reset \"x\"",
+    });
+    assert_eq!(v["neighbor"]["state"], "down");
+    assert_eq!(v["neighbor"]["reason"], "peer reset \"x\"");
+    assert_eq!(text(&Event::Connected), "neighbor 127.0.0.1 connected\n");
+    assert_eq!(
+        text(&Event::Down { reason: "gone" }),
+        "neighbor 127.0.0.1 down - gone\n"
+    );
+    let v = json(&Event::Fsm {
+        state: FsmState::OpenConfirm,
+    });
+    assert_eq!(v["type"], "fsm");
+    assert_eq!(v["neighbor"]["state"], "OPENCONFIRM");
+    assert_eq!(
+        text(&Event::Fsm {
+            state: FsmState::Idle
+        }),
+        ""
+    );
+    let v = json(&Event::Signal {
+        code: 15,
+        name: "SIGTERM",
+    });
+    assert_eq!(v["neighbor"]["code"], "15");
+    assert_eq!(v["neighbor"]["name"], "SIGTERM");
+}
+
+#[test]
+fn keepalive_notification_refresh() {
+    let v = json(&Event::Keepalive {
+        direction: Direction::Send,
+        raw: None,
+    });
+    assert_eq!(v["type"], "keepalive");
+    assert_eq!(v["neighbor"]["direction"], "send");
+    let n = Notification::new(6, 2, &b"bye"[..]);
+    let v = json(&Event::Notification {
+        direction: Direction::Receive,
+        notification: &n,
+        raw: None,
+    });
+    assert_eq!(v["neighbor"]["notification"]["code"], 6);
+    assert_eq!(v["neighbor"]["notification"]["subcode"], 2);
+    assert_eq!(v["neighbor"]["notification"]["data"], "0x627965");
+    assert_eq!(v["neighbor"]["notification"]["message"], "bye");
+    assert_eq!(
+        text(&Event::Notification {
+            direction: Direction::Receive,
+            notification: &n,
+            raw: None
+        }),
+        "neighbor 127.0.0.1 receive notification code 6 subcode 2 data 0x627965\n"
+    );
+    let r = RouteRefresh {
+        family: Family::IPV4_UNICAST,
+        subtype: 0,
+    };
+    let v = json(&Event::Refresh {
+        direction: Direction::Receive,
+        refresh: r,
+        raw: None,
+    });
+    assert_eq!(v["neighbor"]["route-refresh"]["afi"], "ipv4");
+    assert_eq!(v["neighbor"]["route-refresh"]["safi"], "unicast");
+    assert_eq!(
+        text(&Event::Keepalive {
+            direction: Direction::Receive,
+            raw: Some(RawMessage {
+                header: &[0xff, 0x13],
+                body: &[]
+            })
+        }),
+        "neighbor 127.0.0.1 receive keepalive header 0xFF13\n"
+    );
+}
+
+#[test]
+fn negotiated_is_valid_json() {
+    let neg = NegotiatedInfo {
+        message_size: 4096,
+        hold_time: 180,
+        asn4: true,
+        refresh: RefreshMode::Normal,
+        families: vec![Family::IPV4_UNICAST, Family::IPV6_UNICAST],
+        add_path_send: vec![Family::IPV4_UNICAST],
+        ..NegotiatedInfo::default()
+    };
+    let v = json(&Event::Negotiated(&neg));
+    let n = &v["neighbor"]["negotiated"];
+    assert_eq!(n["message_size"], 4096);
+    assert_eq!(n["refresh"], "normal");
+    assert_eq!(n["families"][1], "ipv6 unicast");
+    assert_eq!(n["add_path"]["send"][0], "ipv4 unicast");
+}
+
+#[test]
+fn shutdown_lines() {
+    let mut out = Vec::new();
+    encode_shutdown_json(&daemon(), 1.5, &mut out);
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["type"], "notification");
+    assert_eq!(v["notification"], "shutdown");
+    assert!(v.get("counter").is_none());
+    out.clear();
+    encode_shutdown_text(&daemon(), &mut out);
+    assert_eq!(out, b"shutdown 25617 25488\n");
+}
+
+#[test]
+fn open_and_packets() {
+    let body = PreRendered {
+        json: r#"{ "version": 4, "asn": 65533, "hold_time": 180, "router_id": "10.0.0.2", "capabilities": { } }"#,
+        text: &["version 4 asn 65533 hold_time 180 router_id 10.0.0.2 capabilities []"],
+    };
+    let v = json(&Event::Open {
+        direction: Direction::Receive,
+        body: &body,
+        raw: None,
+    });
+    assert_eq!(v["neighbor"]["open"]["asn"], 65533);
+    assert_eq!(
+        text(&Event::Open {
+            direction: Direction::Receive,
+            body: &body,
+            raw: None
+        }),
+        "neighbor 127.0.0.1 receive open version 4 asn 65533 hold_time 180 router_id 10.0.0.2 capabilities []\n"
+    );
+    let v = json(&Event::Packets {
+        direction: Direction::Send,
+        category: 4,
+        raw: RawMessage {
+            header: &[0xff; 3],
+            body: &[],
+        },
+    });
+    assert_eq!(v["type"], "keepalive");
+    assert_eq!(v["neighbor"]["message"]["category"], 4);
+    assert_eq!(v["neighbor"]["message"]["header"], "0xFFFFFF");
+}
