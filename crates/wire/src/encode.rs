@@ -14,7 +14,7 @@ use bytes::{BufMut, BytesMut};
 use crate::error::msg_type;
 use crate::message::{finish_message, start_message, HEADER_LEN};
 use crate::model::{
-    attr_code as code, attr_flag, Afi, AsPath, Family, Nlri, PathAttributes, Safi, SegmentType,
+    attr_code as code, attr_flag, AsPath, Family, Nlri, PathAttributes, Safi, SegmentType,
     SessionContext, AS_TRANS,
 };
 use crate::nlri::{nlri_len, write_nlri};
@@ -26,13 +26,19 @@ const T: u8 = attr_flag::TRANSITIVE;
 /// Write one attribute; the value is produced by `f`. The extended length flag is set only
 /// when needed.
 pub fn put_attribute(out: &mut BytesMut, flags: u8, c: u8, f: impl FnOnce(&mut BytesMut)) {
+    put_attribute_with(out, flags & !attr_flag::EXTENDED_LENGTH, c, f)
+}
+
+/// As [`put_attribute`], but an extended length flag already in `flags` is kept (ExaBGP
+/// sends generic attributes with the flags it was given).
+pub fn put_attribute_with(out: &mut BytesMut, flags: u8, c: u8, f: impl FnOnce(&mut BytesMut)) {
     let start = out.len();
-    out.put_u8(flags & !attr_flag::EXTENDED_LENGTH);
+    out.put_u8(flags);
     out.put_u8(c);
     out.put_u16(0);
     f(out);
     let len = out.len() - start - 4;
-    if len > 255 {
+    if len > 255 || flags & attr_flag::EXTENDED_LENGTH != 0 {
         out[start] |= attr_flag::EXTENDED_LENGTH;
         out[start + 2..start + 4].copy_from_slice(&(len.min(65535) as u16).to_be_bytes());
     } else {
@@ -79,7 +85,7 @@ pub fn encode_attributes(
     let mut unk = unknown.into_iter().peekable();
     let mut flush_unknown = |out: &mut BytesMut, upto: u8| {
         while let Some(u) = unk.next_if(|u| u.code < upto) {
-            put_attribute(out, u.flags, u.code, |o| o.extend_from_slice(&u.value));
+            put_attribute_with(out, u.flags, u.code, |o| o.extend_from_slice(&u.value));
         }
     };
 
@@ -211,12 +217,13 @@ pub fn encode_attributes(
     flush_unknown(out, 255);
     if let Some(u) = unk.next() {
         // code 255
-        put_attribute(out, u.flags, u.code, |o| o.extend_from_slice(&u.value));
+        put_attribute_with(out, u.flags, u.code, |o| o.extend_from_slice(&u.value));
     }
 }
 
 /// The MP_REACH next hop field for `family` (RFC 4760 §3, RFC 2545 §3, RFC 4364 §4.3.2,
-/// RFC 4659 §3.2.1, RFC 4798 for IPv6 NLRI over an IPv4 next hop, RFC 8955 §4 for flow).
+/// RFC 4659 §3.2.1, RFC 8955 §4 for flow). An IPv4 next hop is written in 4 octets whatever
+/// the NLRI's AFI, as ExaBGP does (extended-nexthop.ci, conf-mvpn.ci).
 pub fn write_mp_next_hop(
     out: &mut BytesMut,
     family: Family,
@@ -231,10 +238,6 @@ pub fn write_mp_next_hop(
     };
     match nh {
         None => {}
-        Some(IpAddr::V4(a)) if family.afi == Afi::IPV6 => {
-            rd(out);
-            out.extend_from_slice(&a.to_ipv6_mapped().octets());
-        }
         Some(IpAddr::V4(a)) => {
             rd(out);
             out.extend_from_slice(&a.octets());
@@ -254,6 +257,21 @@ fn next_hop_len(family: Family, nh: Option<IpAddr>, ll: Option<Ipv6Addr>) -> usi
     let mut b = BytesMut::new();
     write_mp_next_hop(&mut b, family, nh, ll);
     b.len()
+}
+
+/// Does ExaBGP write the NEXT_HOP attribute (for an IPv4 next hop) with NLRI of `family`?
+/// It does for the prefix families and MVPN, not for flow, VPLS, SR Policy, EVPN
+/// (conf-flow.ci, conf-l2vpn.ci, conf-sr-policy.ci against conf-vpn.ci, conf-mvpn.ci).
+pub fn next_hop_attribute_for(family: Family) -> bool {
+    matches!(
+        family.safi,
+        Safi::UNICAST
+            | Safi::MULTICAST
+            | Safi::MPLS_LABEL
+            | Safi::MPLS_VPN
+            | Safi::MCAST_VPN
+            | Safi::MUP
+    )
 }
 
 /// Does `family` with this next hop go in the classic NLRI field? (IPv4 unicast over an
@@ -295,7 +313,7 @@ impl<'a> UpdateBuilder<'a> {
     ) -> usize {
         let add_path = self.ctx.sends_path_id(family);
         let mut attrs = BytesMut::with_capacity(128);
-        encode_attributes(a, self.ctx, true, &mut attrs);
+        encode_attributes(a, self.ctx, next_hop_attribute_for(family), &mut attrs);
         let mut nlri = nlri.into_iter().peekable();
         let mut count = 0;
         if classic(family, a) {
@@ -483,13 +501,14 @@ pub fn encode_update(u: &Update, ctx: &SessionContext, out: &mut BytesMut) {
             .collect();
         mp_unreach(out, f, &chunk, ctx.sends_path_id(f));
     }
-    encode_attributes(&u.attributes, ctx, true, out);
     let reach_family = u.mp_reach_family.or_else(|| {
         u.announced
             .iter()
             .map(|(f, _)| *f)
             .find(|f| !classic(*f, &u.attributes))
     });
+    let nh_attr = reach_family.is_none_or(next_hop_attribute_for);
+    encode_attributes(&u.attributes, ctx, nh_attr, out);
     if let Some(f) = reach_family {
         let chunk: Vec<&Nlri> = u
             .announced

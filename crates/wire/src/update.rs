@@ -235,7 +235,7 @@ fn check_value(c: u8, v: &[u8], asn4: bool) -> Option<ErrorKind> {
         code::NEXT_HOP => v.len() != 4,
         code::MED | code::LOCAL_PREF | code::ORIGINATOR_ID | code::OTC => v.len() != 4,
         code::ATOMIC_AGGREGATE => !v.is_empty(),
-        code::AGGREGATOR => v.len() != 2 + asn_len,
+        code::AGGREGATOR => v.len() != asn_len + 4,
         code::AS4_AGGREGATOR => v.len() != 8,
         code::COMMUNITIES | code::CLUSTER_LIST => v.is_empty() || v.len() % 4 != 0,
         code::EXTENDED_COMMUNITIES => v.is_empty() || v.len() % 8 != 0,
@@ -380,17 +380,11 @@ impl UpdateView {
                         continue;
                     }
                 }
-                None => {
-                    // RFC 4271 §6.3: an unrecognized well-known attribute.
-                    if flags & attr_flag::OPTIONAL == 0 && !known_unchecked(c) {
-                        return Err(Error::attr(
-                            ErrorKind::UnrecognizedWellKnownAttribute,
-                            c,
-                            off,
-                            Action::SessionReset,
-                        ));
-                    }
-                }
+                // An unknown code without the optional bit: RFC 4271 §6.3 would call it an
+                // unrecognized well-known attribute, but no unknown code can be well-known,
+                // and ExaBGP sends such generic attributes (conf-generic-attribute.ci) and
+                // accepts them. Kept as an unknown attribute, as ExaBGP does.
+                None => {}
             }
 
             if c == code::MP_REACH_NLRI || c == code::MP_UNREACH_NLRI {
@@ -806,10 +800,6 @@ impl UpdateView {
             mp_reach_family: mp_family,
         }
     }
-}
-
-fn known_unchecked(_c: u8) -> bool {
-    false
 }
 
 /// Attributes that `PathAttributes` models (the rest go to `unknown`).
