@@ -189,6 +189,12 @@ impl WriteQueue {
             .collect()
     }
 
+    /// Up to `n` queued buffers from the front, for writers that cannot hold a borrow of the
+    /// queue across an `.await` (cloning a `Bytes` only counts a reference).
+    pub fn front_chunks(&self, n: usize) -> Vec<Bytes> {
+        self.chunks.iter().take(n).cloned().collect()
+    }
+
     /// Drop `n` bytes from the front after a (possibly partial) write.
     pub fn consume(&mut self, mut n: usize) {
         self.queued -= n;

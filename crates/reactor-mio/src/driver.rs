@@ -579,8 +579,11 @@ impl Reactor {
             if let Some(Line::Text(line)) = c.lines.finish() {
                 self.inputs.push(Input::ProcessLine { process: id, line });
             }
-            // The client closed its side: keep the socket until the answer is written.
+            // The client closed its side: keep the socket until what is queued is written.
             c.read_closed = true;
+            if c.wq.is_empty() {
+                self.drop_client(id);
+            }
         }
     }
 
@@ -723,6 +726,7 @@ impl Reactor {
                     return;
                 };
                 match c.wq.flush_to(&mut c.stream) {
+                    Ok(_) if c.read_closed && c.wq.is_empty() => self.drop_client(id),
                     Ok(_) => {}
                     Err(_) => self.drop_client(id),
                 }
