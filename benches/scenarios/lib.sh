@@ -291,7 +291,7 @@ exabgp_start() {
     local name=$1 conf=$2
     shift 2
     start_bg "$name" env exabgp_api_cli=false exabgp_daemon_drop=false exabgp_log_level=WARNING \
-        exabgp_tcp_bind= exabgp_api_ack=false "$@" "$EXABGP" "$conf"
+        exabgp_tcp_bind= exabgp_api_ack=false ${EXABGP_LOG:+exabgp_log_level=$EXABGP_LOG} "$@" "$EXABGP" "$conf"
     SPEAKER_PID=$LAST_PID
 }
 
