@@ -78,6 +78,7 @@
 //! the driver-facing interface in this file does not change.
 
 pub mod command;
+pub mod events;
 pub mod msg;
 pub mod rib;
 pub mod setup;
@@ -87,7 +88,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 pub use setup::{Config, Environment};
-pub use speaker::Speaker;
+pub use speaker::{Speaker, State};
 
 /// Bytes of UPDATEs the speaker hands one connection beyond the last `SendBufferLow`.
 pub const SEND_WINDOW: usize = 256 * 1024;
@@ -147,11 +148,19 @@ pub enum Input {
     /// A deadline passed (or the driver just wants the speaker to make progress).
     Tick,
     /// An outgoing connection we asked for is up.
-    Connected { conn: ConnId, local: SocketAddr, remote: SocketAddr },
+    Connected {
+        conn: ConnId,
+        local: SocketAddr,
+        remote: SocketAddr,
+    },
     /// An outgoing connection we asked for failed.
     ConnectFailed { conn: ConnId, error: String },
     /// An incoming connection; the speaker matches it to a neighbor or closes it.
-    Accepted { conn: ConnId, local: SocketAddr, remote: SocketAddr },
+    Accepted {
+        conn: ConnId,
+        local: SocketAddr,
+        remote: SocketAddr,
+    },
     /// Raw stream bytes read from a connection, in any chunking.
     Received { conn: ConnId, data: bytes::Bytes },
     /// The connection is gone (EOF, reset, or after our `Close`).
@@ -165,7 +174,10 @@ pub enum Input {
     /// One line (without its newline) read from a process's stdout.
     ProcessLine { process: ProcessId, line: String },
     /// A process exited (status `None` when killed by a signal).
-    ProcessExited { process: ProcessId, status: Option<i32> },
+    ProcessExited {
+        process: ProcessId,
+        status: Option<i32>,
+    },
     /// The driver's stdin queue for the process drained to its low mark.
     ProcessWritable { process: ProcessId },
     /// A signal arrived.
@@ -205,9 +217,17 @@ pub enum Output {
     /// Read from the connection again.
     ResumeReading { conn: ConnId },
     /// Start a helper process (no shell). Answer with `ProcessStarted` or `ProcessSpawnFailed`.
-    Spawn { process: ProcessId, name: String, argv: Vec<String>, cwd: PathBuf },
+    Spawn {
+        process: ProcessId,
+        name: String,
+        argv: Vec<String>,
+        cwd: PathBuf,
+    },
     /// Queue bytes on the process's stdin.
-    WriteProcess { process: ProcessId, data: bytes::Bytes },
+    WriteProcess {
+        process: ProcessId,
+        data: bytes::Bytes,
+    },
     /// Stop reading the process's stdout (its acks are not being read).
     PauseProcess { process: ProcessId },
     /// Read the process's stdout again.

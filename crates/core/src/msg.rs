@@ -32,10 +32,18 @@ pub struct Notify {
 
 impl Notify {
     pub fn new(code: u8, subcode: u8) -> Notify {
-        Notify { code, subcode, data: Vec::new() }
+        Notify {
+            code,
+            subcode,
+            data: Vec::new(),
+        }
     }
     pub fn with_data(code: u8, subcode: u8, data: impl Into<Vec<u8>>) -> Notify {
-        Notify { code, subcode, data: data.into() }
+        Notify {
+            code,
+            subcode,
+            data: data.into(),
+        }
     }
     pub fn encode(&self) -> Bytes {
         let mut body = vec![self.code, self.subcode];
@@ -46,7 +54,11 @@ impl Notify {
         if body.len() < 2 {
             return None;
         }
-        Some(Notify { code: body[0], subcode: body[1], data: body[2..].to_vec() })
+        Some(Notify {
+            code: body[0],
+            subcode: body[1],
+            data: body[2..].to_vec(),
+        })
     }
     /// RFC 4271 §4.5 / RFC 4486 names, as ExaBGP prints them.
     pub fn describe(&self) -> String {
@@ -221,11 +233,20 @@ impl Open {
                     return Err(Notify::new(2, 0));
                 }
                 let (code, len) = (p[0], p[1] as usize);
-                capabilities.push(Capability { code, value: p[2..2 + len].to_vec() });
+                capabilities.push(Capability {
+                    code,
+                    value: p[2..2 + len].to_vec(),
+                });
                 p = &p[2 + len..];
             }
         }
-        Ok(Open { version, my_as, hold_time, bgp_id, capabilities })
+        Ok(Open {
+            version,
+            my_as,
+            hold_time,
+            bgp_id,
+            capabilities,
+        })
     }
 
     pub fn capability(&self, code: u8) -> Option<&Capability> {
@@ -235,7 +256,9 @@ impl Open {
     /// The speaker's AS: the ASN4 capability when present (RFC 6793), else the 2-octet field.
     pub fn asn(&self) -> u32 {
         match self.capability(65) {
-            Some(c) if c.value.len() == 4 => u32::from_be_bytes([c.value[0], c.value[1], c.value[2], c.value[3]]),
+            Some(c) if c.value.len() == 4 => {
+                u32::from_be_bytes([c.value[0], c.value[1], c.value[2], c.value[3]])
+            }
             _ => self.my_as as u32,
         }
     }
@@ -317,7 +340,13 @@ fn encode_attrs(attrs: &RouteAttrs, family: Family, ctx: &UpdateContext) -> (Vec
     if !ctx.ibgp {
         match segs.first_mut() {
             Some(s) if s.kind == 2 && s.asns.len() < 255 => s.asns.insert(0, ctx.local_as),
-            _ => segs.insert(0, AsSegment { kind: 2, asns: vec![ctx.local_as] }),
+            _ => segs.insert(
+                0,
+                AsSegment {
+                    kind: 2,
+                    asns: vec![ctx.local_as],
+                },
+            ),
         }
     }
     let mut path = Vec::new();
@@ -328,7 +357,11 @@ fn encode_attrs(attrs: &RouteAttrs, family: Family, ctx: &UpdateContext) -> (Vec
             if ctx.asn4 {
                 path.extend_from_slice(&a.to_be_bytes());
             } else {
-                let a2 = if *a > 0xffff { AS_TRANS as u16 } else { *a as u16 };
+                let a2 = if *a > 0xffff {
+                    AS_TRANS as u16
+                } else {
+                    *a as u16
+                };
                 path.extend_from_slice(&a2.to_be_bytes());
             }
         }
@@ -344,7 +377,11 @@ fn encode_attrs(attrs: &RouteAttrs, family: Family, ctx: &UpdateContext) -> (Vec
     }
     if ctx.ibgp {
         // RFC 4271 §5.1.5: LOCAL_PREF goes to internal peers only; ExaBGP defaults it to 100.
-        list.push((0x40, 5, attrs.local_pref.unwrap_or(100).to_be_bytes().to_vec()));
+        list.push((
+            0x40,
+            5,
+            attrs.local_pref.unwrap_or(100).to_be_bytes().to_vec(),
+        ));
     }
     if attrs.atomic_aggregate {
         list.push((0x40, 6, Vec::new()));
@@ -361,7 +398,12 @@ fn encode_attrs(attrs: &RouteAttrs, family: Family, ctx: &UpdateContext) -> (Vec
     list.sort_by_key(|(_, code, _)| *code);
     let (mut before, mut after) = (Vec::new(), Vec::new());
     for (flags, code, value) in list {
-        push_attr(if code < 14 { &mut before } else { &mut after }, flags, code, &value);
+        push_attr(
+            if code < 14 { &mut before } else { &mut after },
+            flags,
+            code,
+            &value,
+        );
     }
     (before, after)
 }
@@ -386,7 +428,13 @@ fn update_message(withdrawn: &[u8], attrs: &[u8], nlri: &[u8]) -> Bytes {
 
 /// UPDATEs announcing `keys` (all of `family`) with one attribute set, packed into as few
 /// messages as fit.
-pub fn announce(family: Family, attrs: &RouteAttrs, keys: &[&RouteKey], ctx: &UpdateContext, out: &mut Vec<Bytes>) {
+pub fn announce(
+    family: Family,
+    attrs: &RouteAttrs,
+    keys: &[&RouteKey],
+    ctx: &UpdateContext,
+    out: &mut Vec<Bytes>,
+) {
     let ap = ctx.add_path(family);
     let (before, after) = encode_attrs(attrs, family, ctx);
     if family == Family::IPV4_UNICAST {
@@ -480,7 +528,12 @@ pub struct ReceivedUpdate {
     pub treat_as_withdraw: bool,
 }
 
-fn parse_prefixes(family: Family, mut data: &[u8], add_path: bool, out: &mut Vec<RouteKey>) -> Result<(), Notify> {
+fn parse_prefixes(
+    family: Family,
+    mut data: &[u8],
+    add_path: bool,
+    out: &mut Vec<RouteKey>,
+) -> Result<(), Notify> {
     let max = match family.afi {
         1 => 32,
         2 => 128,
@@ -506,7 +559,11 @@ fn parse_prefixes(family: Family, mut data: &[u8], add_path: bool, out: &mut Vec
         if len > max || data.len() < 1 + n {
             return Err(Notify::new(3, 10));
         }
-        out.push(RouteKey { family, path_id, nlri: data[..1 + n].to_vec().into_boxed_slice() });
+        out.push(RouteKey {
+            family,
+            path_id,
+            nlri: data[..1 + n].to_vec().into_boxed_slice(),
+        });
         data = &data[1 + n..];
     }
     Ok(())
@@ -514,7 +571,9 @@ fn parse_prefixes(family: Family, mut data: &[u8], add_path: bool, out: &mut Vec
 
 fn ip_from(bytes: &[u8]) -> Option<IpAddr> {
     match bytes.len() {
-        4 => Some(IpAddr::V4(Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]))),
+        4 => Some(IpAddr::V4(Ipv4Addr::new(
+            bytes[0], bytes[1], bytes[2], bytes[3],
+        ))),
         16 | 32 => {
             let mut o = [0u8; 16];
             o.copy_from_slice(&bytes[..16]);
@@ -526,7 +585,11 @@ fn ip_from(bytes: &[u8]) -> Option<IpAddr> {
 
 /// Decode an UPDATE body, applying RFC 7606: framing errors of the attribute list reset the
 /// session (`Err`, 3/1 or 3/10), attribute value errors turn the UPDATE into a withdraw.
-pub fn decode_update(body: &[u8], asn4: bool, add_path_recv: &[Family]) -> Result<ReceivedUpdate, Notify> {
+pub fn decode_update(
+    body: &[u8],
+    asn4: bool,
+    add_path_recv: &[Family],
+) -> Result<ReceivedUpdate, Notify> {
     let mut u = ReceivedUpdate::default();
     if body.len() < 4 {
         return Err(Notify::new(3, 1));
@@ -536,7 +599,12 @@ pub fn decode_update(body: &[u8], asn4: bool, add_path_recv: &[Family]) -> Resul
         return Err(Notify::new(3, 1));
     }
     let v4ap = add_path_recv.contains(&Family::IPV4_UNICAST);
-    parse_prefixes(Family::IPV4_UNICAST, &body[2..2 + wlen], v4ap, &mut u.withdrawn)?;
+    parse_prefixes(
+        Family::IPV4_UNICAST,
+        &body[2..2 + wlen],
+        v4ap,
+        &mut u.withdrawn,
+    )?;
     let alen = u16::from_be_bytes([body[2 + wlen], body[3 + wlen]]) as usize;
     let astart = 4 + wlen;
     if body.len() < astart + alen {
@@ -562,7 +630,10 @@ pub fn decode_update(body: &[u8], asn4: bool, add_path_recv: &[Family]) -> Resul
             if attrs_data.len() < 4 {
                 return Err(Notify::new(3, 1));
             }
-            (u16::from_be_bytes([attrs_data[2], attrs_data[3]]) as usize, 4)
+            (
+                u16::from_be_bytes([attrs_data[2], attrs_data[3]]) as usize,
+                4,
+            )
         } else {
             (attrs_data[2] as usize, 3)
         };
@@ -615,15 +686,19 @@ pub fn decode_update(body: &[u8], asn4: bool, add_path_recv: &[Family]) -> Resul
                 _ => bad = true,
             },
             4 if v.len() == 4 => attrs.med = Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]])),
-            5 if v.len() == 4 => attrs.local_pref = Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]])),
+            5 if v.len() == 4 => {
+                attrs.local_pref = Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
+            }
             4 | 5 => bad = true,
             6 => attrs.atomic_aggregate = true,
             8 => {
-                if v.len() % 4 != 0 {
+                if !v.len().is_multiple_of(4) {
                     bad = true;
                 } else {
-                    attrs.communities =
-                        v.chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect();
+                    attrs.communities = v
+                        .chunks_exact(4)
+                        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect();
                 }
             }
             14 => {
@@ -648,7 +723,11 @@ pub fn decode_update(body: &[u8], asn4: bool, add_path_recv: &[Family]) -> Resul
                 let ap = add_path_recv.contains(&family);
                 parse_prefixes(family, &v[3..], ap, &mut u.withdrawn)?;
             }
-            _ => attrs.other.push(RawAttr { flags, code, value: v.to_vec().into_boxed_slice() }),
+            _ => attrs.other.push(RawAttr {
+                flags,
+                code,
+                value: v.to_vec().into_boxed_slice(),
+            }),
         }
     }
     let _ = has_mp_unreach;
@@ -676,7 +755,10 @@ mod tests {
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     #[test]
@@ -703,7 +785,8 @@ mod tests {
     #[test]
     fn decodes_exabgp_update() {
         // conf-new-v4.ci, second message.
-        let raw = hex("0000001C400101004002004003040A00FFFE40050400000064C0080478147814180A0002180A0006");
+        let raw =
+            hex("0000001C400101004002004003040A00FFFE40050400000064C0080478147814180A0002180A0006");
         let u = decode_update(&raw, true, &[]).unwrap();
         assert_eq!(u.announced.len(), 2);
         assert_eq!(u.announced[1].prefix_string(), "10.0.6.0/24");
@@ -714,7 +797,8 @@ mod tests {
 
     #[test]
     fn bad_origin_is_treat_as_withdraw() {
-        let raw = hex("0000001C400101054002004003040A00FFFE40050400000064C0080478147814180A0002180A0006");
+        let raw =
+            hex("0000001C400101054002004003040A00FFFE40050400000064C0080478147814180A0002180A0006");
         let u = decode_update(&raw, true, &[]).unwrap();
         assert!(u.treat_as_withdraw);
         assert_eq!(u.withdrawn.len(), 2);
@@ -722,7 +806,11 @@ mod tests {
 
     #[test]
     fn attribute_overrun_resets() {
-        let raw = hex("0000001C4001FF004002004003040A00FFFE40050400000064C0080478147814180A0002180A0006");
-        assert_eq!(decode_update(&raw, true, &[]).unwrap_err(), Notify::new(3, 1));
+        let raw =
+            hex("0000001C4001FF004002004003040A00FFFE40050400000064C0080478147814180A0002180A0006");
+        assert_eq!(
+            decode_update(&raw, true, &[]).unwrap_err(),
+            Notify::new(3, 1)
+        );
     }
 }

@@ -113,11 +113,15 @@ impl RouteKey {
         nlri.push(len);
         nlri.extend_from_slice(&octets[..n]);
         // Mask the bits beyond the prefix length so that 10.0.0.1/24 and 10.0.0.0/24 are one key.
-        if len % 8 != 0 && n > 0 {
+        if !len.is_multiple_of(8) && n > 0 {
             let keep = 0xffu8 << (8 - len % 8);
             nlri[n] &= keep;
         }
-        RouteKey { family, path_id, nlri: nlri.into_boxed_slice() }
+        RouteKey {
+            family,
+            path_id,
+            nlri: nlri.into_boxed_slice(),
+        }
     }
 
     /// Parse "10.0.0.0/24" (a host address without a length is a /32 or /128).
@@ -312,7 +316,11 @@ impl AdjRibOut {
 
     /// Routes in the order they were first announced.
     pub fn routes(&self) -> Vec<(RouteKey, Attrs)> {
-        let mut v: Vec<_> = self.desired.iter().map(|(k, (s, a))| (*s, k.clone(), a.clone())).collect();
+        let mut v: Vec<_> = self
+            .desired
+            .iter()
+            .map(|(k, (s, a))| (*s, k.clone(), a.clone()))
+            .collect();
         v.sort_by_key(|(s, _, _)| *s);
         v.into_iter().map(|(_, k, a)| (k, a)).collect()
     }
@@ -418,7 +426,10 @@ mod tests {
     use super::*;
 
     fn attrs(i: &mut Interner, lp: u32) -> Attrs {
-        i.intern(RouteAttrs { local_pref: Some(lp), ..Default::default() })
+        i.intern(RouteAttrs {
+            local_pref: Some(lp),
+            ..Default::default()
+        })
     }
 
     #[test]
@@ -463,7 +474,10 @@ mod tests {
         let k2 = RouteKey::parse_prefix("10.0.2.0/24").unwrap();
         rib.announce(k1.clone(), attrs(&mut i, 1));
         rib.announce(k2.clone(), attrs(&mut i, 2));
-        assert!(!rib.has_work(), "nothing is queued while the session is down");
+        assert!(
+            !rib.has_work(),
+            "nothing is queued while the session is down"
+        );
         rib.session_up(&[Family::IPV4_UNICAST]);
         assert_eq!(rib.pop().unwrap().0, Queued::Route(k1));
         assert_eq!(rib.pop().unwrap().0, Queued::Route(k2));

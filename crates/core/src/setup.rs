@@ -65,7 +65,12 @@ pub struct MessageFlags {
 
 impl MessageFlags {
     pub fn any(&self) -> bool {
-        self.open || self.update || self.notification || self.keepalive || self.refresh || self.operational
+        self.open
+            || self.update
+            || self.notification
+            || self.keepalive
+            || self.refresh
+            || self.operational
     }
 }
 

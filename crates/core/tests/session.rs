@@ -1,0 +1,636 @@
+//! Two speakers back to back in virtual time, and one speaker against a scripted peer with
+//! expected bytes taken from ExaBGP's functional test data (../shared/conformance/exabgp).
+
+mod harness;
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ferrobgp_core::rib::{Family, NextHop, RouteAttrs, RouteKey, RouteSpec};
+use ferrobgp_core::setup::{
+    ApiConfig, CapabilityConfig, MessageFlags, NeighborConfig, ProcessConfig,
+};
+use ferrobgp_core::{Config, ConnId, Environment, Input, Output, ProcessId, Speaker, State};
+use harness::{hex, messages, to_hex, Net};
+
+const A: &str = "10.0.0.1";
+const B: &str = "10.0.0.2";
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn route(prefix: &str, nh: &str, f: impl FnOnce(&mut RouteAttrs)) -> RouteSpec {
+    let mut attrs = RouteAttrs {
+        next_hop: NextHop::Ip(ip(nh)),
+        ..Default::default()
+    };
+    f(&mut attrs);
+    RouteSpec {
+        nlris: vec![RouteKey::parse_prefix(prefix).unwrap()],
+        attrs,
+        withdraw: false,
+        watchdog: None,
+    }
+}
+
+fn neighbor(peer: &str, local: &str, local_as: u32, peer_as: u32, rid: &str) -> NeighborConfig {
+    let mut n = NeighborConfig::new(ip(peer), local_as, peer_as, rid.parse().unwrap());
+    n.local_address = Some(ip(local));
+    n
+}
+
+fn api_all(process: &str) -> ApiConfig {
+    let all = MessageFlags {
+        parsed: true,
+        update: true,
+        open: true,
+        notification: true,
+        keepalive: true,
+        refresh: true,
+        ..Default::default()
+    };
+    ApiConfig {
+        processes: vec![process.into()],
+        neighbor_changes: true,
+        receive: all,
+        ..Default::default()
+    }
+}
+
+fn process(name: &str) -> ProcessConfig {
+    ProcessConfig {
+        name: name.into(),
+        argv: vec!["/bin/true".into()],
+        encoder: Default::default(),
+        respawn: None,
+    }
+}
+
+/// A active towards B, B passive with a process "watcher" receiving everything.
+fn pair(a_routes: Vec<RouteSpec>, tweak: impl Fn(&mut NeighborConfig, &mut NeighborConfig)) -> Net {
+    let mut net = Net::new(Instant::now());
+    let mut na = neighbor(B, A, 65000, 65000, "1.1.1.1");
+    na.routes = a_routes;
+    let mut nb = neighbor(A, B, 65000, 65000, "2.2.2.2");
+    nb.passive = true;
+    nb.api = vec![api_all("watcher")];
+    tweak(&mut na, &mut nb);
+    net.add(
+        A,
+        Config {
+            neighbors: vec![na],
+            ..Default::default()
+        },
+        Environment::default(),
+    );
+    net.add(
+        B,
+        Config {
+            neighbors: vec![nb],
+            processes: vec![process("watcher")],
+            ..Default::default()
+        },
+        Environment::default(),
+    );
+    net.settle();
+    net
+}
+
+#[test]
+fn session_comes_up_and_routes_arrive_as_events() {
+    let net = pair(
+        vec![
+            route("10.1.0.0/24", "10.0.0.1", |_| {}),
+            route("10.2.0.0/24", "10.0.0.1", |_| {}),
+        ],
+        |_, _| {},
+    );
+    assert_eq!(
+        net.nodes[0].speaker.neighbor_state(ip(B)),
+        Some(State::Established)
+    );
+    assert_eq!(
+        net.nodes[1].speaker.neighbor_state(ip(A)),
+        Some(State::Established)
+    );
+    let events = net.stdin_text(1, 0);
+    assert!(events.contains("\"state\": \"connected\""), "{events}");
+    assert!(events.contains("\"state\": \"up\""), "{events}");
+    // Both routes share one attribute set: one UPDATE, then End-of-RIB.
+    let updates: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains("\"type\": \"update\""))
+        .collect();
+    assert_eq!(updates.len(), 2, "{events}");
+    assert!(
+        updates[0].contains("\"nlri\": \"10.1.0.0/24\" }, { \"nlri\": \"10.2.0.0/24\""),
+        "{}",
+        updates[0]
+    );
+    assert!(updates[1].contains("\"eor\""), "{}", updates[1]);
+}
+
+#[test]
+fn keepalives_every_third_of_hold_time() {
+    let mut net = pair(vec![], |a, b| {
+        a.hold_time = 90;
+        b.hold_time = 90;
+    });
+    let before = net.sent_messages(0).iter().filter(|m| m[18] == 4).count();
+    net.advance(Duration::from_secs(100));
+    let after = net.sent_messages(0).iter().filter(|m| m[18] == 4).count();
+    assert_eq!(after - before, 3, "keepalive every 30 s over 100 s");
+    assert_eq!(
+        net.nodes[0].speaker.neighbor_state(ip(B)),
+        Some(State::Established)
+    );
+}
+
+#[test]
+fn hold_timer_expiry_sends_notification_4_0() {
+    let mut net = pair(vec![], |a, b| {
+        a.hold_time = 9;
+        b.hold_time = 9;
+    });
+    // B goes silent: nothing it sends reaches A any more.
+    let b_conn = *net.nodes[1].sent.keys().next().unwrap();
+    net.blackholed.insert((1, b_conn));
+    net.advance(Duration::from_secs(10));
+    let notif = net
+        .sent_messages(0)
+        .into_iter()
+        .find(|m| m[18] == 3)
+        .expect("a NOTIFICATION");
+    assert_eq!(&notif[19..21], &[4, 0]);
+}
+
+#[test]
+fn tcp_attempts_gives_up_and_exits() {
+    let mut net = Net::new(Instant::now());
+    net.refuse = true;
+    let env = Environment {
+        tcp_attempts: 1,
+        ..Default::default()
+    };
+    net.add(
+        A,
+        Config {
+            neighbors: vec![neighbor(B, A, 1, 1, "1.1.1.1")],
+            ..Default::default()
+        },
+        env,
+    );
+    net.advance(Duration::from_secs(120));
+    let connects = net
+        .log
+        .iter()
+        .filter(|(_, o)| matches!(o, Output::Connect { .. }))
+        .count();
+    assert_eq!(connects, 1);
+    assert_eq!(net.nodes[0].exit, Some(0));
+}
+
+#[test]
+fn connect_retry_backs_off() {
+    let mut net = Net::new(Instant::now());
+    net.refuse = true;
+    net.add(
+        A,
+        Config {
+            neighbors: vec![neighbor(B, A, 1, 1, "1.1.1.1")],
+            ..Default::default()
+        },
+        Environment::default(),
+    );
+    net.advance(Duration::from_secs(16));
+    let connects = net
+        .log
+        .iter()
+        .filter(|(_, o)| matches!(o, Output::Connect { .. }))
+        .count();
+    // t=0, 1, 3, 7, 15
+    assert_eq!(connects, 5);
+    assert_eq!(net.nodes[0].exit, None);
+}
+
+#[test]
+fn collision_keeps_one_session() {
+    let mut net = Net::new(Instant::now());
+    let na = neighbor(B, A, 65000, 65000, "1.1.1.1");
+    let nb = neighbor(A, B, 65000, 65000, "2.2.2.2");
+    net.add(
+        A,
+        Config {
+            neighbors: vec![na],
+            ..Default::default()
+        },
+        Environment::default(),
+    );
+    net.add(
+        B,
+        Config {
+            neighbors: vec![nb],
+            ..Default::default()
+        },
+        Environment::default(),
+    );
+    net.settle();
+    assert_eq!(
+        net.nodes[0].speaker.neighbor_state(ip(B)),
+        Some(State::Established)
+    );
+    assert_eq!(
+        net.nodes[1].speaker.neighbor_state(ip(A)),
+        Some(State::Established)
+    );
+    let cease: Vec<Vec<u8>> = (0..2)
+        .flat_map(|i| net.sent_messages(i))
+        .filter(|m| m[18] == 3)
+        .collect();
+    assert_eq!(
+        cease.len(),
+        1,
+        "one connection closed with Cease/Connection Collision Resolution"
+    );
+    assert_eq!(&cease[0][19..21], &[6, 7]);
+    // B has the higher identifier: the connection B initiated survives.
+    let live_conns: usize = net.nodes[0].sent.len();
+    assert_eq!(live_conns, 2);
+}
+
+#[test]
+fn api_commands_change_the_rib_and_are_acked() {
+    // B's process announces towards A.
+    let mut net = pair(vec![], |_, _| {});
+    net.input(
+        1,
+        Input::ProcessLine {
+            process: ProcessId(0),
+            line: "announce route 10.9.0.0/16 next-hop 10.0.0.2 med 5".into(),
+        },
+    );
+    net.input(
+        1,
+        Input::ProcessLine {
+            process: ProcessId(0),
+            line: "announce flubber".into(),
+        },
+    );
+    net.settle();
+    let b_stdin = net.stdin_text(1, 0);
+    assert!(b_stdin.contains("done\n"), "{b_stdin}");
+    assert!(b_stdin.contains("error\n"), "{b_stdin}");
+    // The UPDATE reached A.
+    let b_sent = net.sent_messages(1);
+    let upd = b_sent
+        .iter()
+        .find(|m| m[18] == 2 && m.len() > 23)
+        .expect("an UPDATE from B");
+    assert!(to_hex(upd).ends_with("100A09"), "{}", to_hex(upd));
+    assert_eq!(net.nodes[1].speaker.adj_rib_out_len(ip(A)), 1);
+    net.input(
+        1,
+        Input::ProcessLine {
+            process: ProcessId(0),
+            line: "withdraw route 10.9.0.0/16".into(),
+        },
+    );
+    net.settle();
+    assert_eq!(net.nodes[1].speaker.adj_rib_out_len(ip(A)), 0);
+    let last = net
+        .sent_messages(1)
+        .into_iter()
+        .rfind(|m| m[18] == 2)
+        .unwrap();
+    assert_eq!(
+        to_hex(&last),
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001A02000310 0A090000".replace(' ', "")
+    );
+}
+
+#[test]
+fn slow_process_bounds_memory_and_loses_nothing() {
+    // A sends 20,000 UPDATEs (group-updates off); B's process does not read.
+    let routes: Vec<RouteSpec> = (0..20_000u32)
+        .map(|i| {
+            route(
+                &format!("{}.{}.{}.0/24", 20 + (i >> 16), (i >> 8) & 255, i & 255),
+                "10.0.0.1",
+                |_| {},
+            )
+        })
+        .collect();
+    let mut net = Net::new(Instant::now());
+    let mut na = neighbor(B, A, 65000, 65000, "1.1.1.1");
+    na.routes = routes;
+    na.group_updates = false;
+    let mut nb = neighbor(A, B, 65000, 65000, "2.2.2.2");
+    nb.passive = true;
+    nb.api = vec![api_all("watcher")];
+    net.add(
+        A,
+        Config {
+            neighbors: vec![na],
+            ..Default::default()
+        },
+        Environment::default(),
+    );
+    net.add(
+        B,
+        Config {
+            neighbors: vec![nb],
+            processes: vec![process("watcher")],
+            ..Default::default()
+        },
+        Environment::default(),
+    );
+    net.nodes[1].stalled.insert(ProcessId(0));
+    net.settle();
+    let queued = net.nodes[1].speaker.process_queued_bytes(ProcessId(0));
+    assert!(
+        queued <= ferrobgp_core::PROCESS_QUEUE_HIGH + 128 * 1024,
+        "queue bounded: {queued}"
+    );
+    assert!(net
+        .log
+        .iter()
+        .any(|(n, o)| *n == 1 && matches!(o, Output::PauseReading { .. })));
+    // The session survives the stall (B's hold timer is suspended while it does not read).
+    net.advance(Duration::from_secs(400));
+    assert_eq!(
+        net.nodes[1].speaker.neighbor_state(ip(A)),
+        Some(State::Established)
+    );
+    // The process reads again: everything arrives.
+    net.nodes[1].stalled.clear();
+    for _ in 0..10_000 {
+        net.input(
+            1,
+            Input::ProcessWritable {
+                process: ProcessId(0),
+            },
+        );
+        net.settle();
+        if net.nodes[1].speaker.process_queued_bytes(ProcessId(0)) == 0
+            && net.nodes[1].paused.is_empty()
+        {
+            break;
+        }
+    }
+    net.settle();
+    let text = net.stdin_text(1, 0);
+    let updates = text
+        .lines()
+        .filter(|l| l.contains("\"type\": \"update\"") && !l.contains("eor"))
+        .count();
+    assert_eq!(updates, 20_000);
+}
+
+#[test]
+fn bad_peer_as_gets_2_2() {
+    let mut net = pair(vec![], |_, b| b.peer_as = 65111);
+    net.settle();
+    let n = net
+        .sent_messages(1)
+        .into_iter()
+        .find(|m| m[18] == 3)
+        .expect("NOTIFICATION");
+    assert_eq!(&n[19..21], &[2, 2]);
+}
+
+#[test]
+fn unacceptable_hold_time_gets_2_6() {
+    let mut net = pair(vec![], |a, _| a.hold_time = 2);
+    net.settle();
+    let n = net
+        .sent_messages(1)
+        .into_iter()
+        .find(|m| m[18] == 3)
+        .expect("NOTIFICATION");
+    assert_eq!(&n[19..21], &[2, 6]);
+}
+
+#[test]
+fn shutdown_sends_cease_and_exits() {
+    let mut net = pair(vec![], |_, _| {});
+    net.input(0, Input::Signal(ferrobgp_core::Signal::Term));
+    net.settle();
+    let n = net
+        .sent_messages(0)
+        .into_iter()
+        .find(|m| m[18] == 3)
+        .expect("NOTIFICATION");
+    assert_eq!(&n[19..21], &[6, 2]);
+    assert_eq!(net.nodes[0].exit, Some(0));
+}
+
+// ---------------------------------------------------------------- against ExaBGP's bytes
+
+/// Drive one speaker against a scripted peer: returns the messages it sent, after the peer
+/// mirrored its OPEN (router-id + 1, optional ASN) and sent a KEEPALIVE, as qa/sbin/bgp does.
+fn against_test_peer(cfg: NeighborConfig, env: Environment, peer_asn: Option<u32>) -> Vec<Vec<u8>> {
+    let now = Instant::now();
+    let mut sp = Speaker::new(
+        Config {
+            neighbors: vec![cfg.clone()],
+            ..Default::default()
+        },
+        env,
+        now,
+    )
+    .unwrap();
+    let mut conn = None;
+    let mut sent = Vec::new();
+    let drain = |sp: &mut Speaker, conn: &mut Option<ConnId>, sent: &mut Vec<u8>| {
+        while let Some(o) = sp.poll_output() {
+            match o {
+                Output::Connect { conn: c, .. } => *conn = Some(c),
+                Output::Send { data, .. } => sent.extend_from_slice(&data),
+                _ => {}
+            }
+        }
+    };
+    drain(&mut sp, &mut conn, &mut sent);
+    let c = conn.expect("connect");
+    let local = SocketAddr::new(cfg.local_address.unwrap(), 50000);
+    let remote = SocketAddr::new(cfg.peer_address, 179);
+    sp.handle(
+        now,
+        Input::Connected {
+            conn: c,
+            local,
+            remote,
+        },
+    );
+    drain(&mut sp, &mut conn, &mut sent);
+    let ours = messages(&sent)[0].clone();
+    let mut theirs = ours.clone();
+    theirs[27] = theirs[27].wrapping_add(1);
+    if let Some(asn) = peer_asn {
+        theirs[20..22].copy_from_slice(&(asn as u16).to_be_bytes());
+        let mut i = 29;
+        while i + 4 < theirs.len() {
+            if theirs[i] == 2 && theirs[i + 2] == 65 {
+                theirs[i + 4..i + 8].copy_from_slice(&asn.to_be_bytes());
+            }
+            i += 2 + theirs[i + 1] as usize;
+        }
+    }
+    let mut input = theirs;
+    input.extend_from_slice(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001304"));
+    sp.handle(
+        now,
+        Input::Received {
+            conn: c,
+            data: Bytes::from(input),
+        },
+    );
+    for _ in 0..100 {
+        drain(&mut sp, &mut conn, &mut sent);
+        sp.handle(now, Input::SendBufferLow { conn: c });
+    }
+    messages(&sent)
+}
+
+fn exabgp_env() -> Environment {
+    Environment {
+        software_version: "ExaBGP/5.0.0-0+test".into(),
+        ..Default::default()
+    }
+}
+
+fn conformance_neighbor(family: Family) -> NeighborConfig {
+    // router-id 10.0.0.2; local-address 127.0.0.1; local-as 65533; peer-as 65533; hold-time 180;
+    let mut n = neighbor("127.0.0.1", "127.0.0.1", 65533, 65533, "10.0.0.2");
+    n.families = vec![family];
+    n
+}
+
+#[test]
+fn open_matches_conf_cap_software_version() {
+    let mut n = conformance_neighbor(Family::IPV4_UNICAST);
+    n.capability = CapabilityConfig {
+        software_version: true,
+        ..Default::default()
+    };
+    let sent = against_test_peer(n, exabgp_env(), None);
+    assert_eq!(to_hex(&sent[0]), to_hex(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0049:01:04FFFD00B40A0000022C0206010400010001020641040000FFFD0202060002164B14134578614247502F352E302E302D302B74657374")));
+}
+
+#[test]
+fn open_matches_conf_hostname() {
+    let mut n = conformance_neighbor(Family::IPV4_UNICAST);
+    n.host_name = Some("my-host-name".into());
+    n.domain_name = Some("my-domain-name.com".into());
+    let sent = against_test_peer(n, exabgp_env(), None);
+    assert_eq!(to_hex(&sent[0]), to_hex(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0055:01:04FFFD00B40A000002380206010400010001020641040000FFFD02020600022249200C6D792D686F73742D6E616D65126D792D646F6D61696E2D6E616D652E636F6D")));
+}
+
+#[test]
+fn open_matches_conf_cap_link_local_nexthop() {
+    let mut n = conformance_neighbor(Family::IPV6_UNICAST);
+    n.capability = CapabilityConfig {
+        link_local_nexthop: true,
+        ..Default::default()
+    };
+    let sent = against_test_peer(n, exabgp_env(), None);
+    assert_eq!(to_hex(&sent[0]), to_hex(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0035:01:04FFFD00B40A000002180206010400020001020641040000FFFD0202060002024D00")));
+}
+
+fn sorted_hex(v: &[Vec<u8>]) -> Vec<String> {
+    let mut h: Vec<String> = v.iter().map(|m| to_hex(m)).collect();
+    h.sort();
+    h
+}
+
+#[test]
+fn updates_match_conf_new_v4() {
+    let mut n = conformance_neighbor(Family::IPV4_UNICAST);
+    let nh = "10.0.255.254";
+    let c = |v: &[u32]| v.to_vec();
+    n.routes = vec![
+        route("10.0.1.0/24", nh, |a| a.communities = c(&[0])),
+        route("10.0.2.0/24", nh, |a| a.communities = c(&[0x78147814])),
+        route("10.0.3.0/24", nh, |a| {
+            a.communities = c(&[0x78147814, 0x78140000])
+        }),
+        route("10.0.4.0/24", nh, |a| a.local_pref = Some(200)),
+        route("10.0.5.0/24", nh, |a| a.local_pref = Some(200)),
+        route("10.0.6.0/24", nh, |a| a.communities = c(&[0x78147814])),
+        route("10.0.7.0/24", nh, |a| {
+            a.local_pref = Some(200);
+            a.communities = c(&[0x78147814])
+        }),
+        route("10.0.8.0/24", nh, |a| {
+            a.communities = c(&[0x78147814]);
+            a.local_pref = Some(200)
+        }),
+    ];
+    let sent = against_test_peer(n, exabgp_env(), None);
+    let updates: Vec<Vec<u8>> = sent.into_iter().filter(|m| m[18] == 2).collect();
+    let expected: Vec<Vec<u8>> = [
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:003B:02:0000001C400101004002004003040A00FFFE40050400000064C0080478147814180A0002180A0006",
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0034:02:00000015400101004002004003040A00FFFE400504000000C8180A0004180A0005",
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:003B:02:0000001C400101004002004003040A00FFFE400504000000C8C0080478147814180A0007180A0008",
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0037:02:0000001C400101004002004003040A00FFFE40050400000064C0080400000000180A0001",
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:003B:02:00000020400101004002004003040A00FFFE40050400000064C008087814000078147814180A0003",
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000",
+    ]
+    .iter()
+    .map(|s| hex(s))
+    .collect();
+    assert_eq!(sorted_hex(&updates), sorted_hex(&expected));
+    // The End-of-RIB comes last.
+    assert_eq!(to_hex(updates.last().unwrap()), to_hex(&expected[5]));
+}
+
+#[test]
+fn updates_match_conf_ebgp() {
+    let mut n = neighbor("127.0.0.1", "127.0.0.1", 65533, 65000, "10.0.0.2");
+    n.routes = vec![route("10.0.0.0/24", "10.0.1.254", |a| {
+        a.local_pref = Some(200)
+    })];
+    let sent = against_test_peer(n, exabgp_env(), Some(65000));
+    let updates: Vec<String> = sent
+        .iter()
+        .filter(|m| m[18] == 2)
+        .map(|m| to_hex(m))
+        .collect();
+    assert_eq!(
+        updates,
+        vec![
+            to_hex(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:002F:02:000000144001010040020602010000FFFD4003040A0001FE180A0000")),
+            to_hex(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000")),
+        ]
+    );
+}
+
+#[test]
+fn updates_match_conf_ipself6() {
+    let mut n = neighbor("::1", "::1", 12345, 12345, "127.0.0.2");
+    n.families = vec![Family::IPV6_UNICAST];
+    n.routes = vec![RouteSpec {
+        nlris: vec![RouteKey::parse_prefix("2a04:6d80::1/128").unwrap()],
+        attrs: RouteAttrs {
+            next_hop: NextHop::SelfAddr,
+            ..Default::default()
+        },
+        withdraw: false,
+        watchdog: None,
+    }];
+    let sent = against_test_peer(n, exabgp_env(), None);
+    let updates: Vec<String> = sent
+        .iter()
+        .filter(|m| m[18] == 2)
+        .map(|m| to_hex(m))
+        .collect();
+    assert_eq!(
+        updates,
+        vec![
+            to_hex(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:004E02:000000374001010040020040050400000064800E26000201100000000000000000000000000000000100802A046D80000000000000000000000001")),
+            to_hex(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:001E02:00000007900F0003000201")),
+        ]
+    );
+}
