@@ -168,7 +168,7 @@ pub fn write_attributes(out: &mut Vec<u8>, a: &PathAttributes, next_hop_in_attri
         key(out, "origin");
         string(out, o.name());
     }
-    if let Some(p) = &a.as_path {
+    if let Some(p) = a.as_path.as_ref().filter(|p| !p.segments.is_empty()) {
         sep(out);
         key(out, "as-path");
         write_as_path(out, p);
@@ -281,6 +281,9 @@ pub fn write_attributes(out: &mut Vec<u8>, a: &PathAttributes, next_hop_in_attri
     }
     for u in &a.unknown {
         sep(out);
+        if u.code == crate::model::attr_code::PREFIX_SID && write_prefix_sid(out, &u.value) {
+            continue;
+        }
         // ExaBGP's generic attribute: "attribute-0xCODE-0xFLAGS": "0xHEX"
         let _ = write!(out, "\"attribute-0x{:02X}-0x{:02X}\":\"0x", u.code, u.flags);
         for b in u.value.iter() {
@@ -289,6 +292,75 @@ pub fn write_attributes(out: &mut Vec<u8>, a: &PathAttributes, next_hop_in_attri
         out.push(b'"');
     }
     out.push(b'}');
+}
+
+/// BGP Prefix-SID (RFC 8669 label index and originator SRGB, RFC 9252 SRv6 L3 service) as
+/// ExaBGP writes it: `"bgp-prefix-sid":{"sr-label-index":N,"sr-srgbs":[[base,range]]}`.
+/// Returns false (and writes nothing) when the value does not parse.
+fn write_prefix_sid(out: &mut Vec<u8>, v: &[u8]) -> bool {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let Some(h) = v.get(i..i + 3) else {
+            return false;
+        };
+        let (t, l) = (h[0], usize::from(u16::from_be_bytes([h[1], h[2]])));
+        let Some(val) = v.get(i + 3..i + 3 + l) else {
+            return false;
+        };
+        match t {
+            1 if l == 7 => {
+                let idx = u32::from_be_bytes([val[3], val[4], val[5], val[6]]);
+                parts.push(format!("\"sr-label-index\":{idx}"));
+            }
+            3 if l >= 2 && (l - 2) % 6 == 0 => {
+                let srgbs: Vec<String> = val[2..]
+                    .chunks_exact(6)
+                    .map(|c| {
+                        let base = u32::from_be_bytes([0, c[0], c[1], c[2]]);
+                        let range = u32::from_be_bytes([0, c[3], c[4], c[5]]);
+                        format!("[{base},{range}]")
+                    })
+                    .collect();
+                parts.push(format!("\"sr-srgbs\":[{}]", srgbs.join(",")));
+            }
+            5 if l >= 1 => {
+                let mut sids = Vec::new();
+                let mut j = 1;
+                while j < val.len() {
+                    let Some(h) = val.get(j..j + 3) else {
+                        return false;
+                    };
+                    let sl = usize::from(u16::from_be_bytes([h[1], h[2]]));
+                    let Some(sv) = val.get(j + 3..j + 3 + sl) else {
+                        return false;
+                    };
+                    if h[0] != 1 || sv.len() < 21 {
+                        return false;
+                    }
+                    let mut a = [0u8; 16];
+                    a.copy_from_slice(&sv[1..17]);
+                    let behavior = u16::from_be_bytes([sv[18], sv[19]]);
+                    if sv.len() > 21 {
+                        return false; // SID structure sub-sub-TLVs: not rendered yet
+                    }
+                    sids.push(format!(
+                        "{{\"sid\":\"{}\",\"flags\":{},\"endpoint_behavior\":{behavior}}}",
+                        std::net::Ipv6Addr::from(a),
+                        sv[17]
+                    ));
+                    j += 3 + sl;
+                }
+                parts.push(format!("\"l3-service\":[{}]", sids.join(",")));
+            }
+            _ => return false,
+        }
+        i += 3 + l;
+    }
+    out.extend_from_slice(b"\"bgp-prefix-sid\":{");
+    out.extend_from_slice(parts.join(",").as_bytes());
+    out.push(b'}');
+    true
 }
 
 /// `{"0": {"element": "as-sequence", "value": [65001]}, …}`
@@ -422,7 +494,7 @@ pub fn write_update_message(
     let mut first = true;
     if has_attributes {
         out.extend_from_slice(b"\"attribute\":");
-        write_attributes(out, attributes, announced.is_empty());
+        write_attributes(out, attributes, false);
         first = false;
     }
     if !announced.is_empty() {
@@ -694,6 +766,52 @@ pub fn notification_event(
 /// A whole `refresh` event line.
 pub fn refresh_event(out: &mut Vec<u8>, env: &Envelope, neighbor: &Neighbor, r: &RouteRefresh) {
     write_envelope(out, env, neighbor, |out| write_route_refresh(out, r));
+}
+
+/// ExaBGP's `type` for a message.
+pub fn message_kind(msg: &crate::message::Message) -> &'static str {
+    use crate::message::Message;
+    match msg {
+        Message::Open(_) => "open",
+        Message::Update(_) => "update",
+        Message::Notification(_) => "notification",
+        Message::Keepalive => "keepalive",
+        Message::RouteRefresh(_) => "refresh",
+    }
+}
+
+/// One whole event line for a decoded message (`env.kind` is replaced by the message's type).
+pub fn message_event(
+    out: &mut Vec<u8>,
+    env: &Envelope,
+    neighbor: &Neighbor,
+    msg: &crate::message::Message,
+) {
+    use crate::message::Message;
+    let env = Envelope {
+        kind: message_kind(msg),
+        ..*env
+    };
+    match msg {
+        Message::Open(o) => open_event(out, &env, neighbor, o),
+        Message::Update(u) => {
+            let u = u.to_update();
+            update_event(
+                out,
+                &env,
+                neighbor,
+                &u.attributes,
+                &u.withdrawn,
+                &u.announced,
+                u.end_of_rib,
+            );
+        }
+        Message::Notification(n) => notification_event(out, &env, neighbor, n),
+        Message::RouteRefresh(r) => refresh_event(out, &env, neighbor, r),
+        Message::Keepalive => write_envelope(out, &env, neighbor, |out| {
+            out.pop(); // no body: drop the comma after "direction"
+        }),
+    }
 }
 
 #[cfg(test)]
