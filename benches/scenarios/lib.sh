@@ -227,10 +227,11 @@ bird_established() {
     birdc -s "$1" show protocols 2>/dev/null | awk '$2 == "BGP" && $6 == "Established" { n++ } END { print n + 0 }'
 }
 
-# sink_conf FILE PORT LOCAL_ADDR PEER_ADDR... : a passive BIRD sink at LOCAL_ADDR:PORT
-# (AS 65001) with one multihop session per peer address (peers are AS 65000).
+# sink_conf FILE PORT LOCAL_ADDR PEER... : a passive BIRD sink at LOCAL_ADDR:PORT
+# (AS 65001) with one multihop session per peer (peers are AS 65000). A PEER written
+# REMOTE=LOCAL uses its own local address LOCAL for that session.
 sink_conf() {
-    local file=$1 port=$2 laddr=$3 i=0 peer
+    local file=$1 port=$2 local_addr=$3 i=0 peer laddr
     shift 3
     {
         printf 'log "%s" { warning, error, fatal };\n' "$BENCH_DIR/sink.birdlog"
@@ -238,6 +239,8 @@ sink_conf() {
         printf 'protocol device { }\n'
         for peer in "$@"; do
             i=$((i + 1))
+            laddr=$local_addr
+            case $peer in *=*) laddr=${peer#*=} peer=${peer%%=*} ;; esac
             printf 'protocol bgp p%d {\n' "$i"
             printf '  local %s port %s as 65001;\n' "$laddr" "$port"
             printf '  neighbor %s as 65000;\n' "$peer"
