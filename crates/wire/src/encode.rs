@@ -507,7 +507,7 @@ pub fn encode_update(u: &Update, ctx: &SessionContext, out: &mut BytesMut) {
             .map(|(f, _)| *f)
             .find(|f| !classic(*f, &u.attributes))
     });
-    let nh_attr = reach_family.is_none_or(next_hop_attribute_for);
+    let nh_attr = reach_family.map_or(true, next_hop_attribute_for);
     encode_attributes(&u.attributes, ctx, nh_attr, out);
     if let Some(f) = reach_family {
         let chunk: Vec<&Nlri> = u

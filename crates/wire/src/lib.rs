@@ -24,9 +24,14 @@ pub mod update;
 pub use encode::{encode_attributes, encode_end_of_rib, encode_update, UpdateBuilder};
 pub use error::{msg_type, Action, Error, ErrorKind};
 pub use message::{
-    decode_message, decode_notification, decode_open, decode_route_refresh, encode_keepalive,
-    encode_notification, encode_open, encode_route_refresh, frame, Message,
+    check_open, decode_message, decode_notification, decode_open, decode_route_refresh,
+    encode_keepalive, encode_notification, encode_open, encode_route_refresh, frame, Message,
 };
 pub use model::*;
 pub use nlri::{NlriIter, NlriLayout, NlriView};
 pub use update::{AttributeView, MpReach, MpUnreach, Update, UpdateView};
+
+#[cfg(test)]
+mod malformed;
+#[cfg(test)]
+mod proptests;

@@ -457,3 +457,31 @@ pub fn encode_open(o: &Open, out: &mut BytesMut) {
     out.extend_from_slice(&params);
     finish_message(out, s);
 }
+
+/// RFC 4271 §6.2 checks that need configuration: the peer's AS (with the RFC 6793
+/// 4-octet ASN) and its BGP identifier (RFC 6286 §2.2: not 0, and different from ours
+/// inside one AS).
+pub fn check_open(
+    open: &Open,
+    expected_peer_as: Option<u32>,
+    local_as: u32,
+    local_id: Ipv4Addr,
+) -> Result<(), Error> {
+    if let Some(asn) = expected_peer_as {
+        if open.asn() != asn {
+            return Err(Error::new(
+                ErrorKind::BadPeerAs,
+                msg_type::OPEN,
+                HEADER_LEN + 1,
+            ));
+        }
+    }
+    if open.bgp_id.is_unspecified() || (open.bgp_id == local_id && open.asn() == local_as) {
+        return Err(Error::new(
+            ErrorKind::BadBgpIdentifier,
+            msg_type::OPEN,
+            HEADER_LEN + 5,
+        ));
+    }
+    Ok(())
+}

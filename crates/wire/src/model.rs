@@ -190,9 +190,7 @@ impl FromStr for Family {
     type Err = ModelParseError;
     /// Accepts `ipv4 unicast` and `ipv4/unicast`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut it = s
-            .split(|c: char| c == ' ' || c == '/')
-            .filter(|p| !p.is_empty());
+        let mut it = s.split([' ', '/']).filter(|p| !p.is_empty());
         match (it.next(), it.next(), it.next()) {
             (Some(a), Some(b), None) => Family::from_names(a, b).ok_or(ModelParseError::Family),
             _ => Err(ModelParseError::Family),

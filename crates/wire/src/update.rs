@@ -244,10 +244,11 @@ fn check_value(c: u8, v: &[u8], asn4: bool) -> Option<ErrorKind> {
         code::AIGP => !valid_aigp(v),
         _ => false,
     };
-    bad.then_some(if c == code::NEXT_HOP {
-        InvalidNextHop
-    } else {
-        AttributeLength
+    bad.then_some(match c {
+        code::NEXT_HOP => InvalidNextHop,
+        // RFC 4271 §6.3: a recognized optional attribute with a bad value.
+        code::AIGP => OptionalAttribute,
+        _ => AttributeLength,
     })
 }
 
@@ -368,23 +369,20 @@ impl UpdateView {
                 continue;
             }
 
-            match expected_flags(c) {
-                Some(want) => {
-                    if flags & (attr_flag::OPTIONAL | attr_flag::TRANSITIVE) != want {
-                        let action = malformed_action(c);
-                        let err = Error::attr(ErrorKind::AttributeFlags, c, off, action);
-                        if action == Action::SessionReset {
-                            return Err(err);
-                        }
-                        view.flag(err);
-                        continue;
+            // An unknown code without the optional bit: RFC 4271 §6.3 would call it an
+            // unrecognized well-known attribute, but no unknown code can be well-known, and
+            // ExaBGP sends such generic attributes (conf-generic-attribute.ci) and accepts
+            // them. Kept as an unknown attribute, as ExaBGP does.
+            if let Some(want) = expected_flags(c) {
+                if flags & (attr_flag::OPTIONAL | attr_flag::TRANSITIVE) != want {
+                    let action = malformed_action(c);
+                    let err = Error::attr(ErrorKind::AttributeFlags, c, off, action);
+                    if action == Action::SessionReset {
+                        return Err(err);
                     }
+                    view.flag(err);
+                    continue;
                 }
-                // An unknown code without the optional bit: RFC 4271 §6.3 would call it an
-                // unrecognized well-known attribute, but no unknown code can be well-known,
-                // and ExaBGP sends such generic attributes (conf-generic-attribute.ci) and
-                // accepts them. Kept as an unknown attribute, as ExaBGP does.
-                None => {}
             }
 
             if c == code::MP_REACH_NLRI || c == code::MP_UNREACH_NLRI {
@@ -803,7 +801,7 @@ impl UpdateView {
 }
 
 /// Attributes that `PathAttributes` models (the rest go to `unknown`).
-fn is_modelled(c: u8) -> bool {
+pub(crate) fn is_modelled(c: u8) -> bool {
     matches!(
         c,
         code::ORIGIN
