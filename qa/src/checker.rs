@@ -71,7 +71,10 @@ pub enum Outcome {
     /// Tolerated without matching (a trailing End-of-RIB).
     Tolerated(&'static str),
     /// It matches nothing in the current group; the candidates are what was expected.
-    Unexpected { group: String, candidates: Vec<Expected> },
+    Unexpected {
+        group: String,
+        candidates: Vec<Expected>,
+    },
     /// Every expectation was met already.
     Extra,
 }
@@ -88,18 +91,28 @@ impl Checker {
     pub fn new(case: &Case) -> Checker {
         let mut groups: Vec<Group> = Vec::new();
         for rule in &case.rules {
-            let index = match groups.iter().position(|g| g.conn == rule.conn && g.seq == rule.seq) {
+            let index = match groups
+                .iter()
+                .position(|g| g.conn == rule.conn && g.seq == rule.seq)
+            {
                 Some(i) => i,
                 None => {
-                    groups.push(Group { conn: rule.conn, seq: rule.seq, actions: vec![], messages: vec![] });
+                    groups.push(Group {
+                        conn: rule.conn,
+                        seq: rule.seq,
+                        actions: vec![],
+                        messages: vec![],
+                    });
                     groups.len() - 1
                 }
             };
             let group = &mut groups[index];
             match &rule.kind {
-                Kind::Raw { bytes, full } => {
-                    group.messages.push(Expected { bytes: bytes.clone(), full: *full, line: rule.line })
-                }
+                Kind::Raw { bytes, full } => group.messages.push(Expected {
+                    bytes: bytes.clone(),
+                    full: *full,
+                    line: rule.line,
+                }),
                 Kind::Notification(text) => group.actions.push(Action::Notification(text.clone())),
                 Kind::Signal(name) => group.actions.push(Action::Signal(name.clone())),
                 Kind::Cmd(_) | Kind::Json { .. } => {}
@@ -108,7 +121,11 @@ impl Checker {
         // Groups made only of cmd/json lines expect nothing on the wire.
         groups.retain(|g| !g.messages.is_empty() || !g.actions.is_empty());
         groups.sort_by_key(|g| (g.conn, g.seq));
-        Checker { groups: groups.into(), current: None, actions_taken: false }
+        Checker {
+            groups: groups.into(),
+            current: None,
+            actions_taken: false,
+        }
     }
 
     /// Moves on to the next group when the current one is done, and returns the actions the
@@ -133,7 +150,9 @@ impl Checker {
                     }
                 }
             }
-            let Some(group) = &self.current else { return actions };
+            let Some(group) = &self.current else {
+                return actions;
+            };
             if !self.actions_taken {
                 self.actions_taken = true;
                 let mut stop = false;
@@ -157,10 +176,16 @@ impl Checker {
         if let Some(group) = &mut self.current {
             if let Some(i) = group.messages.iter().position(|e| e.matches(received)) {
                 let expected = group.messages.remove(i);
-                return Outcome::Matched { group: group.label(), line: expected.line };
+                return Outcome::Matched {
+                    group: group.label(),
+                    line: expected.line,
+                };
             }
             if !group.messages.is_empty() {
-                return Outcome::Unexpected { group: group.label(), candidates: group.messages.clone() };
+                return Outcome::Unexpected {
+                    group: group.label(),
+                    candidates: group.messages.clone(),
+                };
             }
         }
         if self.is_complete() {
@@ -177,17 +202,27 @@ impl Checker {
     /// Whether every expectation has been met and every action performed.
     pub fn is_complete(&self) -> bool {
         self.groups.is_empty()
-            && self.current.as_ref().map_or(true, |g| g.messages.is_empty() && (self.actions_taken || g.actions.is_empty()))
+            && self.current.as_ref().is_none_or(|g| {
+                g.messages.is_empty() && (self.actions_taken || g.actions.is_empty())
+            })
     }
 
     /// The connection letter of the group being waited for.
     pub fn current_conn(&self) -> Option<char> {
-        self.current.as_ref().or(self.groups.front()).map(|g| g.conn)
+        self.current
+            .as_ref()
+            .or(self.groups.front())
+            .map(|g| g.conn)
     }
 
     /// The groups still waited for, the current one first.
     pub fn remaining(&self) -> Vec<Group> {
-        self.current.iter().chain(self.groups.iter()).filter(|g| !g.messages.is_empty() || !g.actions.is_empty()).cloned().collect()
+        self.current
+            .iter()
+            .chain(self.groups.iter())
+            .filter(|g| !g.messages.is_empty() || !g.actions.is_empty())
+            .cloned()
+            .collect()
     }
 
     /// The candidate closest to `received`: the longest common prefix, then the nearest length.
@@ -195,7 +230,10 @@ impl Checker {
         candidates.iter().max_by_key(|e| {
             let whole = e.whole();
             let common = msg::first_difference(&whole, received).unwrap_or(usize::MAX);
-            (common, std::cmp::Reverse(whole.len().abs_diff(received.len())))
+            (
+                common,
+                std::cmp::Reverse(whole.len().abs_diff(received.len())),
+            )
         })
     }
 }
@@ -262,7 +300,10 @@ mod tests {
         assert!(matched(c.receive(&b(U1))));
         c.next_actions();
         assert!(c.is_complete());
-        assert_eq!(c.receive(&b(EOR)), Outcome::Tolerated("trailing End-of-RIB"));
+        assert_eq!(
+            c.receive(&b(EOR)),
+            Outcome::Tolerated("trailing End-of-RIB")
+        );
         assert_eq!(c.receive(&b(U2)), Outcome::Extra);
     }
 
@@ -280,7 +321,9 @@ mod tests {
 
     #[test]
     fn actions_come_when_their_group_is_reached() {
-        let text = format!("A1:raw:{U1}\nA2:signal:SIGUSR1\nA3:raw:{U2}\nA4:notification:bye\nB1:raw:{U3}\n");
+        let text = format!(
+            "A1:raw:{U1}\nA2:signal:SIGUSR1\nA3:raw:{U2}\nA4:notification:bye\nB1:raw:{U3}\n"
+        );
         let mut c = checker(&text);
         assert!(matched(c.receive(&b(U1))));
         assert_eq!(c.next_actions(), vec![Action::Signal("SIGUSR1".into())]);
@@ -296,17 +339,31 @@ mod tests {
 
     #[test]
     fn notification_only_case_completes() {
-        let mut c = Checker::new(&Case::parse("A1:notification:closing session because we can").unwrap());
+        let mut c =
+            Checker::new(&Case::parse("A1:notification:closing session because we can").unwrap());
         assert!(!c.is_complete());
-        assert_eq!(c.next_actions(), vec![Action::Notification("closing session because we can".into())]);
+        assert_eq!(
+            c.next_actions(),
+            vec![Action::Notification(
+                "closing session because we can".into()
+            )]
+        );
         assert!(c.is_complete());
     }
 
     #[test]
     fn closest_candidate() {
         let cands = vec![
-            Expected { bytes: b(U1), full: true, line: 1 },
-            Expected { bytes: b(U3), full: true, line: 2 },
+            Expected {
+                bytes: b(U1),
+                full: true,
+                line: 1,
+            },
+            Expected {
+                bytes: b(U3),
+                full: true,
+                line: 2,
+            },
         ];
         let mut received = b(U3);
         received[47] = 9;

@@ -88,7 +88,10 @@ impl std::error::Error for ParseError {}
 
 /// Decodes the hex of a `raw:` rule; `:` and spaces are cosmetic.
 pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
-    let clean: String = text.chars().filter(|c| *c != ':' && !c.is_whitespace()).collect();
+    let clean: String = text
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect();
     hex::decode(&clean).map_err(|e| format!("bad hex: {e}"))
 }
 
@@ -101,8 +104,13 @@ impl Case {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let err = |message: String| ParseError { line: line_no, message };
-            let (prefix, rest) = line.split_once(':').ok_or_else(|| err("no ':' in rule".into()))?;
+            let err = |message: String| ParseError {
+                line: line_no,
+                message,
+            };
+            let (prefix, rest) = line
+                .split_once(':')
+                .ok_or_else(|| err("no ':' in rule".into()))?;
             if prefix == "option" {
                 parse_option(&mut case.options, rest).map_err(err)?;
                 continue;
@@ -118,14 +126,28 @@ impl Case {
                     Kind::Raw { bytes, full }
                 }
                 "cmd" => Kind::Cmd(content.to_string()),
-                "json" => Kind::Json { variant: JsonVariant::Both, text: content.to_string() },
-                "jsv4" => Kind::Json { variant: JsonVariant::V4, text: content.to_string() },
-                "jsv6" => Kind::Json { variant: JsonVariant::V6, text: content.to_string() },
+                "json" => Kind::Json {
+                    variant: JsonVariant::Both,
+                    text: content.to_string(),
+                },
+                "jsv4" => Kind::Json {
+                    variant: JsonVariant::V4,
+                    text: content.to_string(),
+                },
+                "jsv6" => Kind::Json {
+                    variant: JsonVariant::V6,
+                    text: content.to_string(),
+                },
                 "notification" => Kind::Notification(content.to_string()),
                 "signal" => Kind::Signal(content.trim().to_string()),
                 other => return Err(err(format!("unknown rule kind {other:?}"))),
             };
-            case.rules.push(Rule { conn, seq, kind, line: line_no });
+            case.rules.push(Rule {
+                conn,
+                seq,
+                kind,
+                line: line_no,
+            });
         }
         Ok(case)
     }
@@ -162,14 +184,19 @@ fn parse_prefix(prefix: &str) -> Result<(char, u32), String> {
     } else {
         ('A', prefix)
     };
-    let seq = digits.parse::<u32>().map_err(|_| format!("bad sequence number {prefix:?}"))?;
+    let seq = digits
+        .parse::<u32>()
+        .map_err(|_| format!("bad sequence number {prefix:?}"))?;
     Ok((conn, seq))
 }
 
 fn parse_option(options: &mut Options, rest: &str) -> Result<(), String> {
     let (area, value) = rest.split_once(':').unwrap_or((rest, ""));
     let value = value.trim();
-    let number = |v: &str| v.parse::<u64>().map_err(|_| format!("option {area}: bad number {v:?}"));
+    let number = |v: &str| {
+        v.parse::<u64>()
+            .map_err(|_| format!("option {area}: bad number {v:?}"))
+    };
     match (area, value) {
         ("file", name) => options.files.push(name.to_string()),
         ("asn", v) => options.asn = Some(number(v)? as u32),
@@ -207,7 +234,10 @@ mod tests {
         assert_eq!(case.options.timeout, Some(5));
         assert_eq!(case.options.tcp_connections, Some(0));
         assert_eq!(case.rules.len(), 6);
-        assert_eq!(case.rules[0].kind, Kind::Cmd("announce eor ipv4 unicast".into()));
+        assert_eq!(
+            case.rules[0].kind,
+            Kind::Cmd("announce eor ipv4 unicast".into())
+        );
         match &case.rules[1].kind {
             Kind::Raw { bytes, full } => {
                 assert!(*full);
@@ -216,7 +246,13 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!((case.rules[3].conn, case.rules[3].seq), ('B', 12));
-        assert_eq!(case.rules[3].kind, Kind::Raw { bytes: vec![0, 0x17, 2, 0, 0, 0, 0], full: false });
+        assert_eq!(
+            case.rules[3].kind,
+            Kind::Raw {
+                bytes: vec![0, 0x17, 2, 0, 0, 0, 0],
+                full: false
+            }
+        );
         assert_eq!(case.rules[4].kind, Kind::Signal("SIGUSR1".into()));
         assert_eq!(
             case.rules[5].kind,
@@ -235,17 +271,21 @@ mod tests {
 
     #[test]
     fn parses_every_conformance_case() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance/exabgp");
+        let root = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/conformance/exabgp"
+        );
         for dir in ["encoding", "api"] {
-            let Ok(entries) = std::fs::read_dir(format!("{root}/{dir}")) else { continue };
+            let Ok(entries) = std::fs::read_dir(format!("{root}/{dir}")) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 let path = entry.path();
                 if path.extension().and_then(|e| e.to_str()) != Some("ci") {
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
-                let case = Case::parse(&text)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let case = Case::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 assert!(!case.options.files.is_empty(), "{}", path.display());
             }
         }

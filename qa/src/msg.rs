@@ -158,7 +158,13 @@ pub fn ci_hex(message: &[u8]) -> String {
     if message.len() < HEADER_LEN {
         return up;
     }
-    format!("{}:{}:{}:{}", &up[..32], &up[32..36], &up[36..38], &up[38..])
+    format!(
+        "{}:{}:{}:{}",
+        &up[..32],
+        &up[32..36],
+        &up[36..38],
+        &up[38..]
+    )
 }
 
 /// A structural description of a message: its type and length and, for UPDATEs, the
@@ -172,7 +178,10 @@ pub fn describe(message: &[u8]) -> Vec<String> {
     }
     let kind = kind(message);
     let declared = u16::from_be_bytes([message[16], message[17]]);
-    lines.push(format!("{} (type {kind}), length {declared}", kind_name(kind)));
+    lines.push(format!(
+        "{} (type {kind}), length {declared}",
+        kind_name(kind)
+    ));
     let body = &message[HEADER_LEN..];
     match kind {
         UPDATE => describe_update(body, &mut lines),
@@ -232,7 +241,10 @@ fn describe_update(body: &[u8], lines: &mut Vec<String>) {
     if is_eor(&build(UPDATE, body)) {
         lines.push("  End-of-RIB".into());
     }
-    let Some(wlen) = body.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]) as usize) else {
+    let Some(wlen) = body
+        .get(..2)
+        .map(|b| u16::from_be_bytes([b[0], b[1]]) as usize)
+    else {
         return;
     };
     let Some(withdrawn) = body.get(2..2 + wlen) else {
@@ -243,7 +255,10 @@ fn describe_update(body: &[u8], lines: &mut Vec<String>) {
         lines.push(format!("  withdrawn {}", hex::encode_upper(withdrawn)));
     }
     let rest = &body[2 + wlen..];
-    let Some(alen) = rest.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]) as usize) else {
+    let Some(alen) = rest
+        .get(..2)
+        .map(|b| u16::from_be_bytes([b[0], b[1]]) as usize)
+    else {
         return;
     };
     let Some(mut attrs) = rest.get(2..2 + alen) else {
@@ -305,7 +320,12 @@ pub fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
     if a == b {
         return None;
     }
-    Some(a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len())))
+    Some(
+        a.iter()
+            .zip(b)
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len())),
+    )
 }
 
 /// Hex dumps of `expected` and `received` side by side, 16 bytes a row, rows that differ
@@ -318,7 +338,10 @@ pub fn hex_diff(expected: &[u8], received: &[u8]) -> String {
     let row_hex = |data: &[u8], row: usize| -> String {
         let start = (row * 16).min(data.len());
         let end = (row * 16 + 16).min(data.len());
-        data[start..end].iter().map(|b| format!("{b:02X} ")).collect()
+        data[start..end]
+            .iter()
+            .map(|b| format!("{b:02X} "))
+            .collect()
     };
     for row in 0..rows {
         let (e, r) = (row_hex(expected, row), row_hex(received, row));
@@ -339,14 +362,30 @@ pub fn hex_diff(expected: &[u8], received: &[u8]) -> String {
         }
     }
     if let Some(at) = first {
-        let _ = writeln!(out, "(lengths: expected {}, received {}; first difference at byte {at})", expected.len(), received.len());
+        let _ = writeln!(
+            out,
+            "(lengths: expected {}, received {}; first difference at byte {at})",
+            expected.len(),
+            received.len()
+        );
     }
     out
 }
 
 /// Two columns of text side by side.
-pub fn side_by_side(left_title: &str, left: &[String], right_title: &str, right: &[String]) -> String {
-    let width = left.iter().map(|l| l.len()).chain([left_title.len()]).max().unwrap_or(0).min(100);
+pub fn side_by_side(
+    left_title: &str,
+    left: &[String],
+    right_title: &str,
+    right: &[String],
+) -> String {
+    let width = left
+        .iter()
+        .map(|l| l.len())
+        .chain([left_title.len()])
+        .max()
+        .unwrap_or(0)
+        .min(100);
     let mut out = String::new();
     let _ = writeln!(out, "{left_title:<width$} | {right_title}");
     for i in 0..left.len().max(right.len()) {
@@ -368,16 +407,25 @@ mod tests {
 
     #[test]
     fn eor_detection() {
-        assert!(is_eor(&hexb("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000")));
-        assert!(is_eor(&hexb("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:001E:02:00000007900F0003000201")));
-        assert!(is_eor(&hexb("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:001D:02:00000006800F03000201")));
-        assert!(!is_eor(&hexb("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:001B:02:0004180200000000")));
+        assert!(is_eor(&hexb(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000"
+        )));
+        assert!(is_eor(&hexb(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:001E:02:00000007900F0003000201"
+        )));
+        assert!(is_eor(&hexb(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:001D:02:00000006800F03000201"
+        )));
+        assert!(!is_eor(&hexb(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:001B:02:0004180200000000"
+        )));
         assert!(!is_eor(&keepalive()));
     }
 
     #[test]
     fn mirror_increments_router_id() {
-        let open = hexb("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0025:01:04FFFD00B40A000002080206010400010001");
+        let open =
+            hexb("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0025:01:04FFFD00B40A000002080206010400010001");
         let mirrored = mirror_open(&open, None, false);
         assert_eq!(mirrored[19 + 8], 3);
         assert_eq!(&mirrored[..27], &open[..27]);
@@ -385,14 +433,22 @@ mod tests {
 
     #[test]
     fn mirror_replaces_asn_and_adds_capability() {
-        let open = hexb("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0025:01:04FFFD00B40A00000208020641040000FFFD");
+        let open =
+            hexb("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0025:01:04FFFD00B40A00000208020641040000FFFD");
         let mirrored = mirror_open(&open, Some(65000), false);
         assert_eq!(&mirrored[20..22], &65000u16.to_be_bytes());
         assert_eq!(&mirrored[mirrored.len() - 4..], &65000u32.to_be_bytes());
-        assert_eq!(mirrored[19 + 8], 2, "router-id is kept with option:asn, as ExaBGP's peer does");
+        assert_eq!(
+            mirrored[19 + 8],
+            2,
+            "router-id is kept with option:asn, as ExaBGP's peer does"
+        );
         let with66 = mirror_open(&open, None, true);
         assert_eq!(with66.len(), open.len() + 14);
-        assert_eq!(u16::from_be_bytes([with66[16], with66[17]]) as usize, with66.len());
+        assert_eq!(
+            u16::from_be_bytes([with66[16], with66[17]]) as usize,
+            with66.len()
+        );
         assert_eq!(with66[19 + 9], open[19 + 9] + 14);
         assert!(with66.ends_with(b"\x02\x0c\x42\x0aloremipsum"));
     }

@@ -26,7 +26,9 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let acks = std::env::var("exabgp_api_ack").map(|v| !matches!(v.as_str(), "false" | "0" | "no")).unwrap_or(true);
+    let acks = std::env::var("exabgp_api_ack")
+        .map(|v| !matches!(v.as_str(), "false" | "0" | "no"))
+        .unwrap_or(true);
     let ack_wait = Duration::from_secs(3);
 
     // stdin is read on its own thread: acks come over the channel, and reading goes on until
@@ -53,14 +55,23 @@ fn main() -> ExitCode {
     }
 
     let mut out = io::stdout().lock();
-    for command in commands.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        if writeln!(out, "{command}").and_then(|_| out.flush()).is_err() {
+    for command in commands
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        if writeln!(out, "{command}")
+            .and_then(|_| out.flush())
+            .is_err()
+        {
             return ExitCode::from(1);
         }
         if acks {
             match rx.recv_timeout(ack_wait) {
                 Ok(ack) if ack == "shutdown" => return ExitCode::SUCCESS,
-                Ok(ack) if ack == "error" => eprintln!("api-helper: the daemon answered error to: {command}"),
+                Ok(ack) if ack == "error" => {
+                    eprintln!("api-helper: the daemon answered error to: {command}")
+                }
                 _ => {}
             }
         }

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use ferrobgp_qa::checker::{Action, Checker, Expected, Outcome};
 use ferrobgp_qa::ci::Case;
 use ferrobgp_qa::{decode, msg};
+use ferrobgp_wire::SessionContext;
 
 const USAGE: &str = "usage: bgp-peer [CASE.ci] [--port N] [--port-file F] [--ipv6]
        [--daemon-pid PID | --daemon-pid-file F] [--deadline S] [--timeout S] [--linger S]
@@ -56,24 +57,40 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { deadline: 60.0, linger: 0.5, record_idle: 3.0, ..Args::default() };
+    let mut args = Args {
+        deadline: 60.0,
+        linger: 0.5,
+        record_idle: 3.0,
+        ..Args::default()
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
-        let num = |v: String, name: &str| v.parse::<f64>().map_err(|_| format!("{name}: bad number {v:?}"));
+        let num = |v: String, name: &str| {
+            v.parse::<f64>()
+                .map_err(|_| format!("{name}: bad number {v:?}"))
+        };
         match arg.as_str() {
             "-h" | "--help" => return Err(String::new()),
             "--port" => args.port = value("--port")?.parse().map_err(|_| "--port: bad port")?,
             "--port-file" => args.port_file = Some(value("--port-file")?.into()),
             "--ipv6" => args.ipv6 = true,
-            "--daemon-pid" => args.daemon_pid = Some(value("--daemon-pid")?.parse().map_err(|_| "--daemon-pid: bad pid")?),
+            "--daemon-pid" => {
+                args.daemon_pid = Some(
+                    value("--daemon-pid")?
+                        .parse()
+                        .map_err(|_| "--daemon-pid: bad pid")?,
+                )
+            }
             "--daemon-pid-file" => args.daemon_pid_file = Some(value("--daemon-pid-file")?.into()),
             "--deadline" => args.deadline = num(value("--deadline")?, "--deadline")?,
             "--timeout" => args.timeout = Some(num(value("--timeout")?, "--timeout")?),
             "--linger" => args.linger = num(value("--linger")?, "--linger")?,
             "--record" => args.record = Some(value("--record")?.into()),
             "--record-idle" => args.record_idle = num(value("--record-idle")?, "--record-idle")?,
-            "--established-file" => args.established_file = Some(value("--established-file")?.into()),
+            "--established-file" => {
+                args.established_file = Some(value("--established-file")?.into())
+            }
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s => {
                 if args.case.is_some() {
@@ -115,6 +132,8 @@ struct Peer {
     updates: Vec<Vec<u8>>,
     record: Option<fs::File>,
     recorded: usize,
+    /// What the session negotiated, for decoding messages in reports.
+    ctx: SessionContext,
 }
 
 fn main() -> ExitCode {
@@ -130,7 +149,10 @@ fn main() -> ExitCode {
     };
     let case = match &args.case {
         None => Case::default(),
-        Some(path) => match fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| Case::parse(&t).map_err(|e| e.to_string())) {
+        Some(path) => match fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| Case::parse(&t).map_err(|e| e.to_string()))
+        {
             Ok(c) => c,
             Err(e) => {
                 println!("could not read {}: {e}", path.display());
@@ -139,7 +161,10 @@ fn main() -> ExitCode {
             }
         },
     };
-    let timeout = args.timeout.or(case.options.timeout.map(|t| t as f64)).unwrap_or(30.0);
+    let timeout = args
+        .timeout
+        .or(case.options.timeout.map(|t| t as f64))
+        .unwrap_or(30.0);
     let mut peer = Peer {
         checker: Checker::new(&case),
         deadline: Instant::now() + Duration::from_secs_f64(args.deadline),
@@ -148,6 +173,7 @@ fn main() -> ExitCode {
         updates: Vec::new(),
         record: None,
         recorded: 0,
+        ctx: decode::exabgp_context(false),
         args,
     };
     match peer.run() {
@@ -156,7 +182,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(reason) => {
-            println!("\n{reason}");
+            println!("\nfailure: {reason}");
             println!("failed");
             ExitCode::from(1)
         }
@@ -166,17 +192,28 @@ fn main() -> ExitCode {
 impl Peer {
     fn run(&mut self) -> Result<(), String> {
         let ipv6 = self.args.ipv6 || self.case.options.bind_ipv6;
-        let addr: SocketAddr = if ipv6 { ([0u16, 0, 0, 0, 0, 0, 0, 1], self.args.port).into() } else { ([127, 0, 0, 1], self.args.port).into() };
-        let listener = TcpListener::bind(addr).map_err(|e| format!("could not listen on {addr}: {e}"))?;
+        let addr: SocketAddr = if ipv6 {
+            ([0u16, 0, 0, 0, 0, 0, 0, 1], self.args.port).into()
+        } else {
+            ([127, 0, 0, 1], self.args.port).into()
+        };
+        let listener =
+            TcpListener::bind(addr).map_err(|e| format!("could not listen on {addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         println!("listening on {local}");
         if let Some(path) = &self.args.port_file {
             let tmp = path.with_extension("tmp");
-            fs::write(&tmp, format!("{}\n", local.port())).and_then(|_| fs::rename(&tmp, path)).map_err(|e| format!("could not write {}: {e}", path.display()))?;
+            fs::write(&tmp, format!("{}\n", local.port()))
+                .and_then(|_| fs::rename(&tmp, path))
+                .map_err(|e| format!("could not write {}: {e}", path.display()))?;
         }
         if let Some(path) = &self.args.record {
-            let mut file = fs::File::create(path).map_err(|e| format!("could not create {}: {e}", path.display()))?;
-            let _ = writeln!(file, "# recorded by bgp-peer --record: what the daemon sent, in arrival order");
+            let mut file = fs::File::create(path)
+                .map_err(|e| format!("could not create {}: {e}", path.display()))?;
+            let _ = writeln!(
+                file,
+                "# recorded by bgp-peer --record: what the daemon sent, in arrival order"
+            );
             self.record = Some(file);
         }
         if self.record.is_none() && self.checker.remaining().is_empty() {
@@ -212,7 +249,12 @@ impl Peer {
                 println!("  {:<5} {action:?}", group.label());
             }
             for e in &group.messages {
-                println!("  {:<5} {} (line {})", group.label(), msg::ci_hex(&e.whole()), e.line);
+                println!(
+                    "  {:<5} {} (line {})",
+                    group.label(),
+                    msg::ci_hex(&e.whole()),
+                    e.line
+                );
             }
         }
     }
@@ -224,7 +266,12 @@ impl Peer {
                 out.push_str(&format!("\n  {:<5} {action:?}", group.label()));
             }
             for e in &group.messages {
-                out.push_str(&format!("\n  {:<5} {} (line {})", group.label(), msg::ci_hex(&e.whole()), e.line));
+                out.push_str(&format!(
+                    "\n  {:<5} {} (line {})",
+                    group.label(),
+                    msg::ci_hex(&e.whole()),
+                    e.line
+                ));
             }
         }
         out
@@ -233,18 +280,29 @@ impl Peer {
     fn remaining_time(&self) -> Result<Duration, String> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(format!("global deadline ({}s) reached\n{}", self.args.deadline, self.waiting_for()));
+            return Err(format!(
+                "global deadline ({}s) reached\n{}",
+                self.args.deadline,
+                self.waiting_for()
+            ));
         }
         Ok(left)
     }
 
     /// The next connection; `None` ends a capture (`--record`) that has gone quiet.
-    fn accept(&mut self, listener: &TcpListener, connection: usize) -> Result<Option<TcpStream>, String> {
+    fn accept(
+        &mut self,
+        listener: &TcpListener,
+        connection: usize,
+    ) -> Result<Option<TcpStream>, String> {
         let started = Instant::now();
         loop {
             match listener.accept() {
                 Ok((stream, from)) => {
-                    println!("\nnew session {} from {from}", (b'A' + (connection % 26) as u8) as char);
+                    println!(
+                        "\nnew session {} from {from}",
+                        (b'A' + (connection % 26) as u8) as char
+                    );
                     stream.set_nonblocking(false).map_err(|e| e.to_string())?;
                     let _ = stream.set_nodelay(true);
                     return Ok(Some(stream));
@@ -256,7 +314,8 @@ impl Peer {
                             return Ok(None);
                         }
                     }
-                    self.remaining_time().map_err(|e| format!("no connection from the daemon: {e}"))?;
+                    self.remaining_time()
+                        .map_err(|e| format!("no connection from the daemon: {e}"))?;
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 Err(e) => return Err(format!("accept failed: {e}")),
@@ -264,7 +323,11 @@ impl Peer {
         }
     }
 
-    fn read_message(&self, stream: &mut TcpStream, timeout: Duration) -> Result<Vec<u8>, ReadError> {
+    fn read_message(
+        &self,
+        stream: &mut TcpStream,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, ReadError> {
         let wait = timeout.min(self.deadline.saturating_duration_since(Instant::now()));
         if wait.is_zero() {
             return Err(ReadError::Timeout);
@@ -273,11 +336,17 @@ impl Peer {
         let mut header = [0u8; msg::HEADER_LEN];
         read_full(stream, &mut header, true)?;
         if header[..16] != msg::MARKER {
-            return Err(ReadError::Framing(format!("bad marker in header {}", hex::encode_upper(header))));
+            return Err(ReadError::Framing(format!(
+                "bad marker in header {}",
+                hex::encode_upper(header)
+            )));
         }
         let length = u16::from_be_bytes([header[16], header[17]]) as usize;
         if length < msg::HEADER_LEN {
-            return Err(ReadError::Framing(format!("bad length {length} in header {}", hex::encode_upper(header))));
+            return Err(ReadError::Framing(format!(
+                "bad length {length} in header {}",
+                hex::encode_upper(header)
+            )));
         }
         let mut message = header.to_vec();
         message.resize(length, 0);
@@ -287,7 +356,9 @@ impl Peer {
 
     fn send(&self, stream: &mut TcpStream, what: &str, bytes: &[u8]) -> Result<(), String> {
         println!("{what:<12} {}", msg::ci_hex(bytes));
-        stream.write_all(bytes).map_err(|e| format!("could not send {what}: {e}"))
+        stream
+            .write_all(bytes)
+            .map_err(|e| format!("could not send {what}: {e}"))
     }
 
     fn session(&mut self, mut stream: TcpStream, letter: char) -> End {
@@ -305,14 +376,20 @@ impl Peer {
         };
         println!("open recv    {}", msg::ci_hex(&open));
         if msg::kind(&open) != msg::OPEN {
-            return Err(format!("expected an OPEN, received {}\n{}", msg::kind_name(msg::kind(&open)), msg::describe(&open).join("\n")));
+            return Err(format!(
+                "expected an OPEN, received {}\n{}",
+                msg::kind_name(msg::kind(&open)),
+                msg::describe(&open).join("\n")
+            ));
         }
         if let Some(file) = &mut self.record {
             let _ = writeln!(file, "# open: {}", msg::ci_hex(&open));
         }
         if let Some(want) = self.checker.current_conn() {
             if want != letter && self.record.is_none() {
-                println!("note: connection {letter} opened while the rules wait for connection {want}");
+                println!(
+                    "note: connection {letter} opened while the rules wait for connection {want}"
+                );
             }
         }
         if self.case.options.inspect_open && self.record.is_none() {
@@ -323,6 +400,9 @@ impl Peer {
         let opts = &self.case.options;
         let answer = msg::mirror_open(&open, opts.asn, opts.send_unknown_capability);
         let (unknown, default) = (opts.send_unknown_message, opts.send_default_route);
+        if let Some(ctx) = decode::negotiated(&open, &answer) {
+            self.ctx = ctx;
+        }
         self.send(stream, "open sent", &answer)?;
         self.send(stream, "keepalive", &msg::keepalive())?;
         if self.record.is_none() {
@@ -340,7 +420,11 @@ impl Peer {
             if self.record.is_none() && self.checker.is_complete() {
                 return self.linger(stream);
             }
-            let timeout = if self.record.is_some() { Duration::from_secs_f64(self.args.record_idle) } else { self.message_timeout };
+            let timeout = if self.record.is_some() {
+                Duration::from_secs_f64(self.args.record_idle)
+            } else {
+                self.message_timeout
+            };
             let message = match self.read_message(stream, timeout) {
                 Ok(m) => m,
                 Err(ReadError::Eof) => {
@@ -394,11 +478,13 @@ impl Peer {
                 self.replay(stream)?;
                 Ok(None)
             }
-            Outcome::Unexpected { group, candidates } => Err(self.mismatch(message, &group, &candidates)),
+            Outcome::Unexpected { group, candidates } => {
+                Err(self.mismatch(message, &group, &candidates))
+            }
             Outcome::Extra => Err(format!(
                 "received extra message (every expectation was already met):\n  {}\n{}",
                 msg::ci_hex(message),
-                indent(&decode::pretty(message))
+                indent(&decode::pretty(message, &self.ctx))
             )),
         }
     }
@@ -426,7 +512,10 @@ impl Peer {
     }
 
     fn replay(&mut self, stream: &mut TcpStream) -> Result<(), String> {
-        println!("replaying {} UPDATE(s) after ROUTE-REFRESH", self.updates.len());
+        println!(
+            "replaying {} UPDATE(s) after ROUTE-REFRESH",
+            self.updates.len()
+        );
         for update in self.updates.clone() {
             self.send(stream, "replay", &update)?;
         }
@@ -444,7 +533,11 @@ impl Peer {
                     // Give the daemon a moment to read it before the FIN.
                     std::thread::sleep(Duration::from_millis(100));
                     let _ = stream.shutdown(Shutdown::Both);
-                    return Ok(Some(if self.checker.is_complete() { End::Success } else { End::Closed }));
+                    return Ok(Some(if self.checker.is_complete() {
+                        End::Success
+                    } else {
+                        End::Closed
+                    }));
                 }
             }
         }
@@ -455,7 +548,11 @@ impl Peer {
         if let Some(pid) = self.args.daemon_pid {
             return Ok(pid);
         }
-        let path = self.args.daemon_pid_file.as_ref().ok_or("a signal: rule needs --daemon-pid or --daemon-pid-file")?;
+        let path = self
+            .args
+            .daemon_pid_file
+            .as_ref()
+            .ok_or("a signal: rule needs --daemon-pid or --daemon-pid-file")?;
         let until = Instant::now() + Duration::from_secs(5);
         loop {
             if let Ok(text) = fs::read_to_string(path) {
@@ -480,7 +577,10 @@ impl Peer {
         // SAFETY: kill(2) with a positive PID the runner gave us (never a group or -1).
         let rc = unsafe { libc::kill(pid, number) };
         if rc != 0 {
-            return Err(format!("kill({pid}, {name}) failed: {}", io::Error::last_os_error()));
+            return Err(format!(
+                "kill({pid}, {name}) failed: {}",
+                io::Error::last_os_error()
+            ));
         }
         Ok(())
     }
@@ -488,7 +588,10 @@ impl Peer {
     fn read_failure(&self, error: ReadError, what: &str) -> String {
         let why = match error {
             ReadError::Eof => "the connection closed".to_string(),
-            ReadError::Timeout => format!("timed out ({:?} per message) waiting for {what}", self.message_timeout),
+            ReadError::Timeout => format!(
+                "timed out ({:?} per message) waiting for {what}",
+                self.message_timeout
+            ),
             ReadError::Io(e) => format!("read error waiting for {what}: {e}"),
             ReadError::Framing(e) => format!("framing error: {e}"),
         };
@@ -496,16 +599,23 @@ impl Peer {
     }
 
     fn mismatch(&self, received: &[u8], group: &str, candidates: &[Expected]) -> String {
-        let mut out = format!("unexpected message while waiting for group {group} ({} message(s) left)\n", candidates.len());
+        let mut out = format!(
+            "unexpected message while waiting for group {group} ({} message(s) left)\n",
+            candidates.len()
+        );
         out.push_str(&format!("received:  {}\n", msg::ci_hex(received)));
         if let Some(best) = Checker::closest(candidates, received) {
             let whole = best.whole();
-            out.push_str(&format!("closest expected (line {}):\n           {}\n\n", best.line, msg::ci_hex(&whole)));
+            out.push_str(&format!(
+                "closest expected (line {}):\n           {}\n\n",
+                best.line,
+                msg::ci_hex(&whole)
+            ));
             out.push_str(&msg::side_by_side(
                 &format!("expected (line {})", best.line),
-                &decode::pretty(&whole),
+                &decode::pretty(&whole, &self.ctx),
                 "received",
-                &decode::pretty(received),
+                &decode::pretty(received, &self.ctx),
             ));
             out.push('\n');
             out.push_str(&msg::hex_diff(&whole, received));
@@ -513,7 +623,11 @@ impl Peer {
             if !others.is_empty() {
                 out.push_str("other candidates in this group:\n");
                 for c in others {
-                    out.push_str(&format!("  line {:<4} {}\n", c.line, msg::ci_hex(&c.whole())));
+                    out.push_str(&format!(
+                        "  line {:<4} {}\n",
+                        c.line,
+                        msg::ci_hex(&c.whole())
+                    ));
                 }
             }
         }
@@ -522,7 +636,11 @@ impl Peer {
 }
 
 fn indent(lines: &[String]) -> String {
-    lines.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    lines
+        .iter()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn read_full(stream: &mut TcpStream, buf: &mut [u8], at_boundary: bool) -> Result<(), ReadError> {
@@ -530,12 +648,29 @@ fn read_full(stream: &mut TcpStream, buf: &mut [u8], at_boundary: bool) -> Resul
     while filled < buf.len() {
         match stream.read(&mut buf[filled..]) {
             Ok(0) => {
-                return Err(if at_boundary && filled == 0 { ReadError::Eof } else { ReadError::Framing("connection closed inside a message".into()) });
+                return Err(if at_boundary && filled == 0 {
+                    ReadError::Eof
+                } else {
+                    ReadError::Framing("connection closed inside a message".into())
+                });
             }
             Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => return Err(ReadError::Timeout),
-            Err(e) if matches!(e.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted) && filled == 0 && at_boundary => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(ReadError::Timeout)
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+                ) && filled == 0
+                    && at_boundary =>
+            {
                 return Err(ReadError::Eof)
             }
             Err(e) => return Err(ReadError::Io(e)),

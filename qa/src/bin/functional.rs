@@ -30,6 +30,7 @@ options:
   --keep-logs                keep qa/.logs/<loop>/<case>/ for passing cases too
   -v                         print the peer's report for every failure
   --list                     list the cases and exit
+  --json-only                only check the json: rules (no daemon needed)
   --root DIR                 the repository (default: where this was built from)";
 
 #[derive(Debug, Clone)]
@@ -44,6 +45,7 @@ struct Args {
     keep_logs: bool,
     verbose: bool,
     list: bool,
+    json_only: bool,
     root: PathBuf,
     cases: Vec<String>,
 }
@@ -67,12 +69,16 @@ fn parse_args() -> Result<Args, String> {
         keep_logs: false,
         verbose: false,
         list: false,
+        json_only: false,
         root: default_root,
         cases: vec![],
     };
     while let Some(arg) = raw.next() {
         let mut value = |name: &str| raw.next().ok_or(format!("{name} needs a value"));
-        let num = |v: String, name: &str| v.parse::<f64>().map_err(|_| format!("{name}: bad number {v:?}"));
+        let num = |v: String, name: &str| {
+            v.parse::<f64>()
+                .map_err(|_| format!("{name}: bad number {v:?}"))
+        };
         match arg.as_str() {
             "-h" | "--help" => return Err(String::new()),
             "--reactor" => {
@@ -86,21 +92,30 @@ fn parse_args() -> Result<Args, String> {
             "--suite" => args.suites.push(value("--suite")?.into()),
             "--daemon" => args.daemon = Some(value("--daemon")?),
             "--timeout" => args.timeout = num(value("--timeout")?, "--timeout")?,
-            "--message-timeout" => args.message_timeout = num(value("--message-timeout")?, "--message-timeout")?,
+            "--message-timeout" => {
+                args.message_timeout = num(value("--message-timeout")?, "--message-timeout")?
+            }
             "--linger" => args.linger = num(value("--linger")?, "--linger")?,
             "-j" | "--jobs" => args.jobs = value("-j")?.parse().map_err(|_| "-j: bad number")?,
             "--keep-logs" => args.keep_logs = true,
             "-v" | "--verbose" => args.verbose = true,
             "--list" => args.list = true,
+            "--json-only" => args.json_only = true,
             "--root" => args.root = value("--root")?.into(),
-            s if s.starts_with("-j") && s[2..].parse::<usize>().is_ok() => args.jobs = s[2..].parse().unwrap_or(2),
+            s if s.starts_with("-j") && s[2..].parse::<usize>().is_ok() => {
+                args.jobs = s[2..].parse().unwrap_or(2)
+            }
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s => args.cases.push(s.to_string()),
         }
     }
-    args.root = args.root.canonicalize().map_err(|e| format!("repository root {}: {e}", args.root.display()))?;
+    args.root = args
+        .root
+        .canonicalize()
+        .map_err(|e| format!("repository root {}: {e}", args.root.display()))?;
     if args.suites.is_empty() {
-        args.suites.push(args.root.join("../shared/conformance/exabgp"));
+        args.suites
+            .push(args.root.join("../shared/conformance/exabgp"));
         args.suites.push(args.root.join("qa"));
     }
     args.jobs = args.jobs.max(1);
@@ -121,19 +136,39 @@ fn discover(suites: &[PathBuf]) -> Result<Vec<TestCase>, String> {
     let mut found = Vec::new();
     let mut names = HashSet::new();
     for suite in suites {
-        let suite = suite.canonicalize().map_err(|e| format!("suite {}: {e}", suite.display()))?;
+        let suite = suite
+            .canonicalize()
+            .map_err(|e| format!("suite {}: {e}", suite.display()))?;
         for sub in ["encoding", "api"] {
-            let Ok(entries) = fs::read_dir(suite.join(sub)) else { continue };
-            let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "ci")).collect();
+            let Ok(entries) = fs::read_dir(suite.join(sub)) else {
+                continue;
+            };
+            let mut paths: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "ci"))
+                .collect();
             paths.sort();
             for path in paths {
-                let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let name = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let text =
+                    fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
                 let case = Case::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
                 if !names.insert(name.clone()) {
-                    return Err(format!("two cases are named {name} (second: {})", path.display()));
+                    return Err(format!(
+                        "two cases are named {name} (second: {})",
+                        path.display()
+                    ));
                 }
-                found.push(TestCase { name, path, etc: suite.join("etc"), case });
+                found.push(TestCase {
+                    name,
+                    path,
+                    etc: suite.join("etc"),
+                    case,
+                });
             }
         }
     }
@@ -143,7 +178,9 @@ fn discover(suites: &[PathBuf]) -> Result<Vec<TestCase>, String> {
 /// `qa/known-failures.txt`: `NAME reason…` or `LOOP:NAME reason…`, `#` comments.
 fn known_failures(root: &Path) -> BTreeMap<String, String> {
     let mut known = BTreeMap::new();
-    let Ok(text) = fs::read_to_string(root.join("qa/known-failures.txt")) else { return known };
+    let Ok(text) = fs::read_to_string(root.join("qa/known-failures.txt")) else {
+        return known;
+    };
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -206,12 +243,20 @@ fn run(args: Args) -> Result<ExitCode, String> {
     let mut cases = discover(&args.suites)?;
     if !args.cases.is_empty() {
         for wanted in &args.cases {
-            let stem = wanted.trim_end_matches(".ci").rsplit('/').next().unwrap_or(wanted);
+            let stem = wanted
+                .trim_end_matches(".ci")
+                .rsplit('/')
+                .next()
+                .unwrap_or(wanted);
             if !cases.iter().any(|c| c.name == stem) {
                 return Err(format!("no case named {wanted}"));
             }
         }
-        cases.retain(|c| args.cases.iter().any(|w| w.trim_end_matches(".ci").rsplit('/').next() == Some(c.name.as_str())));
+        cases.retain(|c| {
+            args.cases
+                .iter()
+                .any(|w| w.trim_end_matches(".ci").rsplit('/').next() == Some(c.name.as_str()))
+        });
     }
     if args.list {
         for c in &cases {
@@ -219,12 +264,27 @@ fn run(args: Args) -> Result<ExitCode, String> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if args.json_only {
+        let cases: Vec<Arc<TestCase>> = cases.into_iter().map(Arc::new).collect();
+        let unexpected = json_checks(&cases, &known_failures(&args.root), args.verbose);
+        return Ok(if unexpected > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let bin_dir = exe.parent().ok_or("no folder for this program")?.to_path_buf();
+    let bin_dir = exe
+        .parent()
+        .ok_or("no folder for this program")?
+        .to_path_buf();
     let daemon = match &args.daemon {
         Some(d) => d.clone(),
         None => {
-            let mut candidates = vec![args.root.join("target/release/ferrobgp"), args.root.join("target/debug/ferrobgp")];
+            let mut candidates = vec![
+                args.root.join("target/release/ferrobgp"),
+                args.root.join("target/debug/ferrobgp"),
+            ];
             if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
                 let target = PathBuf::from(target);
                 candidates.push(target.join("release/ferrobgp"));
@@ -250,18 +310,30 @@ fn run(args: Args) -> Result<ExitCode, String> {
     });
     for tool in [&ctx.peer, &ctx.helper] {
         if !tool.is_file() {
-            return Err(format!("{} is missing: build ferrobgp-qa first", tool.display()));
+            return Err(format!(
+                "{} is missing: build ferrobgp-qa first",
+                tool.display()
+            ));
         }
     }
     println!("daemon: {}", ctx.daemon);
-    println!("cases: {} × {} ({}), {} in parallel\n", cases.len(), args.reactors.len(), args.reactors.join(", "), args.jobs);
+    println!(
+        "cases: {} × {} ({}), {} in parallel\n",
+        cases.len(),
+        args.reactors.len(),
+        args.reactors.join(", "),
+        args.jobs
+    );
 
     let known = known_failures(&args.root);
     let cases: Vec<Arc<TestCase>> = cases.into_iter().map(Arc::new).collect();
     let mut queue = VecDeque::new();
     for reactor in &args.reactors {
         for case in &cases {
-            queue.push_back(Job { case: case.clone(), reactor: reactor.clone() });
+            queue.push_back(Job {
+                case: case.clone(),
+                reactor: reactor.clone(),
+            });
         }
     }
     let total = queue.len();
@@ -302,7 +374,15 @@ fn run(args: Args) -> Result<ExitCode, String> {
             result.name,
             verdict,
             result.seconds,
-            if result.passed { String::new() } else { format!("\n         {} — logs: {}", result.detail, result.logs.display()) }
+            if result.passed {
+                String::new()
+            } else {
+                format!(
+                    "\n         {} — logs: {}",
+                    result.detail,
+                    result.logs.display()
+                )
+            }
         );
         if !result.passed && (args.verbose || (!is_known && total <= 4)) {
             println!("{}", result.report);
@@ -313,14 +393,18 @@ fn run(args: Args) -> Result<ExitCode, String> {
         let _ = w.join();
     }
 
-    json_checks(&cases, &known);
+    unexpected += json_checks(&cases, &known, args.verbose);
 
     println!();
     let (mut all_pass, mut all_fail) = (0, 0);
     for reactor in &args.reactors {
         let mine: Vec<&JobResult> = results.iter().filter(|r| &r.reactor == reactor).collect();
         let passed = mine.iter().filter(|r| r.passed).count();
-        let mut failed: Vec<&str> = mine.iter().filter(|r| !r.passed).map(|r| r.name.as_str()).collect();
+        let mut failed: Vec<&str> = mine
+            .iter()
+            .filter(|r| !r.passed)
+            .map(|r| r.name.as_str())
+            .collect();
         failed.sort();
         all_pass += passed;
         all_fail += failed.len();
@@ -328,10 +412,16 @@ fn run(args: Args) -> Result<ExitCode, String> {
         if !failed.is_empty() {
             println!("  failed: {}", failed.join(" "));
         }
-        let now_passing: Vec<&str> =
-            mine.iter().filter(|r| r.passed && is_known(&known, reactor, &r.name)).map(|r| r.name.as_str()).collect();
+        let now_passing: Vec<&str> = mine
+            .iter()
+            .filter(|r| r.passed && is_known(&known, reactor, &r.name))
+            .map(|r| r.name.as_str())
+            .collect();
         if !now_passing.is_empty() {
-            println!("  now passes: remove it from qa/known-failures.txt: {}", now_passing.join(" "));
+            println!(
+                "  now passes: remove it from qa/known-failures.txt: {}",
+                now_passing.join(" ")
+            );
         }
     }
     if unexpected > 0 {
@@ -340,49 +430,99 @@ fn run(args: Args) -> Result<ExitCode, String> {
     if args.reactors.len() > 1 {
         println!("{all_pass} passed, {all_fail} failed");
     }
-    Ok(if unexpected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if unexpected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-/// The `json:` rules: decoding each `raw:` must give the JSON beside it.
-fn json_checks(cases: &[Arc<TestCase>], known: &BTreeMap<String, String>) {
+/// The `json:` rules: decoding each `raw:` must give the JSON beside it (API v4: `json:` and
+/// `jsv4:`). Returns the cases whose JSON differs and are not listed as `json:NAME`.
+fn json_checks(cases: &[Arc<TestCase>], known: &BTreeMap<String, String>, verbose: bool) -> usize {
     let rules: usize = cases.iter().map(|c| c.case.json_pairs().len()).sum();
     if rules == 0 {
-        return;
+        return 0;
     }
     if !decode::json_available() {
         println!("\njson: {rules} json: rules NOT CHECKED — ferrobgp-wire has no JSON decoder yet (qa/src/decode.rs::to_json)");
-        return;
+        return 0;
     }
-    let (mut ok, mut bad) = (0, Vec::new());
+    let mut ok = 0;
+    let mut bad: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for case in cases {
+        let add_path = case.case.options.files.iter().any(|f| {
+            fs::read_to_string(case.etc.join(f))
+                .unwrap_or_default()
+                .lines()
+                .any(|l| {
+                    let l = l.trim();
+                    l.starts_with("add-path") && !l.contains("disable")
+                })
+        });
+        let ctx = decode::exabgp_context(add_path);
         for (raw, json) in case.case.json_pairs() {
-            let (Kind::Raw { bytes, full }, Kind::Json { variant, text }) = (&raw.kind, &json.kind) else { continue };
+            let (Kind::Raw { bytes, full }, Kind::Json { variant, text }) = (&raw.kind, &json.kind)
+            else {
+                continue;
+            };
             if *variant == JsonVariant::V6 {
-                continue; // we speak API v4 here
+                continue; // the daemon runs with exabgp_api_version=4
             }
             let mut whole = if *full { vec![] } else { vec![0xff; 16] };
             whole.extend_from_slice(bytes);
-            let verdict = match decode::to_json(&whole) {
+            let expected: Option<serde_json::Value> = serde_json::from_str(text).ok();
+            let verdict = match decode::to_json(&whole, &ctx, expected.as_ref()) {
                 Some(Ok(value)) => decode::json_matches(text, &value),
-                Some(Err(e)) => Err(format!("decode error: {e}")),
+                Some(Err(e)) => Err(e),
                 None => Err("no decoder".into()),
             };
             match verdict {
                 Ok(()) => ok += 1,
-                Err(e) => bad.push(format!("{}:{}: {e}", case.name, json.line)),
+                Err(e) => bad
+                    .entry(case.name.clone())
+                    .or_default()
+                    .push(format!("line {}: {e}", json.line)),
             }
         }
     }
-    println!("\njson: {ok} matched, {} differ", bad.len());
-    for b in &bad {
-        let name = b.split(':').next().unwrap_or("");
-        let tag = if known.contains_key(&format!("json:{name}")) { " (known)" } else { "" };
-        println!("  {b}{tag}");
+    let differ: usize = bad.values().map(Vec::len).sum();
+    println!(
+        "\njson: {ok} of {} json: rules match ferrobgp-wire's decoding, {differ} differ",
+        ok + differ
+    );
+    let mut unexpected = 0;
+    for (name, problems) in &bad {
+        let listed = known.contains_key(&format!("json:{name}"));
+        if !listed {
+            unexpected += 1;
+        }
+        println!(
+            "  json:{name}: {} differ{}",
+            problems.len(),
+            if listed {
+                " (known)"
+            } else {
+                " — unexpected failure"
+            }
+        );
+        for p in problems.iter().take(if verbose { usize::MAX } else { 2 }) {
+            let p: String = p.chars().take(300).collect();
+            println!("      {p}");
+        }
     }
+    for key in known.keys().filter_map(|k| k.strip_prefix("json:")) {
+        if cases.iter().any(|c| c.name == key) && !bad.contains_key(key) {
+            println!("  json:{key} now passes: remove it from qa/known-failures.txt");
+        }
+    }
+    unexpected
 }
 
 fn shell_quote(s: &str) -> String {
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c)) {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -438,7 +578,13 @@ fn helper_script(case: &Case) -> String {
 
 /// Copies a configuration, pointing every `run …;` at our helper: the first one writes the
 /// case's commands, the others nothing (they just read their stdin until it closes).
-fn rewrite_config(text: &str, helper: &Path, dir: &Path, script: &str, first: &mut bool) -> Result<String, String> {
+fn rewrite_config(
+    text: &str,
+    helper: &Path,
+    dir: &Path,
+    script: &str,
+    first: &mut bool,
+) -> Result<String, String> {
     let mut out = String::new();
     for line in text.lines() {
         let trimmed = line.trim_start();
@@ -455,7 +601,12 @@ fn rewrite_config(text: &str, helper: &Path, dir: &Path, script: &str, first: &m
             };
             let indent = &line[..line.len() - trimmed.len()];
             out.push_str(&format!("{indent}# was: {}\n", trimmed.trim()));
-            out.push_str(&format!("{indent}run {} {} {};\n", helper.display(), file.display(), dir.join("established").display()));
+            out.push_str(&format!(
+                "{indent}run {} {} {};\n",
+                helper.display(),
+                file.display(),
+                dir.join("established").display()
+            ));
         } else {
             out.push_str(line);
             out.push('\n');
@@ -469,8 +620,12 @@ fn spawn_logged(mut cmd: Command, log: &Path) -> Result<Child, String> {
     let err = file.try_clone().map_err(|e| e.to_string())?;
     // Each child leads its own process group, so that it and everything it starts (API
     // helpers) can be stopped together, and nothing else.
-    cmd.stdin(Stdio::null()).stdout(file).stderr(err).process_group(0);
-    cmd.spawn().map_err(|e| format!("could not start {cmd:?}: {e}"))
+    cmd.stdin(Stdio::null())
+        .stdout(file)
+        .stderr(err)
+        .process_group(0);
+    cmd.spawn()
+        .map_err(|e| format!("could not start {cmd:?}: {e}"))
 }
 
 fn stop_group(child: &mut Child) -> Option<ExitStatus> {
@@ -513,7 +668,8 @@ fn run_case(ctx: &Context, job: &Job, dir: &Path) -> Result<(bool, String, Strin
     let mut confs = Vec::new();
     for name in &case.case.options.files {
         let source = case.etc.join(name);
-        let text = fs::read_to_string(&source).map_err(|e| format!("configuration {}: {e}", source.display()))?;
+        let text = fs::read_to_string(&source)
+            .map_err(|e| format!("configuration {}: {e}", source.display()))?;
         let rewritten = rewrite_config(&text, &ctx.helper, dir, &script, &mut first)?;
         let target = dir.join(name);
         fs::write(&target, rewritten).map_err(|e| e.to_string())?;
@@ -533,7 +689,14 @@ fn run_case(ctx: &Context, job: &Job, dir: &Path) -> Result<(bool, String, Strin
         .arg("--deadline")
         .arg(format!("{}", (ctx.args.timeout - 2.0).max(1.0)))
         .arg("--timeout")
-        .arg(format!("{}", case.case.options.timeout.map(|t| t as f64).unwrap_or(ctx.args.message_timeout)))
+        .arg(format!(
+            "{}",
+            case.case
+                .options
+                .timeout
+                .map(|t| t as f64)
+                .unwrap_or(ctx.args.message_timeout)
+        ))
         .arg("--linger")
         .arg(format!("{}", ctx.args.linger))
         .arg("--established-file")
@@ -549,11 +712,19 @@ fn run_case(ctx: &Context, job: &Job, dir: &Path) -> Result<(bool, String, Strin
             }
             if let Ok(Some(status)) = peer.try_wait() {
                 let log = fs::read_to_string(dir.join("peer.log")).unwrap_or_default();
-                return Ok((false, format!("bgp-peer exited before listening ({status})"), log));
+                return Ok((
+                    false,
+                    format!("bgp-peer exited before listening ({status})"),
+                    log,
+                ));
             }
             if Instant::now() > until {
                 stop_group(&mut peer);
-                return Ok((false, "bgp-peer did not start listening".into(), String::new()));
+                return Ok((
+                    false,
+                    "bgp-peer did not start listening".into(),
+                    String::new(),
+                ));
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -610,7 +781,18 @@ fn run_case(ctx: &Context, job: &Job, dir: &Path) -> Result<(bool, String, Strin
         if let Some((status, when)) = daemon_exit {
             // The peer may still be finishing (e.g. after our NOTIFICATION); give it a moment.
             if when.elapsed() > Duration::from_secs(3) {
-                detail = format!("the daemon exited ({status}) before the peer was satisfied");
+                let said = fs::read_to_string(dir.join("daemon.log")).unwrap_or_default();
+                let last: String = said
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .chars()
+                    .take(160)
+                    .collect();
+                detail = format!(
+                    "the daemon exited ({status}) before the peer was satisfied; it said: {last}"
+                );
                 break None;
             }
         }
@@ -625,7 +807,8 @@ fn run_case(ctx: &Context, job: &Job, dir: &Path) -> Result<(bool, String, Strin
     }
     let daemon_status = stop_group(&mut daemon);
     let log = fs::read_to_string(dir.join("peer.log")).unwrap_or_default();
-    let success = peer_status.is_some_and(|s| s.success()) && log.lines().any(|l| l.trim() == "successful");
+    let success =
+        peer_status.is_some_and(|s| s.success()) && log.lines().any(|l| l.trim() == "successful");
     if !success && detail.is_empty() {
         detail = peer_reason(&log);
         if let Some((status, _)) = daemon_exit {
@@ -639,17 +822,13 @@ fn run_case(ctx: &Context, job: &Job, dir: &Path) -> Result<(bool, String, Strin
     Ok((success, detail, log))
 }
 
-/// The first line of the peer's failure report.
+/// The first line of the peer's failure report (`failure: …`).
 fn peer_reason(log: &str) -> String {
-    let lines: Vec<&str> = log.lines().collect();
-    let end = lines.iter().rposition(|l| l.trim() == "failed");
-    if let Some(end) = end {
-        let start = lines[..end].iter().rposition(|l| l.trim().is_empty()).map(|i| i + 1).unwrap_or(0);
-        if let Some(first) = lines.get(start).filter(|_| start < end) {
-            return first.trim().to_string();
-        }
-    }
-    "the peer did not report success".into()
+    log.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("failure: "))
+        .map(|l| l.trim().to_string())
+        .unwrap_or_else(|| "the peer did not report success".into())
 }
 
 #[cfg(test)]
@@ -662,7 +841,10 @@ mod tests {
             "1:cmd:announce eor ipv4 unicast\n1:cmd:announce eor ipv6 unicast\n1:cmd:announce route 1.0.0.0/24 next-hop 1.1.1.1\n3:cmd:announce eor ipv4 unicast\n",
         )
         .unwrap();
-        assert_eq!(helper_script(&case), "announce route 1.0.0.0/24 next-hop 1.1.1.1\nannounce eor ipv4 unicast\n");
+        assert_eq!(
+            helper_script(&case),
+            "announce route 1.0.0.0/24 next-hop 1.1.1.1\nannounce eor ipv4 unicast\n"
+        );
     }
 
     #[test]
@@ -671,17 +853,38 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let mut first = true;
         let text = "process a {\n\trun ./run/x.run;\n}\nprocess b {\n    run ./run/y.run;\n}\n";
-        let out = rewrite_config(text, Path::new("/bin/helper"), &dir, "cmd\n", &mut first).unwrap();
+        let out =
+            rewrite_config(text, Path::new("/bin/helper"), &dir, "cmd\n", &mut first).unwrap();
         let est = dir.join("established");
-        assert!(out.contains(&format!("\trun /bin/helper {} {};", dir.join("helper.cmds").display(), est.display())), "{out}");
-        assert!(out.contains(&format!("    run /bin/helper {} {};", dir.join("helper-empty.cmds").display(), est.display())), "{out}");
-        assert_eq!(fs::read_to_string(dir.join("helper.cmds")).unwrap(), "cmd\n");
+        assert!(
+            out.contains(&format!(
+                "\trun /bin/helper {} {};",
+                dir.join("helper.cmds").display(),
+                est.display()
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "    run /bin/helper {} {};",
+                dir.join("helper-empty.cmds").display(),
+                est.display()
+            )),
+            "{out}"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.join("helper.cmds")).unwrap(),
+            "cmd\n"
+        );
         let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn peer_reason_is_the_first_line_of_the_report() {
-        let log = "listening\nreceived x\n\nunexpected message while waiting for group A1\nreceived: ..\nfailed\n";
-        assert_eq!(peer_reason(log), "unexpected message while waiting for group A1");
+        let log = "listening\nreceived x\n\nfailure: unexpected message while waiting for group A1\n\nreceived: ..\nfailed\n";
+        assert_eq!(
+            peer_reason(log),
+            "unexpected message while waiting for group A1"
+        );
     }
 }
