@@ -78,6 +78,7 @@
 //! the driver-facing interface in this file does not change.
 
 pub mod command;
+pub mod convert;
 pub mod events;
 pub mod msg;
 pub mod rib;

@@ -634,3 +634,53 @@ fn updates_match_conf_ipself6() {
         ]
     );
 }
+
+// ---------------------------------------------------------------- from ExaBGP's own config files
+
+fn conformance_file(name: &str) -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/exabgp/etc")
+        .join(name);
+    p.exists().then_some(p)
+}
+
+fn from_file(name: &str) -> Option<(Config, Environment)> {
+    let path = conformance_file(name)?;
+    let parsed = ferrobgp_config::parse_file(&path).expect("config parses");
+    let env =
+        ferrobgp_config::Environment::from_iter([("exabgp_version", "5.0.0-0+test")]).unwrap();
+    let (mut c, mut e) = ferrobgp_core::convert::from_config(&parsed, &env).expect("converts");
+    e.software_version = "ExaBGP/5.0.0-0+test".into();
+    c.processes.clear();
+    Some((c, e))
+}
+
+#[test]
+fn conformance_conf_cap_software_version_from_file() {
+    let Some((c, e)) = from_file("conf-cap-software-version.conf") else {
+        return;
+    };
+    let sent = against_test_peer(c.neighbors[0].clone(), e, None);
+    assert_eq!(to_hex(&sent[0]), to_hex(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0049:01:04FFFD00B40A0000022C0206010400010001020641040000FFFD0202060002164B14134578614247502F352E302E302D302B74657374")));
+}
+
+#[test]
+fn conformance_conf_new_v4_from_file() {
+    let Some((c, e)) = from_file("conf-new-v4.conf") else {
+        return;
+    };
+    let sent = against_test_peer(c.neighbors[0].clone(), e, None);
+    let updates: Vec<Vec<u8>> = sent.into_iter().filter(|m| m[18] == 2).collect();
+    let expected: Vec<Vec<u8>> = [
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:003B:02:0000001C400101004002004003040A00FFFE40050400000064C0080478147814180A0002180A0006",
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0034:02:00000015400101004002004003040A00FFFE400504000000C8180A0004180A0005",
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:003B:02:0000001C400101004002004003040A00FFFE400504000000C8C0080478147814180A0007180A0008",
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0037:02:0000001C400101004002004003040A00FFFE40050400000064C0080400000000180A0001",
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:003B:02:00000020400101004002004003040A00FFFE40050400000064C008087814000078147814180A0003",
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000",
+    ]
+    .iter()
+    .map(|s| hex(s))
+    .collect();
+    assert_eq!(sorted_hex(&updates), sorted_hex(&expected));
+}
