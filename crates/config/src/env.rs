@@ -190,6 +190,7 @@ impl Environment {
 
     /// Settings from `(name, value)` pairs as found in the environment. Names that are not
     /// settings are ignored.
+    #[allow(clippy::should_implement_trait)]
     pub fn from_iter<I, K, V>(vars: I) -> Result<Environment, EnvError>
     where
         I: IntoIterator<Item = (K, V)>,

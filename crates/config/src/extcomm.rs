@@ -15,6 +15,12 @@ pub enum AnyExtCommunity {
     V6(Ipv6ExtendedCommunity),
 }
 
+impl From<ExtendedCommunity> for AnyExtCommunity {
+    fn from(e: ExtendedCommunity) -> Self {
+        AnyExtCommunity::V4(e)
+    }
+}
+
 /// Well-known communities (IANA "BGP Well-known Communities").
 pub fn well_known_community(name: &str) -> Option<u32> {
     Some(match name.to_ascii_lowercase().as_str() {
@@ -329,11 +335,5 @@ mod tests {
         assert_eq!(community("1:70000"), None);
         assert_eq!(large_community("1:2:3"), Some([1, 2, 3]));
         assert!(extended_community("bogus:1:2").is_none());
-    }
-}
-
-impl From<ExtendedCommunity> for AnyExtCommunity {
-    fn from(e: ExtendedCommunity) -> Self {
-        AnyExtCommunity::V4(e)
     }
 }

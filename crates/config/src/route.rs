@@ -67,6 +67,7 @@ pub struct UnsupportedRoute {
 
 /// What a family-first line (`ipv4 unicast …`, `ipv4 mcast-vpn …`) produces.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ParsedRoute {
     Route(RouteSpec),
     Unsupported(UnsupportedRoute),
@@ -115,8 +116,22 @@ pub fn parse_flow_route(text: &str) -> Result<RouteSpec, RouteError> {
     let toks = tokenize(text)?;
     let end = end_of(&toks);
     if toks.iter().any(|t| t.is(TokenKind::LBrace)) {
-        let nodes = crate::tree::build(&toks)?;
-        // `route NAME { … }` / `NAME { … }` / `{ … }` (the latter read as an anonymous block).
+        // `{ … }` alone is read as an anonymous `route { … }`.
+        let wrapped: Vec<Token>;
+        let toks: &[Token] = if toks[0].is(TokenKind::LBrace) {
+            wrapped = std::iter::once(Token {
+                kind: TokenKind::Word,
+                text: "route".into(),
+                pos: toks[0].pos,
+            })
+            .chain(toks.iter().cloned())
+            .collect();
+            &wrapped
+        } else {
+            &toks
+        };
+        let nodes = crate::tree::build(toks)?;
+        // `route NAME { … }` / `NAME { … }`.
         if let [Node::Block(b)] = nodes.as_slice() {
             let name = b
                 .header
@@ -124,22 +139,6 @@ pub fn parse_flow_route(text: &str) -> Result<RouteSpec, RouteError> {
                 .rfind(|t| !t.is_word("route"))
                 .map(|t| t.text.clone());
             return flow_from_block(&b.body, name, b.header[0].pos);
-        }
-        if let Some(first) = toks.first() {
-            if first.is(TokenKind::LBrace) {
-                let wrapped: Vec<Token> = std::iter::once(Token {
-                    kind: TokenKind::Word,
-                    text: "route".into(),
-                    pos: first.pos,
-                })
-                .chain(toks.iter().cloned())
-                .collect();
-                if let Ok(nodes) = crate::tree::build(&wrapped) {
-                    if let [Node::Block(b)] = nodes.as_slice() {
-                        return flow_from_block(&b.body, None, first.pos);
-                    }
-                }
-            }
         }
         return Err(ParseError::expected(
             toks[0].pos,
@@ -626,7 +625,7 @@ fn hex_bytes(s: &str) -> Option<Vec<u8>> {
         .strip_prefix("0x")
         .or_else(|| s.strip_prefix("0X"))
         .unwrap_or(s);
-    if h.len() % 2 != 0 {
+    if h.len() % 2 == 1 {
         return None;
     }
     (0..h.len() / 2)
