@@ -1,0 +1,430 @@
+//! Test code shared by both event loops: the same scenarios run under mio and under tokio
+//! (reactor-tokio includes this file with `#[path]`). A difference between the loops is a bug.
+//!
+//! The BGP peer here is deliberately independent of ferrobgp's own codec: it frames messages by
+//! the RFC 4271 §4.1 header, answers an OPEN by echoing it with the BGP Identifier's last octet
+//! incremented (what ExaBGP's test peer does), and decodes IPv4 NLRI by hand. Every wait is
+//! bounded.
+
+#![allow(dead_code)]
+
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ferrobgp_core::rib::{NextHop, RouteAttrs, RouteKey, RouteSpec};
+use ferrobgp_core::setup::{
+    ApiConfig, Config, Encoder, Environment, NeighborConfig, ProcessConfig,
+};
+use ferrobgp_core::Speaker;
+use ferrobgp_reactor_mio::{shared, Handle, Options};
+
+/// How long any single step of a test may take.
+pub const STEP: Duration = Duration::from_secs(10);
+
+/// `ferrobgp_reactor_mio::run` or `ferrobgp_reactor_tokio::run`.
+pub type Runner = fn(Speaker, Options) -> io::Result<i32>;
+
+pub const MSG_OPEN: u8 = 1;
+pub const MSG_UPDATE: u8 = 2;
+pub const MSG_NOTIFICATION: u8 = 3;
+pub const MSG_KEEPALIVE: u8 = 4;
+
+/// A test BGP peer listening on 127.0.0.1 on a free port.
+pub struct Peer {
+    listener: TcpListener,
+    pub port: u16,
+}
+
+impl Peer {
+    pub fn bind() -> Peer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind test peer");
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        Peer { listener, port }
+    }
+
+    /// Wait (bounded) for the daemon to connect.
+    pub fn accept(&self) -> Session {
+        let deadline = Instant::now() + STEP;
+        loop {
+            match self.listener.accept() {
+                Ok((s, _)) => {
+                    s.set_nonblocking(false).unwrap();
+                    s.set_read_timeout(Some(Duration::from_millis(200)))
+                        .unwrap();
+                    s.set_nodelay(true).unwrap();
+                    return Session { stream: s };
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    assert!(Instant::now() < deadline, "the daemon never connected");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => panic!("accept: {e}"),
+            }
+        }
+    }
+}
+
+/// One BGP session, seen from the test peer.
+pub struct Session {
+    pub stream: TcpStream,
+}
+
+impl Session {
+    /// The next message (type, body), or `None` when the daemon closed the connection.
+    pub fn read_msg(&mut self, deadline: Instant) -> Option<(u8, Vec<u8>)> {
+        let mut header = [0u8; 19];
+        if !self.read_exact_until(&mut header, deadline) {
+            return None;
+        }
+        assert_eq!(&header[..16], &[0xff; 16], "BGP marker");
+        let len = u16::from_be_bytes([header[16], header[17]]) as usize;
+        assert!((19..=65535).contains(&len), "BGP length {len}");
+        let mut body = vec![0u8; len - 19];
+        if !self.read_exact_until(&mut body, deadline) {
+            return None;
+        }
+        Some((header[18], body))
+    }
+
+    fn read_exact_until(&mut self, buf: &mut [u8], deadline: Instant) -> bool {
+        let mut got = 0;
+        while got < buf.len() {
+            assert!(
+                Instant::now() < deadline,
+                "timed out reading from the daemon"
+            );
+            match self.stream.read(&mut buf[got..]) {
+                Ok(0) => return false,
+                Ok(n) => got += n,
+                Err(e)
+                    if e.kind() == io::ErrorKind::WouldBlock
+                        || e.kind() == io::ErrorKind::TimedOut => {}
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return false,
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+        true
+    }
+
+    pub fn send_msg(&mut self, kind: u8, body: &[u8]) {
+        let mut m = vec![0xffu8; 16];
+        m.extend_from_slice(&((19 + body.len()) as u16).to_be_bytes());
+        m.push(kind);
+        m.extend_from_slice(body);
+        self.stream.write_all(&m).expect("write to the daemon");
+    }
+
+    /// Read the daemon's OPEN, answer with the same OPEN (BGP Identifier + 1) and a
+    /// KEEPALIVE. Returns the daemon's OPEN body.
+    pub fn handshake(&mut self) -> Vec<u8> {
+        let (kind, open) = self
+            .read_msg(Instant::now() + STEP)
+            .expect("the daemon closed before its OPEN");
+        assert_eq!(kind, MSG_OPEN, "first message is an OPEN");
+        let mut reply = open.clone();
+        // version(1) my-as(2) hold(2) bgp-id(4)
+        reply[8] = reply[8].wrapping_add(1);
+        self.send_msg(MSG_OPEN, &reply);
+        self.send_msg(MSG_KEEPALIVE, &[]);
+        open
+    }
+
+    /// Read UPDATEs until every prefix of `want` was announced (or the time is up); answers
+    /// nothing. Returns every IPv4 prefix announced, in order.
+    pub fn wait_for_prefixes(&mut self, want: &[&str]) -> Vec<String> {
+        let deadline = Instant::now() + STEP;
+        let mut seen = Vec::new();
+        while !want.iter().all(|w| seen.iter().any(|s| s == w)) {
+            match self.read_msg(deadline) {
+                Some((MSG_UPDATE, body)) => seen.extend(ipv4_announced(&body)),
+                Some((MSG_NOTIFICATION, body)) => panic!("NOTIFICATION from the daemon: {body:?}"),
+                Some(_) => {}
+                None => panic!("the daemon closed the session; announced so far: {seen:?}"),
+            }
+        }
+        seen
+    }
+
+    /// Read until the daemon closes the session; returns the messages types seen.
+    pub fn wait_for_close(&mut self) -> Vec<u8> {
+        let deadline = Instant::now() + STEP;
+        let mut kinds = Vec::new();
+        while let Some((k, _)) = self.read_msg(deadline) {
+            kinds.push(k);
+        }
+        kinds
+    }
+}
+
+/// IPv4 prefixes in the NLRI field of an UPDATE body (RFC 4271 §4.3).
+pub fn ipv4_announced(body: &[u8]) -> Vec<String> {
+    let wlen = u16::from_be_bytes([body[0], body[1]]) as usize;
+    let alen = u16::from_be_bytes([body[2 + wlen], body[3 + wlen]]) as usize;
+    let mut nlri = &body[4 + wlen + alen..];
+    let mut out = Vec::new();
+    while let Some((&len, rest)) = nlri.split_first() {
+        let n = (len as usize).div_ceil(8);
+        let mut octets = [0u8; 4];
+        octets[..n].copy_from_slice(&rest[..n]);
+        out.push(format!("{}/{}", Ipv4Addr::from(octets), len));
+        nlri = &rest[n..];
+    }
+    out
+}
+
+/// A configuration with one neighbor (the test peer on 127.0.0.1:`port`, iBGP 65000) that
+/// announces `routes` with next-hop 127.0.0.1, and the given helper processes (each fed by
+/// the neighbor's `api`).
+pub fn config(
+    port: u16,
+    routes: &[&str],
+    processes: &[(&str, Vec<String>)],
+) -> (Config, Environment) {
+    let mut n = NeighborConfig::new(
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        65000,
+        65000,
+        Ipv4Addr::new(127, 0, 0, 1),
+    );
+    n.local_address = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    n.connect = Some(port);
+    n.hold_time = 30;
+    n.routes = routes
+        .iter()
+        .map(|p| RouteSpec {
+            nlris: vec![RouteKey::parse_prefix(p).expect("prefix")],
+            attrs: RouteAttrs {
+                next_hop: NextHop::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+                ..RouteAttrs::default()
+            },
+            withdraw: false,
+            watchdog: None,
+        })
+        .collect();
+    if !processes.is_empty() {
+        n.api.push(ApiConfig {
+            processes: processes.iter().map(|(name, _)| name.to_string()).collect(),
+            ..ApiConfig::default()
+        });
+    }
+    let config = Config {
+        neighbors: vec![n],
+        processes: processes
+            .iter()
+            .map(|(name, argv)| ProcessConfig {
+                name: name.to_string(),
+                argv: argv.clone(),
+                encoder: Encoder::Text,
+                respawn: Some(false),
+            })
+            .collect(),
+        config_dir: std::env::temp_dir(),
+    };
+    let env = Environment {
+        tcp_port: port,
+        tcp_bind: Vec::new(),
+        ..Environment::default()
+    };
+    (config, env)
+}
+
+/// A running daemon in a thread.
+pub struct Daemon {
+    pub handle: Handle,
+    thread: Option<JoinHandle<io::Result<i32>>>,
+}
+
+impl Daemon {
+    pub fn start(run: Runner, config: Config, env: Environment) -> Daemon {
+        let speaker = Speaker::new(config, env, Instant::now()).expect("speaker");
+        let handle = Handle::new();
+        let opts = Options {
+            control_socket: None,
+            reload: shared::no_reload(),
+            handle: handle.clone(),
+        };
+        let thread = std::thread::spawn(move || run(speaker, opts));
+        Daemon {
+            handle,
+            thread: Some(thread),
+        }
+    }
+
+    /// Wait (bounded) for the loop to return; its exit code.
+    pub fn join(mut self) -> i32 {
+        let t = self.thread.take().expect("joined once");
+        let deadline = Instant::now() + STEP;
+        while !t.is_finished() {
+            assert!(Instant::now() < deadline, "the daemon did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        t.join().expect("loop thread panicked").expect("loop error")
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            self.handle.shutdown();
+        }
+    }
+}
+
+/// A temporary directory removed at the end of the test.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "ferrobgp-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    /// Write an executable shell script.
+    pub fn script(&self, name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let p = self.0.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Whether a process still exists (and is not a zombie).
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// Wait (bounded) for a file to contain a line; returns its content.
+pub fn wait_for_file(path: &Path) -> String {
+    let deadline = Instant::now() + STEP;
+    loop {
+        if let Ok(s) = std::fs::read_to_string(path) {
+            if s.ends_with('\n') {
+                return s;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never written",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+// --- the scenarios -----------------------------------------------------------------------
+
+/// The session comes up and the static routes arrive; shutdown closes the session with a
+/// Cease and the loop returns 0.
+pub fn static_routes_arrive(run: Runner) {
+    let peer = Peer::bind();
+    let (config, env) = config(
+        peer.port,
+        &["10.0.0.0/24", "10.0.1.0/24", "192.0.2.1/32"],
+        &[],
+    );
+    let daemon = Daemon::start(run, config, env);
+    let mut s = peer.accept();
+    let open = s.handshake();
+    assert_eq!(open[0], 4, "BGP version 4");
+    assert_eq!(u16::from_be_bytes([open[1], open[2]]), 65000);
+    let seen = s.wait_for_prefixes(&["10.0.0.0/24", "10.0.1.0/24", "192.0.2.1/32"]);
+    assert_eq!(seen.len(), 3, "each route once: {seen:?}");
+    daemon.handle.shutdown();
+    let kinds = s.wait_for_close();
+    assert!(
+        kinds.contains(&MSG_NOTIFICATION),
+        "a Cease before closing: {kinds:?}"
+    );
+    assert_eq!(daemon.join(), 0);
+}
+
+/// A helper process announces a route on its stdout; it reaches the peer.
+pub fn api_process_announces(run: Runner) {
+    let dir = TempDir::new("api");
+    let script = dir.script(
+        "announce.sh",
+        "echo 'announce route 198.51.100.0/24 next-hop 127.0.0.1'\n\
+         # keep running (reading acks) until the daemon closes our stdin\n\
+         while read line; do :; done\n",
+    );
+    let peer = Peer::bind();
+    let (config, env) = config(
+        peer.port,
+        &[],
+        &[("announcer", vec![script.display().to_string()])],
+    );
+    let daemon = Daemon::start(run, config, env);
+    let mut s = peer.accept();
+    s.handshake();
+    s.wait_for_prefixes(&["198.51.100.0/24"]);
+    daemon.handle.shutdown();
+    s.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+}
+
+/// Shutdown stops the helper processes, even one that ignores its stdin closing and SIGTERM.
+pub fn shutdown_stops_children(run: Runner, shutdown: impl FnOnce(&Daemon)) {
+    let dir = TempDir::new("stop");
+    let pidfile = dir.0.join("pid");
+    let script = dir.script(
+        "stubborn.sh",
+        &format!(
+            "trap '' TERM\necho $$ > '{}'\nwhile true; do sleep 0.05; done\n",
+            pidfile.display()
+        ),
+    );
+    let peer = Peer::bind();
+    let (config, env) = config(
+        peer.port,
+        &["10.9.0.0/16"],
+        &[("stubborn", vec![script.display().to_string()])],
+    );
+    let daemon = Daemon::start(run, config, env);
+    let mut s = peer.accept();
+    s.handshake();
+    s.wait_for_prefixes(&["10.9.0.0/16"]);
+    let pid: u32 = wait_for_file(&pidfile).trim().parse().unwrap();
+    assert!(alive(pid));
+    shutdown(&daemon);
+    s.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+    let deadline = Instant::now() + STEP;
+    while alive(pid) {
+        assert!(
+            Instant::now() < deadline,
+            "helper {pid} still running after exit"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// An address nobody listens on (for connect-failure scenarios).
+pub fn closed_port() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap()
+}
