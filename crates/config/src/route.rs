@@ -10,6 +10,9 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
 use bytes::Bytes;
+use ferrobgp_wire::flowspec::{
+    FlowComponent, FlowError, FlowOp as WireFlowOp, FlowPrefix, FlowRule, FlowType, OP_AND,
+};
 use ferrobgp_wire::model::{
     Afi, Aggregator, AsPath, AsSegment, Family, Labels, Nlri, Origin, PathAttributes, RawAttribute,
     RouteDistinguisher, Safi, SegmentType,
@@ -31,8 +34,8 @@ pub const MAX_SPLIT: u32 = 1 << 16;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteSpec {
     pub family: Family,
-    /// Prefix NLRI, `split` already applied. Empty for a flow route until the wire crate
-    /// models flow components (see `flow`).
+    /// The NLRI: prefixes (`split` already applied), one `Nlri::Flow` for a flow route, or
+    /// `Nlri::Raw` for VPLS.
     pub nlri: Vec<Nlri>,
     pub attributes: PathAttributes,
     /// `next-hop self`: the speaker fills in its local address.
@@ -54,6 +57,55 @@ pub struct RouteSpec {
 pub struct FlowRoute {
     pub rd: Option<RouteDistinguisher>,
     pub spec: FlowSpec,
+}
+
+impl FlowRoute {
+    /// The wire model's rule (RFC 8955 component order, operators without end/length bits).
+    pub fn to_rule(&self) -> Result<FlowRule, FlowError> {
+        let ipv6 = self.spec.is_ipv6();
+        let mut rule = FlowRule::new();
+        for m in &self.spec.components {
+            let c = match m {
+                FlowMatch::Prefix {
+                    kind,
+                    prefix,
+                    offset,
+                } => {
+                    let p = match prefix {
+                        IpNet::V4(n) => FlowPrefix::V4 {
+                            addr: n.addr(),
+                            len: n.prefix_len(),
+                        },
+                        IpNet::V6(n) => FlowPrefix::V6 {
+                            addr: n.addr(),
+                            len: n.prefix_len(),
+                            offset: *offset,
+                        },
+                    };
+                    if *kind == flow::component::DESTINATION {
+                        FlowComponent::Destination(p)
+                    } else {
+                        FlowComponent::Source(p)
+                    }
+                }
+                FlowMatch::Ops { kind, ops, .. } => {
+                    let t = FlowType::from_code(*kind, ipv6).ok_or_else(|| {
+                        FlowError::Text(format!("component type {kind} is not valid here"))
+                    })?;
+                    let ops = ops
+                        .iter()
+                        .map(|o| {
+                            let and = if o.and { OP_AND } else { 0 };
+                            WireFlowOp::new(and | o.bits, o.value)
+                        })
+                        .collect();
+                    FlowComponent::Match(t, ops)
+                }
+            };
+            rule.push(c)?;
+        }
+        Ok(rule)
+    }
 }
 
 /// A route of a family the wire model does not encode yet (mcast-vpn, mup, sr-policy, evpn…):
@@ -1117,19 +1169,23 @@ impl FlowBuilder {
         } else {
             Safi::FLOW
         };
+        let flow = FlowRoute {
+            rd: self.b.rd,
+            spec: self.spec,
+        };
+        let rule = flow
+            .to_rule()
+            .map_err(|e| ParseError::invalid(pos, e.to_string()))?;
         Ok(RouteSpec {
             family: Family::new(afi, safi),
-            nlri: Vec::new(),
+            nlri: vec![Nlri::Flow { rd: flow.rd, rule }],
             attributes: self.b.attrs,
             next_hop_self: self.b.next_hop_self,
             withdraw: self.b.withdraw,
             watchdog: self.b.watchdog,
             name: name.or(self.b.name),
             split: None,
-            flow: Some(FlowRoute {
-                rd: self.b.rd,
-                spec: self.spec,
-            }),
+            flow: Some(flow),
             pos,
         })
     }

@@ -318,3 +318,43 @@ mod prop {
         }
     }
 }
+
+#[test]
+fn flow_rule_bytes_match_exabgp() {
+    // From ExaBGP's conf-flow.ci capture of `route set-dscp` (NLRI after MP_REACH's header).
+    let r =
+        parse_flow_route("{ match { packet-length [ >200&<300 >400&<500 ]; } then { mark 10; } }")
+            .unwrap();
+    let Nlri::Flow { rd, rule } = &r.nlri[0] else {
+        panic!()
+    };
+    let hex: String = rule
+        .to_bytes(rd.as_ref().map(|x| &x.0))
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    assert_eq!(hex, "0C0A02C854012C120190D401F4");
+    let ext: String = r.attributes.extended_communities[0]
+        .0
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    assert_eq!(ext, "800900000000000A");
+    // conf-flow.ci `route ipv6`: offsets and IPv6 component types.
+    let r = parse_flow_route("source ::1/128/120 destination 2a02:b80:15::7aca:39ff:feae:a87a/128/0 next-header udp traffic-class 101 flow-label 2013 discard").unwrap();
+    assert_eq!(r.family, Family::IPV6_FLOW);
+    let Nlri::Flow { rule, .. } = &r.nlri[0] else {
+        panic!()
+    };
+    let hex: String = rule
+        .to_bytes(None)
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    assert_eq!(
+        hex,
+        "300180002A020B80001500007ACA39FFFEAEA87A028078000000000000000000000000000000010381110B81650D9107DD"
+    );
+}
