@@ -2,12 +2,14 @@
 //!
 //! `api-helper FILE [WAIT-FILE]` first waits (up to 30 s) for WAIT-FILE to exist — the test
 //! peer creates it once the BGP session is up, so commands that need an established session
-//! (`announce eor …`) are not refused — then writes FILE's lines, in order, to stdout — the commands an ExaBGP API
-//! process would send. Like ExaBGP's own helpers it paces itself on the daemon's
-//! acknowledgements: after each command it waits for a `done` or `error` line on stdin (up
-//! to a few seconds, so a daemon with acks turned off only slows it down). Then it keeps
-//! reading stdin until the daemon closes it, because a helper that exits early is treated as
-//! a dead process.
+//! (`announce eor …`) are not refused — then writes FILE's commands, in order, to stdout, as
+//! an ExaBGP API process would. Like ExaBGP's own helpers it paces itself on the daemon's
+//! acknowledgements: after each command it waits for `done` or `error` on stdin (text or
+//! JSON, at most a few seconds, so a daemon with acks off only slows it down). Then it keeps
+//! reading stdin until the daemon closes it: a helper that exits early is a dead process.
+//!
+//! Directives in FILE (not sent): `@immediate` (do not wait for a session), `@batch N` (write
+//! the next N commands at once, then wait for N acks). `#` starts a comment line.
 
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
@@ -37,14 +39,16 @@ fn main() -> ExitCode {
     let reader = std::thread::spawn(move || {
         for line in io::stdin().lock().lines() {
             let Ok(line) = line else { break };
-            let trimmed = line.trim();
-            if trimmed == "done" || trimmed == "error" || trimmed == "shutdown" {
-                let _ = tx.send(trimmed.to_string());
+            if let Some(answer) = ack(&line) {
+                let _ = tx.send(answer);
             }
         }
     });
 
-    if let Some(wait) = std::env::args().nth(2) {
+    // "@immediate" in the file: the commands do not need a session (e.g. they create the
+    // neighbor), so do not wait for one.
+    let immediate = commands.lines().any(|l| l.trim() == "@immediate");
+    if let Some(wait) = std::env::args().nth(2).filter(|_| !immediate) {
         let until = std::time::Instant::now() + Duration::from_secs(30);
         while !std::path::Path::new(&wait).exists() && std::time::Instant::now() < until {
             std::thread::sleep(Duration::from_millis(20));
@@ -55,28 +59,75 @@ fn main() -> ExitCode {
     }
 
     let mut out = io::stdout().lock();
-    for command in commands
+    let mut lines = commands
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        if writeln!(out, "{command}")
-            .and_then(|_| out.flush())
-            .is_err()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    while let Some(line) = lines.next() {
+        if line == "@immediate" {
+            continue;
+        }
+        // "@batch N": the next N commands go out together, then N acks are awaited.
+        let batch: Vec<&str> = match line
+            .strip_prefix("@batch ")
+            .and_then(|n| n.trim().parse::<usize>().ok())
         {
-            return ExitCode::from(1);
+            Some(n) => lines.by_ref().take(n).collect(),
+            None => vec![line],
+        };
+        for command in &batch {
+            if writeln!(out, "{command}")
+                .and_then(|_| out.flush())
+                .is_err()
+            {
+                return ExitCode::from(1);
+            }
         }
         if acks {
-            match rx.recv_timeout(ack_wait) {
-                Ok(ack) if ack == "shutdown" => return ExitCode::SUCCESS,
-                Ok(ack) if ack == "error" => {
-                    eprintln!("api-helper: the daemon answered error to: {command}")
+            for command in &batch {
+                match rx.recv_timeout(ack_wait) {
+                    Ok(ack) if ack == "shutdown" => return ExitCode::SUCCESS,
+                    Ok(ack) if ack == "error" => {
+                        eprintln!("api-helper: the daemon answered error to: {command}")
+                    }
+                    Ok(_) => {}
+                    Err(_) => break,
                 }
-                _ => {}
             }
         }
     }
     drop(out);
     let _ = reader.join();
     ExitCode::SUCCESS
+}
+
+/// An acknowledgement: `done`, `error` or `shutdown`, as text or as the JSON encoder's
+/// `{"answer": "done", …}`.
+fn ack(line: &str) -> Option<String> {
+    let line = line.trim();
+    if matches!(line, "done" | "error" | "shutdown") {
+        return Some(line.to_string());
+    }
+    if line.starts_with('{') {
+        let value: serde_json::Value = serde_json::from_str(line).ok()?;
+        let answer = value.get("answer")?.as_str()?;
+        if matches!(answer, "done" | "error" | "shutdown") {
+            return Some(answer.to_string());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn acks_in_text_and_json() {
+        assert_eq!(super::ack("done\n").as_deref(), Some("done"));
+        assert_eq!(
+            super::ack(r#"{"answer": "error", "message": "x"}"#).as_deref(),
+            Some("error")
+        );
+        assert_eq!(super::ack(r#"{"exabgp": "5.0.0", "type": "update"}"#), None);
+        assert_eq!(super::ack("announce route"), None);
+    }
 }

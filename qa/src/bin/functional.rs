@@ -31,6 +31,9 @@ options:
   -v                         print the peer's report for every failure
   --list                     list the cases and exit
   --json-only                only check the json: rules (no daemon needed)
+  --known-failures FILE|none the list of cases known not to pass (default
+                             qa/known-failures.txt, relative to the root; `none` when judging
+                             another daemon, e.g. ExaBGP)
   --root DIR                 the repository (default: where this was built from)";
 
 #[derive(Debug, Clone)]
@@ -46,6 +49,7 @@ struct Args {
     verbose: bool,
     list: bool,
     json_only: bool,
+    known_failures: Option<PathBuf>,
     root: PathBuf,
     cases: Vec<String>,
 }
@@ -70,6 +74,7 @@ fn parse_args() -> Result<Args, String> {
         verbose: false,
         list: false,
         json_only: false,
+        known_failures: Some(PathBuf::from("qa/known-failures.txt")),
         root: default_root,
         cases: vec![],
     };
@@ -101,6 +106,10 @@ fn parse_args() -> Result<Args, String> {
             "-v" | "--verbose" => args.verbose = true,
             "--list" => args.list = true,
             "--json-only" => args.json_only = true,
+            "--known-failures" => {
+                let v = value("--known-failures")?;
+                args.known_failures = if v == "none" { None } else { Some(v.into()) };
+            }
             "--root" => args.root = value("--root")?.into(),
             s if s.starts_with("-j") && s[2..].parse::<usize>().is_ok() => {
                 args.jobs = s[2..].parse().unwrap_or(2)
@@ -176,9 +185,12 @@ fn discover(suites: &[PathBuf]) -> Result<Vec<TestCase>, String> {
 }
 
 /// `qa/known-failures.txt`: `NAME reason…` or `LOOP:NAME reason…`, `#` comments.
-fn known_failures(root: &Path) -> BTreeMap<String, String> {
+fn known_failures(args: &Args) -> BTreeMap<String, String> {
     let mut known = BTreeMap::new();
-    let Ok(text) = fs::read_to_string(root.join("qa/known-failures.txt")) else {
+    let Some(path) = &args.known_failures else {
+        return known;
+    };
+    let Ok(text) = fs::read_to_string(args.root.join(path)) else {
         return known;
     };
     for line in text.lines() {
@@ -266,7 +278,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
     }
     if args.json_only {
         let cases: Vec<Arc<TestCase>> = cases.into_iter().map(Arc::new).collect();
-        let unexpected = json_checks(&cases, &known_failures(&args.root), args.verbose);
+        let unexpected = json_checks(&cases, &known_failures(&args), args.verbose);
         return Ok(if unexpected > 0 {
             ExitCode::from(1)
         } else {
@@ -325,7 +337,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
         args.jobs
     );
 
-    let known = known_failures(&args.root);
+    let known = known_failures(&args);
     let cases: Vec<Arc<TestCase>> = cases.into_iter().map(Arc::new).collect();
     let mut queue = VecDeque::new();
     for reactor in &args.reactors {
@@ -412,11 +424,12 @@ fn run(args: Args) -> Result<ExitCode, String> {
         if !failed.is_empty() {
             println!("  failed: {}", failed.join(" "));
         }
-        let now_passing: Vec<&str> = mine
+        let mut now_passing: Vec<&str> = mine
             .iter()
             .filter(|r| r.passed && is_known(&known, reactor, &r.name))
             .map(|r| r.name.as_str())
             .collect();
+        now_passing.sort();
         if !now_passing.is_empty() {
             println!(
                 "  now passes: remove it from qa/known-failures.txt: {}",
@@ -663,7 +676,16 @@ fn run_case(ctx: &Context, job: &Job, dir: &Path) -> Result<(bool, String, Strin
     fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
 
     // Configurations, with API helpers replaced by ours.
-    let script = helper_script(&case.case);
+    // qa/helpers/NAME.cmds, where a case's cmd: lines do not say everything its helper sends.
+    let script = match fs::read_to_string(
+        ctx.args
+            .root
+            .join("qa/helpers")
+            .join(format!("{}.cmds", case.name)),
+    ) {
+        Ok(text) => text,
+        Err(_) => helper_script(&case.case),
+    };
     let mut first = true;
     let mut confs = Vec::new();
     for name in &case.case.options.files {
