@@ -1,8 +1,7 @@
 //! Text forms of communities and extended communities.
 //!
-//! The extended-community text parser belongs in `ferrobgp_wire::extcommunity`; this is a small
-//! local helper covering what ExaBGP's configuration files use, kept until that one is
-//! published (then `extended_community` should delegate to it).
+//! Extended communities are read by `ferrobgp_wire::extcommunity` first; the builders here
+//! serve the flow `then` actions and the few text forms that parser does not take.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -220,8 +219,20 @@ pub fn interface_set(s: &str) -> Option<ExtendedCommunity> {
     Some(bytes(t, 0x02, &r))
 }
 
-/// One `extended-community` word.
+/// One `extended-community` word. The wire crate's parser decides first (it follows
+/// ExaBGP's encoding choices exactly, e.g. `origin:70500:5000` in the IPv4-address form);
+/// the local forms below are the fallback.
 pub fn extended_community(s: &str) -> Option<AnyExtCommunity> {
+    if let Ok(e) = ExtendedCommunity::parse(s) {
+        return Some(AnyExtCommunity::V4(e));
+    }
+    if let Ok(e) = Ipv6ExtendedCommunity::parse(s) {
+        return Some(AnyExtCommunity::V6(e));
+    }
+    local_extended_community(s)
+}
+
+fn local_extended_community(s: &str) -> Option<AnyExtCommunity> {
     let v4 = |e: ExtendedCommunity| Some(AnyExtCommunity::V4(e));
     if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         return match h.len() {
@@ -325,6 +336,27 @@ mod tests {
             hex(redirect_ietf("1.2.3.4".parse().unwrap(), false)),
             "010C010203040000"
         );
+    }
+
+    #[test]
+    fn exabgp_encoding_choices() {
+        // conf-extended-attributes.ci: ASNs above 65535 go in the IPv4-address form.
+        for (text, want) in [
+            ("origin:100:1000", "00030064000003E8"),
+            ("target:200:2000", "000200C8000007D0"),
+            ("origin:300:73000", "0003012C00011D28"),
+            ("origin:70500:5000", "0103000113641388"),
+            ("target:70600:6000", "0102000113C81770"),
+            ("origin:7.7.7.7:7000", "0103070707071B58"),
+            ("origin:9000:9.9.9.9", "0003232809090909"),
+            ("target:1000:10.10.10.10", "000203E80A0A0A0A"),
+            ("origin4:71100:11000", "0103000115BC2AF8"),
+            ("target4:71200:12000", "0102000116202EE0"),
+            ("redirect:1300:83000", "8008051400014438"),
+            ("l2info:1:2:13398:30864", "800A010234567890"),
+        ] {
+            assert_eq!(x(text), want, "{text}");
+        }
     }
 
     #[test]
