@@ -27,6 +27,19 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // The share of the shared route grammar (ferrobgp-config) in the above.
+    let texts: Vec<&str> = ls
+        .iter()
+        .map(|l| l.trim_end().trim_start_matches("announce route "))
+        .collect();
+    g.bench_function("route grammar alone", |b| {
+        b.iter(|| {
+            for t in &texts {
+                let r = ferrobgp_config::route::parse_route_attributes(t).expect("valid");
+                std::hint::black_box(r);
+            }
+        })
+    });
     g.finish();
 }
 

@@ -16,6 +16,8 @@ use nom::character::complete::{digit1, space0, space1};
 use nom::error::{ErrorKind, ParseError};
 use nom::{IResult, Parser};
 
+use ferrobgp_config::route::{self as grammar, ParsedRoute, RouteSpec};
+
 use crate::error::ApiError;
 use crate::selector::{FamilyAllowed, Selector, Targets};
 
@@ -36,16 +38,27 @@ pub enum RouteKind {
     Attributes,
 }
 
-/// The route part of an announce or withdraw: its kind and its text, to be read by the
-/// shared route grammar (`ferrobgp_config::route`).
+/// The route part of an announce or withdraw, read by the shared route grammar
+/// (`ferrobgp_config::route`), so that a route means the same thing on the API as in a
+/// configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteRequest {
     pub kind: RouteKind,
-    /// The text after the kind keyword(s), trimmed: for `announce route 1.0.0.0/24
-    /// next-hop 1.1.1.1` it is `1.0.0.0/24 next-hop 1.1.1.1`.
-    pub text: String,
-    /// 1-based column of `text` in the command line, to point route-grammar errors at it.
+    /// The parsed route. Families the wire model does not encode yet (mcast-vpn, mup, …)
+    /// come back as [`ParsedRoute::Unsupported`] with their text.
+    pub route: ParsedRoute,
+    /// 1-based column where the route text starts in the command line.
     pub column: usize,
+}
+
+impl RouteRequest {
+    /// The route, when its family is one the wire model encodes.
+    pub fn spec(&self) -> Option<&RouteSpec> {
+        match &self.route {
+            ParsedRoute::Route(r) => Some(r),
+            ParsedRoute::Unsupported(_) => None,
+        }
+    }
 }
 
 /// `announce` or `withdraw`.
@@ -267,11 +280,14 @@ impl Command {
 struct PErr<'a> {
     at: &'a str,
     expected: &'static str,
+    /// A complete error from the route grammar, reported as it is.
+    route: Option<Box<ApiError>>,
 }
 
 impl<'a> ParseError<&'a str> for PErr<'a> {
     fn from_error_kind(input: &'a str, kind: ErrorKind) -> Self {
         PErr {
+            route: None,
             at: input,
             expected: match kind {
                 ErrorKind::Space => "a space",
@@ -297,7 +313,11 @@ impl<'a> ParseError<&'a str> for PErr<'a> {
 type PResult<'a, O> = IResult<&'a str, O, PErr<'a>>;
 
 fn fail<'a, O>(at: &'a str, expected: &'static str) -> PResult<'a, O> {
-    Err(nom::Err::Error(PErr { at, expected }))
+    Err(nom::Err::Error(PErr {
+        at,
+        expected,
+        route: None,
+    }))
 }
 
 /// Name what was expected when `p` fails without having consumed a specific error.
@@ -429,6 +449,16 @@ fn family_allowed(i: &str) -> PResult<'_, FamilyAllowed> {
     Ok((rest, FamilyAllowed::Families(out)))
 }
 
+/// `w` in ASCII lower case, in `buf` when it fits (keywords do), else `""` (no keyword).
+fn lower<'b>(w: &str, buf: &'b mut [u8; 16]) -> &'b str {
+    let Some(dst) = buf.get_mut(..w.len()) else {
+        return "";
+    };
+    dst.copy_from_slice(w.as_bytes());
+    dst.make_ascii_lowercase();
+    std::str::from_utf8(dst).unwrap_or("")
+}
+
 /// Leading blanks then the next word, without consuming: for look-ahead.
 fn peek_word(i: &str) -> &str {
     let t = i.trim_start_matches(is_space);
@@ -539,6 +569,8 @@ impl<'l> Parse<'l> {
 
     fn error(&self, e: nom::Err<PErr<'_>>) -> ApiError {
         match e {
+            nom::Err::Error(PErr { route: Some(r), .. })
+            | nom::Err::Failure(PErr { route: Some(r), .. }) => *r,
             nom::Err::Error(e) | nom::Err::Failure(e) => ApiError::Syntax {
                 column: self.column(e.at),
                 expected: e.expected,
@@ -584,9 +616,10 @@ impl<'l> Parse<'l> {
             (i, Targets::Default)
         };
         let (r, verb) = word(i)?;
-        let verb_l = verb.to_ascii_lowercase();
+        let mut buf = [0u8; 16];
+        let verb_l = lower(verb, &mut buf);
         let neighbor_command = matches!(
-            verb_l.as_str(),
+            verb_l,
             "announce"
                 | "withdraw"
                 | "teardown"
@@ -602,7 +635,7 @@ impl<'l> Parse<'l> {
                 "a neighbor command (announce, withdraw, teardown, flush, clear, group)",
             );
         }
-        match verb_l.as_str() {
+        match verb_l {
             "announce" => self.announce(r, i, Action::Announce, targets),
             "withdraw" => self.announce(r, i, Action::Withdraw, targets),
             "attribute" | "attributes" => {
@@ -655,21 +688,63 @@ impl<'l> Parse<'l> {
         }
     }
 
-    /// The rest of the line as route text of `kind`.
+    /// The rest of the line as a route of `kind`, read by the shared route grammar.
     fn route_text(&self, i: &'l str, kind: RouteKind) -> PResult<'l, RouteRequest> {
         let (t, _) = sp(i)?;
         let text = t.trim_end_matches(is_space);
         if text.is_empty() {
             return fail(t, "a route");
         }
-        Ok((
-            "",
-            RouteRequest {
-                kind,
-                text: text.to_string(),
-                column: self.column(t),
+        let column = self.column(t);
+        let parsed = match kind {
+            RouteKind::Route => match fast_route(text) {
+                Some(spec) => Ok(ParsedRoute::Route(spec)),
+                None => grammar::parse_route_attributes(text).map(ParsedRoute::Route),
             },
-        ))
+            RouteKind::Family(f) => {
+                let prefix = format!("{f} ");
+                grammar::parse_family_route(&format!("{prefix}{text}"))
+                    .map_err(|e| shift_route_error(e, -(prefix.len() as i64)))
+            }
+            RouteKind::Flow => {
+                // `flow route { … }` or the flat `flow route source …`
+                // (the grammar reads the block form with its `route` keyword)
+                let body = match peek_word(text) {
+                    w if w.eq_ignore_ascii_case("route") && !text.contains('{') => {
+                        text[w.len()..].trim_start_matches(is_space)
+                    }
+                    _ => text,
+                };
+                let shift = text.len() - body.len();
+                grammar::parse_flow_route(body)
+                    .map(ParsedRoute::Route)
+                    .map_err(|e| shift_route_error(e, shift as i64))
+            }
+            RouteKind::Vpls => grammar::parse_vpls(text).map(ParsedRoute::Route),
+            RouteKind::Attributes => attributes(text),
+        };
+        match parsed {
+            Ok(route) => Ok((
+                "",
+                RouteRequest {
+                    kind,
+                    route,
+                    column,
+                },
+            )),
+            Err(e) => {
+                let pos = e.pos();
+                let col = (column as i64 + i64::from(pos.column) - 1).max(1) as usize;
+                Err(nom::Err::Error(PErr {
+                    at: t,
+                    expected: "a route",
+                    route: Some(Box::new(ApiError::Route {
+                        column: col,
+                        message: e.message(),
+                    })),
+                }))
+            }
+        }
     }
 
     fn announce(
@@ -683,12 +758,13 @@ impl<'l> Parse<'l> {
         let (r, _) = sp(r)?;
         let what_at = r;
         let (r, what) = word(r)?;
-        let what = what.to_ascii_lowercase();
+        let mut buf = [0u8; 16];
+        let what = lower(what, &mut buf);
         let make = |route: RouteRequest, targets: Targets| match action {
             Action::Announce => Command::Announce { targets, route },
             Action::Withdraw => Command::Withdraw { targets, route },
         };
-        match what.as_str() {
+        match what {
             "route" => {
                 let (r, route) = self.route_text(r, RouteKind::Route)?;
                 Ok((r, make(route, targets)))
@@ -831,6 +907,100 @@ impl<'l> Parse<'l> {
     }
 }
 
+/// The bulk-load form `PREFIX next-hop IP`, read without tokenising. It yields exactly what
+/// the shared grammar yields for it (a property test holds it to that); anything else, and
+/// anything it cannot read, goes to the grammar.
+fn fast_route(text: &str) -> Option<RouteSpec> {
+    let mut w = text.split(' ');
+    let (p, k, nh) = (w.next()?, w.next()?, w.next()?);
+    if w.next().is_some() || k != "next-hop" {
+        return None;
+    }
+    let prefix: ipnet::IpNet = match p.parse::<ipnet::IpNet>() {
+        Ok(n) => n.trunc(),
+        Err(_) => match p.parse::<IpAddr>().ok()? {
+            IpAddr::V4(a) => ipnet::Ipv4Net::new(a, 32).ok()?.into(),
+            IpAddr::V6(a) => ipnet::Ipv6Net::new(a, 128).ok()?.into(),
+        },
+    };
+    let nh: IpAddr = nh.parse().ok()?;
+    let family = match (prefix, nh) {
+        (ipnet::IpNet::V4(_), IpAddr::V4(_)) => Family::IPV4_UNICAST,
+        (ipnet::IpNet::V6(_), IpAddr::V6(_)) => Family::IPV6_UNICAST,
+        _ => return None,
+    };
+    Some(RouteSpec {
+        family,
+        nlri: vec![ferrobgp_wire::Nlri::Prefix {
+            prefix,
+            path_id: None,
+        }],
+        attributes: ferrobgp_wire::PathAttributes {
+            next_hop: Some(nh),
+            ..Default::default()
+        },
+        next_hop_self: false,
+        withdraw: false,
+        watchdog: None,
+        name: None,
+        split: None,
+        flow: None,
+        pos: ferrobgp_config::Pos::new(1, 1),
+    })
+}
+
+/// Moves a route-grammar error's column by `by` characters (text that was cut off before
+/// handing the rest to the grammar).
+fn shift_route_error(e: grammar::RouteError, by: i64) -> grammar::RouteError {
+    use ferrobgp_config::ParseError as P;
+    let fix = |p: ferrobgp_config::Pos| {
+        ferrobgp_config::Pos::new(p.line, (i64::from(p.column) + by).max(1) as u32)
+    };
+    match e {
+        P::Lexical { pos, message } => P::Lexical {
+            pos: fix(pos),
+            message,
+        },
+        P::Expected {
+            pos,
+            expected,
+            found,
+        } => P::Expected {
+            pos: fix(pos),
+            expected,
+            found,
+        },
+        P::UnknownKeyword {
+            pos,
+            keyword,
+            context,
+        } => P::UnknownKeyword {
+            pos: fix(pos),
+            keyword,
+            context,
+        },
+        P::Invalid { pos, message } => P::Invalid {
+            pos: fix(pos),
+            message,
+        },
+    }
+}
+
+/// `attribute(s) … nlri P…`; without `nlri` (a bare `attributes …` line, or a group's
+/// shared attributes) the attributes alone, as an IPv4 unicast route with no NLRI.
+fn attributes(text: &str) -> Result<ParsedRoute, grammar::RouteError> {
+    let has_nlri = text.split(is_space).any(|w| w.eq_ignore_ascii_case("nlri"));
+    if has_nlri {
+        return grammar::parse_attributes_nlri(text).map(ParsedRoute::Route);
+    }
+    // The shared grammar wants prefixes; give it a placeholder and drop it again.
+    const PLACEHOLDER: &str = "0.0.0.0/0 ";
+    let mut spec = grammar::parse_route_attributes(&format!("{PLACEHOLDER}{text}"))
+        .map_err(|e| shift_route_error(e, -(PLACEHOLDER.len() as i64)))?;
+    spec.nlri.clear();
+    Ok(ParsedRoute::Route(spec))
+}
+
 fn continue_next<'a>(rest: &mut &'a str, next: Option<&'a str>) {
     if let Some(n) = next {
         *rest = n;
@@ -876,10 +1046,7 @@ fn show(i: &str) -> PResult<'_, Command> {
     let mut view = NeighborView::Extensive;
     let mut extensive = false;
     let mut json = false;
-    loop {
-        let Ok((after, _)) = space1::<&str, PErr>(r) else {
-            break;
-        };
+    while let Ok((after, _)) = space1::<&str, PErr>(r) {
         if after.is_empty() {
             r = after;
             break;
@@ -958,10 +1125,7 @@ fn operational(i: &str) -> PResult<'_, Operational> {
         sequence: None,
         counter: None,
     };
-    loop {
-        let Ok((after, _)) = space1::<&str, PErr>(r) else {
-            break;
-        };
+    while let Ok((after, _)) = space1::<&str, PErr>(r) {
         if after.is_empty() {
             r = after;
             break;

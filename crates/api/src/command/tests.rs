@@ -21,17 +21,21 @@ fn ip(s: &str) -> IpAddr {
 #[test]
 fn announce_route() {
     let c = ok("announce route 10.0.0.0/24 next-hop 1.2.3.4\n");
-    assert_eq!(
-        c,
-        Command::Announce {
-            targets: Targets::Default,
-            route: RouteRequest {
-                kind: RouteKind::Route,
-                text: "10.0.0.0/24 next-hop 1.2.3.4".into(),
-                column: 16
-            }
-        }
-    );
+    let Command::Announce {
+        targets: Targets::Default,
+        route,
+    } = c
+    else {
+        panic!()
+    };
+    assert_eq!(route.kind, RouteKind::Route);
+    assert_eq!(route.column, 16);
+    let spec = route.spec().unwrap();
+    assert_eq!(spec.family, Family::IPV4_UNICAST);
+    assert_eq!(spec.nlri.len(), 1);
+    assert_eq!(spec.attributes.next_hop, Some(ip("1.2.3.4")));
+    assert!(fast_route("10.0.0.0/24 next-hop 1.2.3.4").is_some());
+    assert!(fast_route("::/0 next-hop 1.2.3.4").is_none());
     let c = ok("withdraw route 1.1.0.0/24\r\n");
     assert!(matches!(
         c,
@@ -52,17 +56,16 @@ fn family_first_flow_vpls_attributes() {
         panic!()
     };
     assert_eq!(route.kind, RouteKind::Family(Family::IPV4_MCAST_VPN));
-    assert!(route.text.starts_with("source-ad source"));
+    assert!(
+        matches!(&route.route, ParsedRoute::Unsupported(u) if u.family == Family::IPV4_MCAST_VPN)
+    );
     let Command::Announce { route, .. } =
         ok("announce flow route { match { source 10.0.0.1/32; } then { discard; } }")
     else {
         panic!()
     };
     assert_eq!(route.kind, RouteKind::Flow);
-    assert_eq!(
-        route.text,
-        "route { match { source 10.0.0.1/32; } then { discard; } }"
-    );
+    assert_eq!(route.spec().unwrap().family, Family::IPV4_FLOW);
     let Command::Withdraw { route, .. } = ok(
         "withdraw vpls rd 192.168.201.1:123 endpoint 5 base 10702 offset 1 size 8 next-hop 0.0.0.0",
     ) else {
@@ -75,11 +78,14 @@ fn family_first_flow_vpls_attributes() {
         panic!()
     };
     assert_eq!(route.kind, RouteKind::Attributes);
+    assert_eq!(route.spec().unwrap().nlri.len(), 2);
     let Command::Announce { route, .. } = ok("attributes origin igp local-preference 100") else {
         panic!()
     };
     assert_eq!(route.kind, RouteKind::Attributes);
-    assert_eq!(route.text, "origin igp local-preference 100");
+    let spec = route.spec().unwrap();
+    assert!(spec.nlri.is_empty());
+    assert_eq!(spec.attributes.local_pref, Some(100));
 }
 
 #[test]
@@ -260,12 +266,12 @@ fn groups() {
         panic!("{c:?}")
     };
     assert_eq!(
-        shared.text,
-        "origin igp local-preference 100 extended-community [0x800600003f800000]"
+        shared.spec().unwrap().attributes.extended_communities.len(),
+        1
     );
     assert_eq!(commands.len(), 1);
     assert!(
-        matches!(&commands[0], Command::Withdraw { route: RouteRequest { kind: RouteKind::Family(f), text, .. }, .. } if *f == Family::IPV4_FLOW && text == "destination-ipv4 170.170.170.170/32 source-ipv4 170.170.170.170/32")
+        matches!(&commands[0], Command::Withdraw { route: RouteRequest { kind: RouteKind::Family(f), .. }, .. } if *f == Family::IPV4_FLOW)
     );
     let c = ok("neighbor 1.1.1.1 group announce route 1.0.0.0/24 next-hop 2.2.2.2 ; announce route 1.0.1.0/24 next-hop 2.2.2.2");
     let Command::Group { commands, .. } = c else {
@@ -279,6 +285,12 @@ fn groups() {
 
 #[test]
 fn errors_point_at_the_problem() {
+    let e = err("announce route 10.0.0.0/24 next-hop 1.2.3.4 med x");
+    assert!(matches!(e, ApiError::Route { column: 49, .. }), "{e:?}");
+    let e = err("announce ipv4 unicast 10.0.0.0/24 next-hop 1.2.3.4 colour x");
+    assert!(matches!(e, ApiError::Route { column: 52, .. }), "{e:?}");
+    let e = err("announce flow route source 10.0.0.1/32 wibble");
+    assert!(matches!(e, ApiError::Route { column: 40, .. }), "{e:?}");
     let e = err("announce rout 1.0.0.0/24");
     assert_eq!(e.column(), 10);
     assert!(e.to_string().contains("route"), "{e}");
@@ -341,6 +353,30 @@ fn conformance_api_commands_parse() {
 }
 
 proptest::proptest! {
+    /// The fast path for `PREFIX next-hop IP` yields what the shared grammar yields.
+    #[test]
+    fn fast_route_equals_grammar(
+        a in proptest::prelude::any::<[u8; 4]>(),
+        len in 0u8..=33,
+        nh in proptest::prelude::any::<[u8; 4]>(),
+        v6 in proptest::prelude::any::<bool>(),
+        bare in proptest::prelude::any::<bool>(),
+    ) {
+        let p = if v6 {
+            let x = std::net::Ipv6Addr::from(u128::from(u32::from_be_bytes(a)) << 96);
+            if bare { x.to_string() } else { format!("{x}/{}", u16::from(len) * 4) }
+        } else {
+            let x = std::net::Ipv4Addr::from(a);
+            if bare { x.to_string() } else { format!("{x}/{len}") }
+        };
+        let n = if v6 && nh[0] & 1 == 1 { format!("2001::{}", nh[1]) } else { std::net::Ipv4Addr::from(nh).to_string() };
+        let text = format!("{p} next-hop {n}");
+        let slow = ferrobgp_config::route::parse_route_attributes(&text).ok();
+        if let Some(fast) = fast_route(&text) {
+            proptest::prop_assert_eq!(Some(fast), slow, "{}", text);
+        }
+    }
+
     #[test]
     fn never_panics(s in "\\PC*") {
         let _ = parse_command(&s);
