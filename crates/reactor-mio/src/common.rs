@@ -505,34 +505,29 @@ pub fn set_nonblocking(fd: RawFd) -> io::Result<()> {
 // ---------------------------------------------------------------------------------------
 // Control socket
 
-/// Where the control socket of `ferrobgp cli` lives: `ferrobgp_api_socketpath` (or
-/// `exabgp_api_socketpath`) if set, else `<run dir>/<api.socketname>.sock` with the run dir
-/// the first of `$XDG_RUNTIME_DIR`, `/run/ferrobgp`, `/tmp` that exists and is writable.
-/// `None` when the control channel is disabled (`exabgp_api_cli=false`).
-pub fn control_socket_path(lookup: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    let get = |key: &str| -> Option<String> {
-        ["ferrobgp", "exabgp"].iter().find_map(|prefix| {
-            lookup(&format!("{prefix}_{key}")).or_else(|| lookup(&format!("{prefix}.{key}")))
-        })
+/// Where the control socket of `ferrobgp cli` lives: `socketpath` (`api.socketpath`,
+/// `ferrobgp_api_socketpath`) if set, else `<run dir>/<socketname>.sock` with the run dir the
+/// first of `$XDG_RUNTIME_DIR`, `/run/ferrobgp`, the temporary directory that is writable.
+/// `None` when the control channel is disabled (`api.cli = false`, as ExaBGP's harness sets).
+/// The daemon and `ferrobgp cli` both call this, so they agree.
+pub fn control_socket_path(
+    cli_enabled: bool,
+    socketpath: Option<&str>,
+    socketname: &str,
+) -> Option<PathBuf> {
+    if !cli_enabled {
+        return None;
+    }
+    if let Some(p) = socketpath.filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let name = if socketname.is_empty() {
+        "ferrobgp"
+    } else {
+        socketname
     };
-    if let Some(cli) = get("api_cli").or_else(|| get("api.cli")) {
-        if matches!(
-            cli.trim().to_ascii_lowercase().as_str(),
-            "false" | "0" | "no" | "off" | "disable"
-        ) {
-            return None;
-        }
-    }
-    if let Some(p) = get("api_socketpath").or_else(|| get("api.socketpath")) {
-        if !p.is_empty() {
-            return Some(PathBuf::from(p));
-        }
-    }
-    let name = get("api_socketname")
-        .or_else(|| get("api.socketname"))
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "ferrobgp".to_string());
-    Some(run_dir(&lookup).join(format!("{name}.sock")))
+    let xdg = |k: &str| std::env::var(k).ok();
+    Some(run_dir(&xdg).join(format!("{name}.sock")))
 }
 
 fn run_dir(lookup: &impl Fn(&str) -> Option<String>) -> PathBuf {
@@ -664,24 +659,15 @@ mod tests {
 
     #[test]
     fn socket_path_rules() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
+        assert_eq!(control_socket_path(false, Some("/x.sock"), "exabgp"), None);
         assert_eq!(
-            control_socket_path(env(&[("exabgp_api_cli", "false")])),
-            None
-        );
-        assert_eq!(
-            control_socket_path(env(&[("ferrobgp_api_socketpath", "/x/y.sock")])),
+            control_socket_path(true, Some("/x/y.sock"), "exabgp"),
             Some(PathBuf::from("/x/y.sock"))
         );
-        let p = control_socket_path(env(&[("exabgp_api_socketname", "exabgp-test-1790")])).unwrap();
+        let p = control_socket_path(true, None, "exabgp-test-1790").unwrap();
         assert!(p.ends_with("exabgp-test-1790.sock"));
+        let p = control_socket_path(true, Some(""), "").unwrap();
+        assert!(p.ends_with("ferrobgp.sock"));
     }
 
     #[test]
@@ -745,6 +731,37 @@ impl Handle {
         let inner = &mut *self.inner.lock().unwrap_or_else(|e| e.into_inner());
         std::mem::take(&mut inner.pending)
     }
+}
+
+fn signal_mask(how: libc::c_int) -> io::Result<()> {
+    // SAFETY: a sigset_t initialised by sigemptyset, then pthread_sigmask on this thread.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &s in SIGNALS {
+            if s != libc::SIGCHLD {
+                libc::sigaddset(&mut set, s);
+            }
+        }
+        let rc = libc::pthread_sigmask(how, &set, std::ptr::null_mut());
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+    }
+    Ok(())
+}
+
+/// Hold the daemon's signals pending on this thread until a loop is ready for them: called
+/// first thing by `ferrobgp run`, so that a SIGUSR1 or SIGTERM that arrives while the
+/// configuration is read is deferred, not lost (and does not kill the process, SIGUSR1's
+/// default action). Children do not inherit the mask (std resets it before exec).
+pub fn defer_signals() -> io::Result<()> {
+    signal_mask(libc::SIG_BLOCK)
+}
+
+/// Called by each loop once its handlers are installed: what was deferred is delivered now.
+pub fn undefer_signals() -> io::Result<()> {
+    signal_mask(libc::SIG_UNBLOCK)
 }
 
 /// The signals a driver listens for. SIGCHLD tells it to look for exited API processes.

@@ -120,6 +120,7 @@ pub fn run(speaker: Speaker, opts: Options) -> io::Result<i32> {
     opts.handle.set_waker(Box::new(move || {
         let _ = waker.wake();
     }));
+    common::undefer_signals()?;
     let mut r = Reactor {
         poll,
         speaker,

@@ -69,6 +69,7 @@ pub fn run(speaker: Speaker, opts: Options) -> io::Result<i32> {
         let (tx, rx) = mpsc::channel(CHANNEL);
         // Signals first, before any child is spawned: no early signal is lost.
         start_signal_tasks(&tx)?;
+        common::undefer_signals()?;
         let wake = Arc::new(Notify::new());
         let w = wake.clone();
         opts.handle.set_waker(Box::new(move || w.notify_one()));
