@@ -9,7 +9,9 @@
 //! reading stdin until the daemon closes it: a helper that exits early is a dead process.
 //!
 //! Directives in FILE (not sent): `@immediate` (do not wait for a session), `@batch N` (write
-//! the next N commands at once, then wait for N acks). `#` starts a comment line.
+//! the next N commands at once, then wait for N acks), `@expect TEXT` (wait up to 10 s for a
+//! line from the daemon containing TEXT; give up — send nothing more — if none comes).
+//! `#` starts a comment line.
 
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
@@ -36,11 +38,17 @@ fn main() -> ExitCode {
     // stdin is read on its own thread: acks come over the channel, and reading goes on until
     // EOF whatever the main thread does.
     let (tx, rx) = mpsc::channel::<String>();
+    let (events_tx, events) = mpsc::channel::<String>();
     let reader = std::thread::spawn(move || {
         for line in io::stdin().lock().lines() {
             let Ok(line) = line else { break };
-            if let Some(answer) = ack(&line) {
-                let _ = tx.send(answer);
+            match ack(&line) {
+                Some(answer) => {
+                    let _ = tx.send(answer);
+                }
+                None => {
+                    let _ = events_tx.send(line);
+                }
             }
         }
     });
@@ -65,6 +73,22 @@ fn main() -> ExitCode {
         .filter(|l| !l.is_empty() && !l.starts_with('#'));
     while let Some(line) = lines.next() {
         if line == "@immediate" {
+            continue;
+        }
+        if let Some(text) = line.strip_prefix("@expect ") {
+            let until = std::time::Instant::now() + Duration::from_secs(10);
+            let seen = loop {
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                match events.recv_timeout(left) {
+                    Ok(event) if event.contains(text.trim()) => break true,
+                    Ok(_) => {}
+                    Err(_) => break false,
+                }
+            };
+            if !seen {
+                eprintln!("api-helper: the daemon never wrote a line containing: {text}");
+                break;
+            }
             continue;
         }
         // "@batch N": the next N commands go out together, then N acks are awaited.
