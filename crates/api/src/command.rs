@@ -846,7 +846,8 @@ impl<'l> Parse<'l> {
             _ => {}
         }
         let mut shared_attributes = None;
-        let mut commands = Vec::new();
+        let mut pending: Option<(&str, usize, grammar::RouteError)> = None;
+        let mut commands: Vec<Command> = Vec::new();
         let mut rest = r;
         loop {
             let (part, next) = match rest.find(';') {
@@ -854,6 +855,36 @@ impl<'l> Parse<'l> {
                 None => (rest, None),
             };
             let part_t = part.trim_start_matches(is_space);
+            let first = peek_word(part_t);
+            if commands.is_empty()
+                && shared_attributes.is_none()
+                && pending.is_none()
+                && (first.eq_ignore_ascii_case("attributes")
+                    || first.eq_ignore_ascii_case("attribute"))
+            {
+                // Shared attributes: when the grammar refuses them they may belong to a
+                // family it does not model yet; decided once the commands are known.
+                let text_at = part_t[first.len()..].trim_start_matches(is_space);
+                let text = text_at.trim_end_matches(is_space);
+                let column = self.column(text_at);
+                match attributes(text) {
+                    Ok(route) => {
+                        shared_attributes = Some(RouteRequest {
+                            kind: RouteKind::Attributes,
+                            route,
+                            column,
+                        })
+                    }
+                    Err(e) => pending = Some((text, column, e)),
+                }
+                match next {
+                    Some(n) => {
+                        rest = n;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
             if !part_t.trim_end_matches(is_space).is_empty() {
                 let (after, cmd) = self.command_inner(part_t)?;
                 if !after.trim_start_matches(is_space).is_empty() {
@@ -891,6 +922,50 @@ impl<'l> Parse<'l> {
             match next {
                 Some(n) => rest = n,
                 None => break,
+            }
+        }
+        if let Some((text, column, e)) = pending {
+            // Keep them as text of the family of the routes they go with, when every route
+            // is of a family the wire model does not encode yet; else the error stands.
+            let unsupported: Option<Family> = commands
+                .iter()
+                .try_fold(None, |acc, c| match c {
+                    Command::Announce { route, .. } | Command::Withdraw { route, .. } => {
+                        match &route.route {
+                            ParsedRoute::Unsupported(u)
+                                if acc.is_none_or(|f: Family| f == u.family) =>
+                            {
+                                Some(Some(u.family))
+                            }
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                })
+                .flatten();
+            match unsupported {
+                Some(family) => {
+                    shared_attributes = Some(RouteRequest {
+                        kind: RouteKind::Attributes,
+                        route: ParsedRoute::Unsupported(ferrobgp_config::UnsupportedRoute {
+                            family,
+                            text: text.to_string(),
+                            pos: ferrobgp_config::Pos::new(1, 1),
+                        }),
+                        column,
+                    })
+                }
+                None => {
+                    let col = column + e.pos().column.saturating_sub(1) as usize;
+                    return Err(nom::Err::Error(PErr {
+                        at: r,
+                        expected: "a route",
+                        route: Some(Box::new(ApiError::Route {
+                            column: col,
+                            message: e.message(),
+                        })),
+                    }));
+                }
             }
         }
         if commands.is_empty() && shared_attributes.is_none() {

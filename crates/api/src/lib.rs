@@ -8,6 +8,7 @@
 
 pub mod ack;
 pub mod command;
+pub mod encode;
 pub mod error;
 pub mod event;
 pub mod selector;
