@@ -9,6 +9,7 @@ use std::fs;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -251,7 +252,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// Set by SIGINT/SIGTERM: running cases stop (their process groups are killed), no new
+/// case starts, so an interrupted run leaves nothing behind.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::Relaxed);
+}
+
 fn run(args: Args) -> Result<ExitCode, String> {
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            on_interrupt as *const () as libc::sighandler_t,
+        );
+        libc::signal(
+            libc::SIGTERM,
+            on_interrupt as *const () as libc::sighandler_t,
+        );
+    }
     let mut cases = discover(&args.suites)?;
     if !args.cases.is_empty() {
         for wanted in &args.cases {
@@ -360,6 +380,9 @@ fn run(args: Args) -> Result<ExitCode, String> {
                 Err(_) => None,
             };
             let Some(job) = job else { break };
+            if INTERRUPTED.load(Ordering::Relaxed) {
+                break;
+            }
             if tx.send(run_job(&ctx, &job)).is_err() {
                 break;
             }
@@ -436,6 +459,13 @@ fn run(args: Args) -> Result<ExitCode, String> {
                 now_passing.join(" ")
             );
         }
+    }
+    if INTERRUPTED.load(Ordering::Relaxed) {
+        println!(
+            "interrupted: {} of {total} case runs were done",
+            results.len()
+        );
+        unexpected += 1;
     }
     if unexpected > 0 {
         println!("{unexpected} unexpected failure(s)");
@@ -820,6 +850,10 @@ fn run_case(ctx: &Context, job: &Job, dir: &Path) -> Result<(bool, String, Strin
         }
         if Instant::now() > deadline {
             detail = format!("timed out after {}s", ctx.args.timeout);
+            break None;
+        }
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            detail = "interrupted".into();
             break None;
         }
         std::thread::sleep(Duration::from_millis(20));
