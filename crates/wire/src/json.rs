@@ -341,11 +341,19 @@ fn write_prefix_sid(out: &mut Vec<u8>, v: &[u8]) -> bool {
                     let mut a = [0u8; 16];
                     a.copy_from_slice(&sv[1..17]);
                     let behavior = u16::from_be_bytes([sv[18], sv[19]]);
-                    if sv.len() > 21 {
-                        return false; // SID structure sub-sub-TLVs: not rendered yet
-                    }
+                    // RFC 9252 §3.2.1: SID Structure sub-sub-TLV (type 1, 6 octets).
+                    let structure = match &sv[21..] {
+                        [] => String::new(),
+                        [1, 0, 6, lb, ln, fl, al, tl, to] => format!(
+                            ",\"structure\":{{\"locator-block-length\":{lb},\
+                             \"locator-node-length\":{ln},\"function-length\":{fl},\
+                             \"argument-length\":{al},\"transposition-length\":{tl},\
+                             \"transposition-offset\":{to}}}"
+                        ),
+                        _ => return false,
+                    };
                     sids.push(format!(
-                        "{{\"sid\":\"{}\",\"flags\":{},\"endpoint_behavior\":{behavior}}}",
+                        "{{\"sid\":\"{}\",\"flags\":{},\"endpoint_behavior\":{behavior}{structure}}}",
                         std::net::Ipv6Addr::from(a),
                         sv[17]
                     ));
@@ -460,6 +468,9 @@ pub fn write_nlri(out: &mut Vec<u8>, family: Family, n: &Nlri) {
                     return;
                 }
             }
+            if write_family_nlri(out, *family, bytes) {
+                return;
+            }
             out.extend_from_slice(b"{\"raw\":\"");
             for b in bytes.iter() {
                 let _ = write!(out, "{b:02X}");
@@ -467,6 +478,29 @@ pub fn write_nlri(out: &mut Vec<u8>, family: Family, n: &Nlri) {
             out.extend_from_slice(b"\"}");
         }
     }
+}
+
+/// The families with their own modules (VPLS, MVPN, MUP, ...): ExaBGP's object for one
+/// NLRI held as wire bytes. False (nothing written) when the family is not one of them or
+/// the bytes do not parse.
+fn write_family_nlri(out: &mut Vec<u8>, family: Family, bytes: &[u8]) -> bool {
+    use crate::model::Safi;
+    match family.safi {
+        Safi::VPLS => match crate::vpls::Vpls::parse(bytes) {
+            Some(v) => v.write_json(out),
+            None => return false,
+        },
+        Safi::MCAST_VPN => match crate::mvpn::Mvpn::parse(bytes) {
+            Some(v) => v.write_json(bytes, out),
+            None => return false,
+        },
+        Safi::MUP => match crate::mup::Mup::parse(bytes, family.afi) {
+            Some(v) => v.write_json(bytes, out),
+            None => return false,
+        },
+        _ => return false,
+    }
+    true
 }
 
 /// Writes `{"update":{"attribute":{…},"announce":{…},"withdraw":{…}}}`, or
@@ -494,7 +528,13 @@ pub fn write_update_message(
     let mut first = true;
     if has_attributes {
         out.extend_from_slice(b"\"attribute\":");
-        write_attributes(out, attributes, false);
+        // ExaBGP shows a NEXT_HOP attribute among the attributes when nothing is announced
+        // (api-mvpn.ci withdrawals).
+        write_attributes(
+            out,
+            attributes,
+            announced.is_empty() && !withdrawn.is_empty(),
+        );
         first = false;
     }
     if !announced.is_empty() {

@@ -15,6 +15,12 @@ pub mod flowspec;
 pub mod json;
 pub mod model;
 
+// Families beyond unicast/VPN/flow: NLRI codecs and ExaBGP JSON.
+mod fields;
+pub mod mup;
+pub mod mvpn;
+pub mod vpls;
+
 pub mod encode;
 pub mod error;
 pub mod message;

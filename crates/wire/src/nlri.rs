@@ -27,8 +27,11 @@ pub enum NlriLayout {
     Flow {
         vpn: bool,
     },
-    /// Route type (1 octet), length (1 octet), value: EVPN, MVPN, MUP.
+    /// Route type (1 octet), length (1 octet), value: EVPN, MVPN.
     TypeLen8,
+    /// BGP-MUP (draft-mpmz-bess-mup-safi §3): architecture type (1 octet), route type
+    /// (2 octets), length (1 octet), value.
+    ArchTypeLen8,
     /// NLRI type (2 octets), length (2 octets), value: BGP-LS (RFC 9552 §5.2).
     TypeLen16,
     /// Length (2 octets) then value: VPLS (RFC 4761 §3.2.2).
@@ -49,7 +52,8 @@ impl NlriLayout {
             Safi::MPLS_VPN if ip => NlriLayout::Vpn { v6 },
             Safi::FLOW if ip => NlriLayout::Flow { vpn: false },
             Safi::FLOW_VPN if ip => NlriLayout::Flow { vpn: true },
-            Safi::EVPN | Safi::MCAST_VPN | Safi::MUP => NlriLayout::TypeLen8,
+            Safi::EVPN | Safi::MCAST_VPN => NlriLayout::TypeLen8,
+            Safi::MUP => NlriLayout::ArchTypeLen8,
             Safi::BGP_LS | Safi::BGP_LS_VPN => NlriLayout::TypeLen16,
             Safi::VPLS => NlriLayout::Len16,
             Safi::RTC | Safi::SR_POLICY => NlriLayout::BitLen,
@@ -321,6 +325,11 @@ impl<'a> NlriIter<'a> {
                 let len = *d.get(1)? as usize;
                 let wire = d.get(..2 + len)?;
                 Some((NlriView::Other { path_id, wire }, &d[2 + len..]))
+            }
+            NlriLayout::ArchTypeLen8 => {
+                let len = *d.get(3)? as usize;
+                let wire = d.get(..4 + len)?;
+                Some((NlriView::Other { path_id, wire }, &d[4 + len..]))
             }
             NlriLayout::TypeLen16 => {
                 let len = u16::from_be_bytes([*d.get(2)?, *d.get(3)?]) as usize;

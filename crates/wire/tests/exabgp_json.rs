@@ -209,17 +209,9 @@ fn family_of(v: &Value) -> String {
 
 /// Families whose JSON belongs to the families issue (counted, not required to match).
 fn out_of_scope(family: &str) -> bool {
-    [
-        "mcast-vpn",
-        "mup",
-        "evpn",
-        "vpls",
-        "bgp-ls",
-        "sr-policy",
-        "rtc",
-    ]
-    .iter()
-    .any(|f| family.contains(f))
+    ["evpn", "bgp-ls", "sr-policy", "rtc"]
+        .iter()
+        .any(|f| family.contains(f))
 }
 
 #[test]
