@@ -197,6 +197,12 @@ impl<'a> NlriIter<'a> {
             add_path,
             withdraw,
         };
+        if let NlriLayout::Prefix { v6 } = layout {
+            return match validate_prefixes(data, v6, add_path) {
+                Ok(()) => Ok(it),
+                Err(offset) => Err(NlriError { offset }),
+            };
+        }
         let mut rest = data;
         while !rest.is_empty() {
             match it.step(rest) {
@@ -209,6 +215,22 @@ impl<'a> NlriIter<'a> {
             }
         }
         Ok(it)
+    }
+
+    /// An iterator over a field already validated by [`NlriIter::new`] (the view keeps
+    /// the offsets it validated, so iterating does not validate again).
+    pub(crate) fn validated(
+        data: &'a [u8],
+        layout: NlriLayout,
+        add_path: bool,
+        withdraw: bool,
+    ) -> NlriIter<'a> {
+        NlriIter {
+            data,
+            layout,
+            add_path,
+            withdraw,
+        }
     }
 
     /// An iterator over nothing.
@@ -376,6 +398,28 @@ impl<'a> Iterator for NlriIter<'a> {
             }
         }
     }
+}
+
+/// The hot path of validation: walk (path id,) length, octets without building values.
+#[inline]
+fn validate_prefixes(data: &[u8], v6: bool, add_path: bool) -> Result<(), usize> {
+    let max = if v6 { 128 } else { 32 };
+    let id = if add_path { 4 } else { 0 };
+    let mut i = 0;
+    while i < data.len() {
+        let Some(&bits) = data.get(i + id) else {
+            return Err(i);
+        };
+        if bits > max {
+            return Err(i);
+        }
+        let next = i + id + 1 + (bits as usize).div_ceil(8);
+        if next > data.len() {
+            return Err(i);
+        }
+        i = next;
+    }
+    Ok(())
 }
 
 /// A prefix of `bits` length whose significant octets start `d`. Bits past the length

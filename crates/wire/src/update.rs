@@ -500,24 +500,22 @@ impl UpdateView {
 
     /// IPv4 unicast withdrawn routes (the classic field).
     pub fn withdrawn(&self) -> NlriIter<'_> {
-        NlriIter::new(
+        NlriIter::validated(
             self.range(self.withdrawn),
             NlriLayout::Prefix { v6: false },
             self.v4_add_path,
             true,
         )
-        .unwrap_or_else(|_| NlriIter::empty())
     }
 
     /// IPv4 unicast announced routes (the classic NLRI field).
     pub fn nlri(&self) -> NlriIter<'_> {
-        NlriIter::new(
+        NlriIter::validated(
             self.range(self.nlri),
             NlriLayout::Prefix { v6: false },
             self.v4_add_path,
             false,
         )
-        .unwrap_or_else(|_| NlriIter::empty())
     }
 
     /// All path attributes as they appear (including discarded and MP ones).
@@ -689,13 +687,12 @@ impl UpdateView {
         let family = mp_family(v)?;
         let nhl = *v.get(3)? as usize;
         let nh = v.get(4..4 + nhl)?;
-        let nlri = NlriIter::new(
+        let nlri = NlriIter::validated(
             v.get(5 + nhl..)?,
             NlriLayout::of(family),
             self.reach_add_path,
             false,
-        )
-        .ok()?;
+        );
         Some(MpReach {
             family,
             next_hop_bytes: nh,
@@ -707,13 +704,12 @@ impl UpdateView {
     pub fn mp_unreach(&self) -> Option<MpUnreach<'_>> {
         let v = self.attribute(code::MP_UNREACH_NLRI)?;
         let family = mp_family(v)?;
-        let nlri = NlriIter::new(
+        let nlri = NlriIter::validated(
             v.get(3..)?,
             NlriLayout::of(family),
             self.unreach_add_path,
             true,
-        )
-        .ok()?;
+        );
         Some(MpUnreach { family, nlri })
     }
 

@@ -1,0 +1,144 @@
+//! Codec benchmarks: decode and encode UPDATEs of 1, 3, 10 and 100 prefixes (ORIGIN,
+//! 4-octet AS_PATH of 3-7 hops, NEXT_HOP, MED, 2 communities), full-UPDATE packing, OPEN and
+//! NOTIFICATION. Run: `cargo bench -p ferrobgp-wire --bench codec`.
+
+use std::hint::black_box;
+
+use bytes::{Bytes, BytesMut};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ferrobgp_wire::*;
+
+fn ctx() -> SessionContext {
+    SessionContext {
+        asn4: true,
+        ..Default::default()
+    }
+}
+
+fn attrs(hops: u32) -> PathAttributes {
+    PathAttributes {
+        origin: Some(Origin::Igp),
+        as_path: Some(AsPath::sequence(
+            (0..hops).map(|i| 65000 + i).collect::<Vec<_>>(),
+        )),
+        next_hop: Some("192.0.2.1".parse().unwrap()),
+        med: Some(100),
+        communities: vec![0xfde8_0001, 0xfde8_0002],
+        ..Default::default()
+    }
+}
+
+fn prefixes(n: u32) -> Vec<Nlri> {
+    (0..n)
+        .map(|i| Nlri::Prefix {
+            prefix: format!("10.{}.{}.0/24", (i / 256) % 256, i % 256)
+                .parse()
+                .unwrap(),
+            path_id: None,
+        })
+        .collect()
+}
+
+fn update_bytes(n: u32) -> Bytes {
+    let mut out = BytesMut::new();
+    let c = ctx();
+    UpdateBuilder::new(&c).announce(
+        Family::IPV4_UNICAST,
+        &attrs(3 + n % 5),
+        &prefixes(n),
+        &mut out,
+    );
+    out.freeze()
+}
+
+fn decode(c: &mut Criterion) {
+    let ctx = ctx();
+    let mut g = c.benchmark_group("decode_update");
+    for n in [1u32, 3, 10, 100] {
+        let msg = update_bytes(n);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &msg, |b, msg| {
+            b.iter(|| {
+                let Ok(Message::Update(u)) = decode_message(black_box(msg.clone()), &ctx) else {
+                    unreachable!()
+                };
+                let mut k = 0u32;
+                for p in u.nlri() {
+                    if let NlriView::Prefix { prefix, .. } = p {
+                        k = k.wrapping_add(prefix.prefix_len() as u32);
+                    }
+                }
+                black_box((k, u.med(), u.next_hop()))
+            })
+        });
+    }
+    g.finish();
+}
+
+fn encode(c: &mut Criterion) {
+    let ctx = ctx();
+    let mut g = c.benchmark_group("encode_update");
+    for n in [1u32, 3, 10, 100, 10_000] {
+        let a = attrs(3 + n % 5);
+        let p = prefixes(n);
+        let mut out = BytesMut::with_capacity(1 << 20);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &p, |b, p| {
+            b.iter(|| {
+                out.clear();
+                UpdateBuilder::new(&ctx).announce(Family::IPV4_UNICAST, &a, p, &mut out);
+                black_box(out.len())
+            })
+        });
+    }
+    g.finish();
+}
+
+fn other(c: &mut Criterion) {
+    let ctx = ctx();
+    let open = Open {
+        version: 4,
+        my_as: 65000,
+        hold_time: 180,
+        bgp_id: "192.0.2.1".parse().unwrap(),
+        capabilities: vec![
+            Capability::Multiprotocol(Family::IPV4_UNICAST),
+            Capability::Multiprotocol(Family::IPV6_UNICAST),
+            Capability::RouteRefresh,
+            Capability::FourOctetAsn(65000),
+            Capability::AddPath(vec![(Family::IPV4_UNICAST, AddPathMode::Both)]),
+            Capability::ExtendedMessage,
+        ],
+    };
+    let mut ob = BytesMut::new();
+    encode_open(&open, &mut ob);
+    let ob = ob.freeze();
+    c.bench_function("decode_open", |b| {
+        b.iter(|| black_box(decode_message(black_box(ob.clone()), &ctx).is_ok()))
+    });
+    let mut out = BytesMut::with_capacity(4096);
+    c.bench_function("encode_open", |b| {
+        b.iter(|| {
+            out.clear();
+            encode_open(black_box(&open), &mut out);
+            black_box(out.len())
+        })
+    });
+    let n = Notification::shutdown(model::notif::ADMINISTRATIVE_SHUTDOWN, "maintenance");
+    let mut nb = BytesMut::new();
+    encode_notification(&n, &mut nb);
+    let nb = nb.freeze();
+    c.bench_function("decode_notification", |b| {
+        b.iter(|| black_box(decode_message(black_box(nb.clone()), &ctx).is_ok()))
+    });
+    c.bench_function("encode_notification", |b| {
+        b.iter(|| {
+            out.clear();
+            encode_notification(black_box(&n), &mut out);
+            black_box(out.len())
+        })
+    });
+}
+
+criterion_group!(benches, decode, encode, other);
+criterion_main!(benches);
