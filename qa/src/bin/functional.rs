@@ -460,6 +460,28 @@ fn run(args: Args) -> Result<ExitCode, String> {
             );
         }
     }
+    if args.reactors.len() > 1 {
+        // A case that passes under one loop and fails under the other is a bug in a driver:
+        // the protocol logic is shared (DESIGN.md), so the loops must agree.
+        let mut differ: Vec<&str> = results
+            .iter()
+            .filter(|r| r.reactor == args.reactors[0])
+            .filter(|r| {
+                results
+                    .iter()
+                    .any(|o| o.reactor != r.reactor && o.name == r.name && o.passed != r.passed)
+            })
+            .map(|r| r.name.as_str())
+            .collect();
+        differ.sort();
+        if !differ.is_empty() {
+            println!(
+                "loop parity: {} case(s) differ between mio and tokio: {}",
+                differ.len(),
+                differ.join(" ")
+            );
+        }
+    }
     if INTERRUPTED.load(Ordering::Relaxed) {
         println!(
             "interrupted: {} of {total} case runs were done",
