@@ -165,26 +165,33 @@ wait_until() {
 
 alive() { kill -0 "$1" 2>/dev/null; }
 
-# free_port ADDR: a port on ADDR that nothing (not even TIME-WAIT) holds.
+# free_port ADDR [COUNT]: COUNT (default 1) distinct ports, one a line, that nothing holds
+# on ADDR nor on the wildcard address (BIRD binds it), not even a TIME-WAIT socket.
 free_port() {
-    "$PYTHON" - "$1" <<'EOF'
+    "$PYTHON" - "$1" "${2:-1}" <<'EOF'
 import random, socket, sys
-addr = sys.argv[1]
-for _ in range(200):
+addr, count = sys.argv[1], int(sys.argv[2])
+found = []
+for _ in range(200 * count):
+    if len(found) == count:
+        break
     p = random.randint(20000, 59999)
-    s = socket.socket()
-    try:
-        s.bind((addr, p))       # no SO_REUSEADDR: fails on TIME-WAIT too
-        s.close()
+    if p in found:
+        continue
+    ok = True
+    for a in (addr, "0.0.0.0"):
         s = socket.socket()
-        s.bind(("0.0.0.0", p))  # BIRD binds the wildcard address
-        print(p)
-        sys.exit(0)
-    except OSError:
-        pass
-    finally:
-        s.close()
-sys.exit(1)
+        try:
+            s.bind((a, p))  # no SO_REUSEADDR: fails on TIME-WAIT too
+        except OSError:
+            ok = False
+        finally:
+            s.close()
+    if ok:
+        found.append(p)
+if len(found) < count:
+    sys.exit(1)
+print("\n".join(map(str, found)))
 EOF
 }
 
@@ -227,34 +234,45 @@ bird_established() {
     birdc -s "$1" show protocols 2>/dev/null | awk '$2 == "BGP" && $6 == "Established" { n++ } END { print n + 0 }'
 }
 
-# sink_conf FILE PORT LOCAL_ADDR PEER... : a passive BIRD sink at LOCAL_ADDR:PORT
-# (AS 65001) with one multihop session per peer (peers are AS 65000). A PEER written
+# BIRD listens with a backlog of 8: with hundreds of sessions connecting at once, the
+# excess handshakes stall for tens of seconds (seen at 1000 peers). The sink therefore
+# gives every SINK_GROUP (8) sessions their own listening port: session I (0-based)
+# connects to ${SINK_PORTS[I / SINK_GROUP]} (sink_port_of I).
+SINK_GROUP=8
+SINK_PORTS=()
+sink_port_of() { printf '%s' "${SINK_PORTS[$(($1 / SINK_GROUP))]}"; }
+
+# sink_conf FILE LOCAL_ADDR PEER... : a passive BIRD sink (AS 65001) with one multihop
+# session per peer (peers are AS 65000) on the ports in SINK_PORTS. A PEER written
 # REMOTE=LOCAL uses its own local address LOCAL for that session.
 sink_conf() {
-    local file=$1 port=$2 local_addr=$3 i=0 peer laddr
-    shift 3
+    local file=$1 local_addr=$2 i=0 peer laddr
+    shift 2
     {
         printf 'log "%s" { warning, error, fatal };\n' "$BENCH_DIR/sink.birdlog"
         printf 'router id 10.255.0.1;\n'
         printf 'protocol device { }\n'
         for peer in "$@"; do
-            i=$((i + 1))
             laddr=$local_addr
             case $peer in *=*) laddr=${peer#*=} peer=${peer%%=*} ;; esac
             printf 'protocol bgp p%d {\n' "$i"
-            printf '  local %s port %s as 65001;\n' "$laddr" "$port"
+            printf '  local %s port %s as 65001;\n' "$laddr" "$(sink_port_of "$i")"
             printf '  neighbor %s as 65000;\n' "$peer"
             printf '  multihop; passive on; hold time 240;\n'
             printf '  ipv4 { import all; export none; };\n}\n'
+            i=$((i + 1))
         done
     } >"$file"
 }
 
-# sink_start PORT_VAR PEER_ADDR...: start the sink; sets SINK_SOCK SINK_PID SINK_PORT SINK_ADDR
+# sink_start PEER...: start the sink; sets SINK_SOCK SINK_PID SINK_PORTS SINK_PORT (the
+# first port, all a one-session scenario needs) and SINK_ADDR (default 127.0.0.1)
 sink_start() {
     SINK_ADDR=${SINK_ADDR:-127.0.0.1}
-    SINK_PORT=$(free_port "$SINK_ADDR") || die "no free port"
-    sink_conf "$BENCH_DIR/sink.conf" "$SINK_PORT" "$SINK_ADDR" "$@"
+    mapfile -t SINK_PORTS < <(free_port "$SINK_ADDR" $((($# + SINK_GROUP - 1) / SINK_GROUP)))
+    [ ${#SINK_PORTS[@]} -gt 0 ] || die "no free port"
+    SINK_PORT=${SINK_PORTS[0]}
+    sink_conf "$BENCH_DIR/sink.conf" "$SINK_ADDR" "$@"
     bird_start sink "$BENCH_DIR/sink.conf"
     SINK_SOCK=$BIRD_SOCK
     SINK_PID=$BIRD_PID
@@ -278,7 +296,15 @@ sink_wait_routes() {
     _SINK_SESSIONS=${4:-1}
     EST_AT=""
     DONE_AT=""
-    wait_until "$2" _sink_est || return 1
+    # `show protocols` lists every session and BIRD answers it in its only thread: the
+    # polling interval grows with the number of sessions (0.1 s per 250) to keep that small.
+    local poll=$BENCH_POLL
+    BENCH_POLL=$(awk -v p="$poll" -v s="$_SINK_SESSIONS" 'BEGIN { q = 0.1 * int((s + 249) / 250); print (q > p ? q : p) }')
+    if ! wait_until "$2" _sink_est; then
+        BENCH_POLL=$poll
+        return 1
+    fi
+    BENCH_POLL=$poll
     alive "$_SPEAKER_PID" || return 1
     EST_AT=$(now)
     wait_until "$2" _sink_full || return 1

@@ -38,7 +38,7 @@ exa_conf() { # exa_conf FILE
     static=$($GEN exabgp-static "$ROUTES" "$NH" split)
     for ((i = 0; i < PEERS; i++)); do
         printf 'neighbor %s {\n  router-id 10.0.0.2;\n  local-address %s;\n' "${SINKS[$i]}" "${ADDRS[$i]}"
-        printf '  local-as 65000;\n  peer-as 65001;\n  connect %s;\n  hold-time 240;\n' "$SINK_PORT"
+        printf '  local-as 65000;\n  peer-as 65001;\n  connect %s;\n  hold-time 240;\n' "$(sink_port_of "$i")"
         printf '  family { ipv4 unicast; }\n'
         [ "$ROUTES" -gt 0 ] && printf '  static {\n%s\n  }\n' "$static"
         printf '}\n'
@@ -73,7 +73,7 @@ run_one() {
             fi
             for ((i = 0; i < PEERS; i++)); do
                 printf 'protocol bgp s%d {\n  local %s port %s as 65000;\n' "$i" "${ADDRS[$i]}" "$port"
-                printf '  neighbor %s port %s as 65001;\n  multihop; connect delay time 1; hold time 240;\n' "${SINKS[$i]}" "$SINK_PORT"
+                printf '  neighbor %s port %s as 65001;\n  multihop; connect delay time 1; hold time 240;\n' "${SINKS[$i]}" "$(sink_port_of "$i")"
                 printf '  ipv4 { import none; export all; };\n}\n'
             done
         } >"$conf"
@@ -89,7 +89,7 @@ run_one() {
             printf '[global.apply-policy.config]\n  default-export-policy = "accept-route"\n'
             for ((i = 0; i < PEERS; i++)); do
                 printf '[[neighbors]]\n  [neighbors.config]\n    neighbor-address = "%s"\n    peer-as = 65001\n' "${SINKS[$i]}"
-                printf '  [neighbors.transport.config]\n    local-address = "%s"\n    remote-port = %s\n' "${ADDRS[$i]}" "$SINK_PORT"
+                printf '  [neighbors.transport.config]\n    local-address = "%s"\n    remote-port = %s\n' "${ADDRS[$i]}" "$(sink_port_of "$i")"
                 printf '  [neighbors.ebgp-multihop.config]\n    enabled = true\n    multihop-ttl = 255\n'
                 printf '  [neighbors.timers.config]\n    connect-retry = 1\n    hold-time = 240\n    keepalive-interval = 80\n'
             done

@@ -78,5 +78,12 @@ for s in "${SCENARIOS[@]}"; do
     esac
 done
 
-python3 "$HERE/summarize.py" "$BENCH_RESULTS" --plot "${BENCH_RESULTS%.txt}.png" | tee "${BENCH_RESULTS%.txt}.md"
+# the plot uses matplotlib from the bench venv (installed there on first use)
+VENV=${FERROBGP_BENCH_VENV:-/work/venv-bench}
+PY=python3
+if [ -x "$VENV/bin/python" ]; then
+    "$VENV/bin/python" -c 'import matplotlib' 2>/dev/null || "$VENV/bin/pip" install -q matplotlib >&2
+    PY="$VENV/bin/python"
+fi
+"$PY" "$HERE/summarize.py" "$BENCH_RESULTS" --plot "${BENCH_RESULTS%.txt}.png" | tee "${BENCH_RESULTS%.txt}.md"
 echo "results: $BENCH_RESULTS, medians: ${BENCH_RESULTS%.txt}.md" >&2
