@@ -9,6 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use bytes::Bytes;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use crate::flowspec::{FlowNlri, FlowRule};
 use crate::model::{Afi, Family, Labels, Nlri, RouteDistinguisher, Safi};
 
 /// How the NLRI of a family is laid out on the wire, which tells where one ends.
@@ -114,8 +115,8 @@ impl NlriView<'_> {
         }
     }
 
-    /// The owned NLRI. Flow rules stay as wire bytes (`Nlri::Raw`) until `crate::flowspec`
-    /// can parse them.
+    /// The owned NLRI. Flow rules become `Nlri::Flow` when `crate::flowspec` round-trips
+    /// them byte-exact, else (and for families not modelled) `Nlri::Raw` wire bytes.
     pub fn to_owned(&self, family: Family) -> Nlri {
         match *self {
             NlriView::Prefix { path_id, prefix } => Nlri::Prefix { prefix, path_id },
@@ -139,6 +140,14 @@ impl NlriView<'_> {
                 prefix,
                 path_id,
             },
+            NlriView::Flow {
+                path_id: None,
+                wire,
+                ..
+            } if flow_rule(family, wire).is_some() => {
+                let (rd, rule) = flow_rule(family, wire).unwrap_or_default();
+                Nlri::Flow { rd, rule }
+            }
             NlriView::Flow { path_id, wire, .. } | NlriView::Other { path_id, wire } => {
                 let mut v = Vec::with_capacity(wire.len() + 4);
                 if let Some(id) = path_id {
@@ -152,6 +161,21 @@ impl NlriView<'_> {
             }
         }
     }
+}
+
+/// The owned flow rule of a flowspec NLRI, when `crate::flowspec` parses it and encodes it
+/// back to the same bytes (so the owned form loses nothing); otherwise the NLRI stays raw.
+fn flow_rule(family: Family, wire: &[u8]) -> Option<(Option<RouteDistinguisher>, FlowRule)> {
+    let (view, used) =
+        FlowNlri::parse(wire, family.afi == Afi::IPV6, family.safi == Safi::FLOW_VPN).ok()?;
+    if used != wire.len() {
+        return None;
+    }
+    let rule = view.to_rule();
+    if rule.to_bytes(view.rd).ok()? != wire {
+        return None;
+    }
+    Some((view.rd.map(|r| RouteDistinguisher(*r)), rule))
 }
 
 fn owned_labels(labels: &[u8]) -> Labels {
@@ -491,14 +515,18 @@ pub fn nlri_len(nlri: &Nlri, add_path: bool) -> usize {
         Nlri::Prefix { prefix, .. } => id + plen(prefix),
         Nlri::Labeled { prefix, labels, .. } => id + plen(prefix) + 3 * labels.len().max(1),
         Nlri::Vpn { prefix, labels, .. } => id + plen(prefix) + 3 * labels.len().max(1) + 8,
-        Nlri::Flow { .. } => 0,
+        Nlri::Flow { rd, rule } => {
+            let len = rule.body_len() + if rd.is_some() { 8 } else { 0 };
+            len + if len < 0xf0 { 1 } else { 2 }
+        }
         // Raw keeps its path id in its bytes.
         Nlri::Raw { bytes, .. } => bytes.len(),
     }
 }
 
 /// Encode one owned NLRI. `withdraw` writes the RFC 8277 compatibility label for labeled
-/// and VPN routes without labels. Flow rules are written by `crate::flowspec` (not yet).
+/// and VPN routes without labels. Flow rules are written by `crate::flowspec` (nothing is
+/// written for a rule it refuses: empty or too long).
 pub fn write_nlri(out: &mut bytes::BytesMut, nlri: &Nlri, add_path: bool, withdraw: bool) {
     let write_id = |out: &mut bytes::BytesMut, id: Option<u32>| {
         if add_path {
@@ -546,7 +574,11 @@ pub fn write_nlri(out: &mut bytes::BytesMut, nlri: &Nlri, add_path: bool, withdr
             out.extend_from_slice(&rd.0);
             write_prefix_octets(out, prefix);
         }
-        Nlri::Flow { .. } => {}
+        Nlri::Flow { rd, rule } => {
+            if let Ok(v) = rule.to_bytes(rd.as_ref().map(|r| &r.0)) {
+                out.extend_from_slice(&v);
+            }
+        }
         Nlri::Raw { bytes, .. } => out.extend_from_slice(bytes),
     }
 }

@@ -131,6 +131,7 @@ fn ci_updates_reencode_byte_exact() {
     }
     let mut total = 0;
     let mut same = 0;
+    let mut flows = 0;
     let mut diffs = Vec::new();
     for r in &raws {
         let Ok(Message::Update(u)) = decode_message(Bytes::copy_from_slice(&r.bytes), &r.ctx)
@@ -139,6 +140,12 @@ fn ci_updates_reencode_byte_exact() {
         };
         total += 1;
         let owned = u.to_update();
+        flows += owned
+            .announced
+            .iter()
+            .chain(&owned.withdrawn)
+            .filter(|(_, n)| matches!(n, Nlri::Flow { .. }))
+            .count();
         let mut out = BytesMut::new();
         encode_update(&owned, &r.ctx, &mut out);
         if out[..] == r.bytes[..] {
@@ -153,7 +160,9 @@ fn ci_updates_reencode_byte_exact() {
             ));
         }
     }
-    eprintln!("re-encoded byte-exact: {same} of {total} UPDATEs");
+    eprintln!("re-encoded byte-exact: {same} of {total} UPDATEs ({flows} flow rules owned)");
+    // Flow NLRI go through the owned flowspec rule, not raw bytes.
+    assert!(flows >= 10, "{flows}");
     if std::env::var_os("WIRE_SHOW_DIFFS").is_some() {
         for d in &diffs {
             eprintln!("{d}");
