@@ -494,6 +494,10 @@ fn write_family_nlri(out: &mut Vec<u8>, family: Family, bytes: &[u8]) -> bool {
             Some(v) => v.write_json(bytes, out),
             None => return false,
         },
+        Safi::EVPN => match crate::evpn::Evpn::parse(bytes) {
+            Some(v) => v.write_json(bytes, out),
+            None => return false,
+        },
         Safi::MUP => match crate::mup::Mup::parse(bytes, family.afi) {
             Some(v) => v.write_json(bytes, out),
             None => return false,

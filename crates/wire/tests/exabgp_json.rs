@@ -20,7 +20,6 @@ fn conformance_dir() -> Option<PathBuf> {
 
 /// Decoding cases of families outside the codec issue, with why they fail for now.
 const EXPECTED_TO_FAIL: &[(&str, &str)] = &[
-    ("bgp-evpn-1", "EVPN NLRI belongs to the families issue"),
     ("bgp-ls-1", "BGP-LS belongs to the families issue"),
     ("bgp-ls-2", "BGP-LS belongs to the families issue"),
     ("bgp-ls-3", "BGP-LS belongs to the families issue"),

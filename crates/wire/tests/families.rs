@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use bytes::{Bytes, BytesMut};
+use ferrobgp_wire::evpn::Evpn;
 use ferrobgp_wire::mup::Mup;
 use ferrobgp_wire::mvpn::Mvpn;
 use ferrobgp_wire::vpls::Vpls;
@@ -23,12 +24,16 @@ fn through_owned(family: Family, n: &Nlri) -> Option<Nlri> {
         Safi::VPLS => Some(Vpls::from_nlri(n)?.to_nlri()),
         Safi::MCAST_VPN => Mvpn::from_nlri(n)?.to_nlri(family.afi),
         Safi::MUP => Mup::from_nlri(n)?.to_nlri(family.afi),
+        Safi::EVPN => Evpn::from_nlri(n)?.to_nlri(),
         _ => None,
     }
 }
 
 fn is_ours(f: Family) -> bool {
-    matches!(f.safi, Safi::VPLS | Safi::MCAST_VPN | Safi::MUP)
+    matches!(
+        f.safi,
+        Safi::VPLS | Safi::MCAST_VPN | Safi::MUP | Safi::EVPN
+    )
 }
 
 #[test]
