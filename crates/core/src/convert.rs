@@ -1,26 +1,20 @@
 //! From `ferrobgp_config`'s typed configuration to what the speaker runs ([`crate::setup`]).
 //!
 //! The CLI calls [`from_config`] after parsing, and again on reload, then hands the result to
-//! `Speaker::new` / `Input::Reload`. Attributes the core models itself (origin, AS_PATH,
-//! next hop, MED, LOCAL_PREF, atomic aggregate, communities) are taken as values; every other
-//! attribute is encoded once here by `ferrobgp_wire` and kept as wire bytes.
+//! `Speaker::new` / `Input::Reload`. Routes keep wire's owned model (`Nlri`,
+//! `PathAttributes`) as the configuration parsed it; the UPDATEs are built from them by wire's
+//! `UpdateBuilder` when a session is up.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::Ipv4Addr;
 use std::path::Path;
 
-use bytes::BytesMut;
 use ferrobgp_config as cfg;
-use ferrobgp_wire::model::{Nlri, PathAttributes, SessionContext};
 
-use crate::rib::{AsSegment, Family, NextHop, RawAttr, RouteAttrs, RouteKey, RouteSpec};
+use crate::rib::{RouteAttrs, RouteKey, RouteSpec};
 use crate::setup::{
     self, ApiConfig, CapabilityConfig, MessageFlags, NeighborConfig, ProcessConfig,
 };
 use crate::CoreError;
-
-fn family(f: ferrobgp_wire::model::Family) -> Family {
-    Family::new(f.afi.0, f.safi.0)
-}
 
 fn flags(m: &cfg::config::MessageSelection) -> MessageFlags {
     MessageFlags {
@@ -35,92 +29,22 @@ fn flags(m: &cfg::config::MessageSelection) -> MessageFlags {
     }
 }
 
-/// The attributes the core does not model, wire-encoded (sorted by type code).
-fn other_attributes(a: &PathAttributes) -> Vec<RawAttr> {
-    let rest = PathAttributes {
-        origin: None,
-        as_path: None,
-        next_hop: None,
-        med: None,
-        local_pref: None,
-        atomic_aggregate: false,
-        communities: Vec::new(),
-        ..a.clone()
-    };
-    let ctx = SessionContext {
-        asn4: true,
-        ..Default::default()
-    };
-    let mut out = BytesMut::new();
-    ferrobgp_wire::encode::encode_attributes(&rest, &ctx, false, &mut out);
-    let mut v = Vec::new();
-    let mut p = &out[..];
-    while p.len() >= 3 {
-        let (fl, code) = (p[0], p[1]);
-        let (len, hdr) = if fl & 0x10 != 0 && p.len() >= 4 {
-            (u16::from_be_bytes([p[2], p[3]]) as usize, 4)
-        } else {
-            (p[2] as usize, 3)
-        };
-        if p.len() < hdr + len {
-            break;
-        }
-        v.push(RawAttr {
-            flags: fl,
-            code,
-            value: p[hdr..hdr + len].to_vec().into_boxed_slice(),
-        });
-        p = &p[hdr + len..];
-    }
-    v
-}
-
-/// One configured route; `None` for NLRI kinds the core does not originate yet.
-pub fn route(r: &cfg::route::RouteSpec) -> Option<RouteSpec> {
-    let a = &r.attributes;
-    let mut nlris = Vec::new();
-    for n in &r.nlri {
-        match n {
-            Nlri::Prefix { prefix, path_id } => {
-                let mut k = RouteKey::prefix(prefix.addr(), prefix.prefix_len(), *path_id);
-                k.family = family(r.family);
-                nlris.push(k);
-            }
-            _ => return None,
-        }
-    }
-    let attrs = RouteAttrs {
-        origin: a.origin.map(|o| o as u8),
-        as_path: a
-            .as_path
-            .as_ref()
-            .map(|p| {
-                p.segments
-                    .iter()
-                    .map(|s| AsSegment {
-                        kind: s.kind as u8,
-                        asns: s.asns.clone(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        next_hop: if r.next_hop_self {
-            NextHop::SelfAddr
-        } else {
-            a.next_hop.map(NextHop::Ip).unwrap_or(NextHop::None)
+/// One configured route (any family wire's owned model has: prefixes, labeled, VPN, flow,
+/// raw NLRI such as VPLS).
+pub fn route(r: &cfg::route::RouteSpec) -> RouteSpec {
+    RouteSpec {
+        nlris: r
+            .nlri
+            .iter()
+            .map(|n| RouteKey::new(r.family, n.clone()))
+            .collect(),
+        attrs: RouteAttrs {
+            path: r.attributes.clone(),
+            next_hop_self: r.next_hop_self,
         },
-        med: a.med,
-        local_pref: a.local_pref,
-        atomic_aggregate: a.atomic_aggregate,
-        communities: a.communities.clone(),
-        other: other_attributes(a),
-    };
-    Some(RouteSpec {
-        nlris,
-        attrs,
         withdraw: r.withdraw,
         watchdog: r.watchdog.clone(),
-    })
+    }
 }
 
 /// Convert a parsed configuration and environment. `exabgp_version` is the `exabgp_version`
@@ -179,8 +103,8 @@ pub fn from_config(
         nc.adj_rib_out = n.adj_rib_out;
         nc.host_name = n.host_name.clone();
         nc.domain_name = n.domain_name.clone();
-        nc.families = n.families.iter().map(|f| family(*f)).collect();
-        nc.add_path_families = n.add_path.iter().map(|f| family(f.family)).collect();
+        nc.families = n.families.clone();
+        nc.add_path_families = n.add_path.iter().map(|f| f.family).collect();
         let c = &n.capability;
         nc.capability = CapabilityConfig {
             asn4: c.asn4,
@@ -193,10 +117,7 @@ pub fn from_config(
             multi_session: c.multi_session,
             operational: c.operational,
             nexthop: if c.nexthop {
-                n.nexthop
-                    .iter()
-                    .map(|(f, nh)| (f.afi.0, f.safi.0, nh.0))
-                    .collect()
+                n.nexthop.iter().map(|(f, nh)| (*f, *nh)).collect()
             } else {
                 Vec::new()
             },
@@ -228,14 +149,7 @@ pub fn from_config(
                 }
             })
             .collect();
-        for r in &n.routes {
-            match route(r) {
-                Some(spec) => nc.routes.push(spec),
-                None => {
-                    tracing::warn!(neighbor = %n.address, "route family not originated by the core yet; skipped")
-                }
-            }
-        }
+        nc.routes.extend(n.routes.iter().map(route));
         out.neighbors.push(nc);
     }
     let version = env
@@ -262,6 +176,5 @@ pub fn from_config(
         },
         json_version: version.unwrap_or_else(|| "5.0.0".into()),
     };
-    let _: Option<IpAddr> = None;
     Ok((out, e))
 }

@@ -69,18 +69,29 @@
 //! So a command is acked after it was applied to the RIB, and the UPDATEs it caused are
 //! produced in the same `handle()`, before the ack (`Send` outputs come before `WriteProcess`).
 //!
-//! # Status of the dependencies
+//! # What comes from where
 //!
-//! `ferrobgp-config`, `ferrobgp-wire` and `ferrobgp-api` are being written at the same time.
-//! Until their types land, the speaker is configured through [`setup`] (a small typed mirror of
-//! what it needs from the configuration), uses [`msg`] for the session messages and UPDATE
-//! packing, and [`command`] for the commands. Each is replaced by the real crate as it lands;
-//! the driver-facing interface in this file does not change.
+//! Protocol logic lives once, in the crates that own it; the core only drives it:
+//!
+//! * **ferrobgp-wire**: framing, OPEN encode/decode and capability negotiation
+//!   (`SessionContext::negotiate`), `check_open`, UPDATE decoding into views with their RFC 7606
+//!   actions, NOTIFICATION / KEEPALIVE / ROUTE-REFRESH / End-of-RIB encoding, and every UPDATE
+//!   the speaker sends, through `UpdateBuilder` (MP_REACH/MP_UNREACH, packing, extended message
+//!   size, ADD-PATH path ids in the send direction). Routes are stored as wire's owned model
+//!   (`Nlri`, `PathAttributes`): prefixes, labeled, VPN, flow and raw NLRI such as VPLS.
+//! * **ferrobgp-config**: [`convert`] turns its `Config`/`Environment` into [`setup`] (the
+//!   speaker's typed view of neighbors, processes and environment).
+//! * **ferrobgp-api**: `parse_command` for what processes write, `AckState` for acks in the
+//!   process's encoding, and the JSON/text event encoders ([`events`] plugs wire's messages
+//!   into them).
+//!
+//! [`outbound`] holds what is the speaker's own: the OPEN built from a neighbor's
+//! configuration and the per-neighbor outbound rules (eBGP AS prepend, iBGP LOCAL_PREF 100,
+//! `next-hop self`). [`rib`] is the Adj-RIB-Out.
 
-pub mod command;
 pub mod convert;
 pub mod events;
-pub mod msg;
+pub mod outbound;
 pub mod rib;
 pub mod setup;
 mod speaker;

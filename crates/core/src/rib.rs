@@ -8,119 +8,37 @@
 //! run sends only the withdraw), as ExaBGP's RIB does.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// An address family (AFI, SAFI).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Family {
-    pub afi: u16,
-    pub safi: u8,
-}
+pub use ferrobgp_wire::model::{Family, Nlri, PathAttributes};
 
-impl Family {
-    pub const IPV4_UNICAST: Family = Family { afi: 1, safi: 1 };
-    pub const IPV6_UNICAST: Family = Family { afi: 2, safi: 1 };
-    pub const IPV4_MULTICAST: Family = Family { afi: 1, safi: 2 };
-    pub const IPV6_MULTICAST: Family = Family { afi: 2, safi: 2 };
-
-    pub fn new(afi: u16, safi: u8) -> Family {
-        Family { afi, safi }
-    }
-
-    /// ExaBGP's names: "ipv4 unicast", "ipv6 mpls-vpn"...
-    pub fn name(&self) -> String {
-        let afi = match self.afi {
-            1 => "ipv4",
-            2 => "ipv6",
-            25 => "l2vpn",
-            16388 => "bgp-ls",
-            _ => return format!("afi-{} safi-{}", self.afi, self.safi),
-        };
-        let safi = match self.safi {
-            1 => "unicast",
-            2 => "multicast",
-            4 => "nlri-mpls",
-            5 => "mcast-vpn",
-            65 => "vpls",
-            70 => "evpn",
-            71 => "bgp-ls",
-            72 => "bgp-ls-vpn",
-            73 => "sr-policy",
-            85 => "mup",
-            128 => "mpls-vpn",
-            133 => "flow",
-            134 => "flow-vpn",
-            _ => return format!("{afi} safi-{}", self.safi),
-        };
-        format!("{afi} {safi}")
-    }
-
-    /// Parse "ipv4 unicast" style names (the two words).
-    pub fn from_names(afi: &str, safi: &str) -> Option<Family> {
-        let afi = match afi {
-            "ipv4" => 1,
-            "ipv6" => 2,
-            "l2vpn" => 25,
-            "bgp-ls" => 16388,
-            _ => return None,
-        };
-        let safi = match safi {
-            "unicast" => 1,
-            "multicast" => 2,
-            "nlri-mpls" | "labeled-unicast" => 4,
-            "mcast-vpn" => 5,
-            "vpls" => 65,
-            "evpn" => 70,
-            "bgp-ls" => 71,
-            "bgp-ls-vpn" => 72,
-            "sr-policy" => 73,
-            "mup" => 85,
-            "mpls-vpn" => 128,
-            "flow" => 133,
-            "flow-vpn" => 134,
-            _ => return None,
-        };
-        Some(Family { afi, safi })
-    }
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name())
-    }
-}
-
-/// One NLRI as stored: family, optional ADD-PATH path identifier, and the NLRI's wire encoding
-/// without the path identifier (for prefixes: length octet then the significant octets).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// One NLRI as stored: its family and wire's owned NLRI (path identifier included).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RouteKey {
     pub family: Family,
-    pub path_id: Option<u32>,
-    pub nlri: Box<[u8]>,
+    pub nlri: Nlri,
 }
 
 impl RouteKey {
-    /// A unicast/multicast prefix.
+    pub fn new(family: Family, nlri: Nlri) -> RouteKey {
+        RouteKey { family, nlri }
+    }
+
+    /// A unicast prefix; host bits beyond the length are masked so that 10.0.0.1/24 and
+    /// 10.0.0.0/24 are one key.
     pub fn prefix(addr: IpAddr, len: u8, path_id: Option<u32>) -> RouteKey {
-        let (family, octets): (Family, Vec<u8>) = match addr {
-            IpAddr::V4(a) => (Family::IPV4_UNICAST, a.octets().to_vec()),
-            IpAddr::V6(a) => (Family::IPV6_UNICAST, a.octets().to_vec()),
+        let family = if addr.is_ipv4() {
+            Family::IPV4_UNICAST
+        } else {
+            Family::IPV6_UNICAST
         };
-        let n = (len as usize).div_ceil(8).min(octets.len());
-        let mut nlri = Vec::with_capacity(1 + n);
-        nlri.push(len);
-        nlri.extend_from_slice(&octets[..n]);
-        // Mask the bits beyond the prefix length so that 10.0.0.1/24 and 10.0.0.0/24 are one key.
-        if !len.is_multiple_of(8) && n > 0 {
-            let keep = 0xffu8 << (8 - len % 8);
-            nlri[n] &= keep;
-        }
+        let prefix = ipnet::IpNet::new(addr, len)
+            .unwrap_or_else(|_| ipnet::IpNet::from(addr))
+            .trunc();
         RouteKey {
             family,
-            path_id,
-            nlri: nlri.into_boxed_slice(),
+            nlri: Nlri::Prefix { prefix, path_id },
         }
     }
 
@@ -138,96 +56,28 @@ impl RouteKey {
         Some(RouteKey::prefix(addr, len, None))
     }
 
-    /// The prefix as text, for unicast families.
+    /// The prefix as text, for the prefix families.
     pub fn prefix_string(&self) -> String {
-        let len = self.nlri.first().copied().unwrap_or(0);
-        let bytes = &self.nlri[1..];
-        match self.family.afi {
-            1 => {
-                let mut o = [0u8; 4];
-                let n = bytes.len().min(4);
-                o[..n].copy_from_slice(&bytes[..n]);
-                format!("{}/{}", std::net::Ipv4Addr::from(o), len)
-            }
-            2 => {
-                let mut o = [0u8; 16];
-                let n = bytes.len().min(16);
-                o[..n].copy_from_slice(&bytes[..n]);
-                format!("{}/{}", std::net::Ipv6Addr::from(o), len)
-            }
-            _ => format!("{:02x?}", bytes),
+        match self.nlri.prefix() {
+            Some(p) => p.to_string(),
+            None => format!("{:?}", self.nlri),
         }
     }
 
     /// Encoded size in an UPDATE (with the path identifier when ADD-PATH send is negotiated).
     pub fn encoded_len(&self, add_path: bool) -> usize {
-        self.nlri.len() + if add_path { 4 } else { 0 }
+        ferrobgp_wire::nlri::nlri_len(&self.nlri, add_path)
     }
-
-    pub fn encode_into(&self, out: &mut Vec<u8>, add_path: bool) {
-        if add_path {
-            out.extend_from_slice(&self.path_id.unwrap_or(0).to_be_bytes());
-        }
-        out.extend_from_slice(&self.nlri);
-    }
-}
-
-/// The next hop of a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NextHop {
-    /// None given (withdrawals, or families without one).
-    None,
-    Ip(IpAddr),
-    /// `next-hop self`: the local address of the session, resolved when the UPDATE is built.
-    SelfAddr,
-}
-
-/// One AS_PATH segment.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct AsSegment {
-    /// 1 AS_SET, 2 AS_SEQUENCE, 3 CONFED_SEQUENCE, 4 CONFED_SET.
-    pub kind: u8,
-    pub asns: Vec<u32>,
-}
-
-/// A path attribute kept as its wire value (flags, type code, value).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RawAttr {
-    pub flags: u8,
-    pub code: u8,
-    pub value: Box<[u8]>,
 }
 
 /// The attributes of a route, before the per-neighbor outbound rules (AS_PATH prepend for eBGP,
 /// LOCAL_PREF for iBGP, next-hop self) are applied when the UPDATE is built.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RouteAttrs {
-    /// 0 IGP, 1 EGP, 2 INCOMPLETE; `None` = IGP.
-    pub origin: Option<u8>,
-    pub as_path: Vec<AsSegment>,
-    pub next_hop: NextHop,
-    pub med: Option<u32>,
-    pub local_pref: Option<u32>,
-    pub atomic_aggregate: bool,
-    /// Standard communities (RFC 1997), as 32-bit values.
-    pub communities: Vec<u32>,
-    /// Every other attribute, wire-encoded.
-    pub other: Vec<RawAttr>,
-}
-
-impl Default for RouteAttrs {
-    fn default() -> Self {
-        RouteAttrs {
-            origin: None,
-            as_path: Vec::new(),
-            next_hop: NextHop::None,
-            med: None,
-            local_pref: None,
-            atomic_aggregate: false,
-            communities: Vec::new(),
-            other: Vec::new(),
-        }
-    }
+    /// wire's owned attribute set; `next_hop` is the configured next hop.
+    pub path: PathAttributes,
+    /// `next-hop self`: the local address of the session, resolved when the UPDATE is built.
+    pub next_hop_self: bool,
 }
 
 /// A shared attribute set.
@@ -427,7 +277,10 @@ mod tests {
 
     fn attrs(i: &mut Interner, lp: u32) -> Attrs {
         i.intern(RouteAttrs {
-            local_pref: Some(lp),
+            path: PathAttributes {
+                local_pref: Some(lp),
+                ..Default::default()
+            },
             ..Default::default()
         })
     }
@@ -446,11 +299,11 @@ mod tests {
         let a = RouteKey::parse_prefix("10.0.0.1/24").unwrap();
         let b = RouteKey::parse_prefix("10.0.0.0/24").unwrap();
         assert_eq!(a, b);
-        assert_eq!(&*a.nlri, &[24, 10, 0, 0]);
+        assert_eq!(a.encoded_len(false), 4);
         assert_eq!(a.prefix_string(), "10.0.0.0/24");
         let c = RouteKey::parse_prefix("2a02:b80::1/128").unwrap();
         assert_eq!(c.family, Family::IPV6_UNICAST);
-        assert_eq!(c.nlri.len(), 17);
+        assert_eq!(c.encoded_len(false), 17);
     }
 
     #[test]

@@ -90,7 +90,7 @@ pub struct CapabilityConfig {
     pub multi_session: bool,
     pub operational: bool,
     /// RFC 8950 extended next hop: (afi, safi, next-hop afi) triples offered.
-    pub nexthop: Vec<(u16, u8, u16)>,
+    pub nexthop: Vec<(Family, ferrobgp_wire::model::Afi)>,
 }
 
 impl Default for CapabilityConfig {

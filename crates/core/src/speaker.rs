@@ -7,15 +7,18 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 
-use crate::command::{self, Action, Command, Selector};
-use crate::events::{self, Envelope, Event, Peer};
-use crate::msg::{self, Capability, Notify, Open, UpdateContext};
-use crate::rib::{AdjRibOut, Attrs, Family, Interner, Queued, RouteKey, RouteSpec};
+use ferrobgp_wire::model::{Notification, Open, SessionContext};
+use ferrobgp_wire::{Family, Message, UpdateBuilder};
+
+use crate::events::{self, Direction, Event};
+use crate::outbound::{self, notification as notify, PeerRules};
+use crate::rib::{AdjRibOut, Attrs, Interner, Queued, RouteKey, RouteSpec};
 use crate::setup::{Config, Encoder, Environment, NeighborConfig, ProcessConfig};
 use crate::{
     ConnId, CoreError, Input, LogLevel, Output, ProcessId, Signal, PROCESS_QUEUE_HIGH,
     PROCESS_QUEUE_LOW, PROCESS_WINDOW, SEND_WINDOW, SHUTDOWN_GRACE, UPDATE_BATCH_BYTES,
 };
+use ferrobgp_api::{AckState, Command, Encoding, NeighborIdentity, RouteRequest, Targets};
 
 /// RFC 4271 §8 states, as ExaBGP names them in `fsm` events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,13 +35,11 @@ pub enum State {
 #[derive(Debug, Clone)]
 pub(crate) struct Negotiated {
     families: Vec<Family>,
-    asn4: bool,
     peer_as: u32,
     hold_time: u16,
-    extended_message: bool,
     enhanced_refresh: bool,
-    add_path_send: Vec<Family>,
-    add_path_recv: Vec<Family>,
+    /// wire's view of the capability exchange (ASN4, extended message, ADD-PATH, RFC 8950).
+    ctx: SessionContext,
 }
 
 #[derive(Debug)]
@@ -88,12 +89,6 @@ struct Neighbor {
     counter: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum AckMode {
-    On,
-    Off,
-}
-
 struct Process {
     cfg: ProcessConfig,
     running: bool,
@@ -101,7 +96,7 @@ struct Process {
     queue: VecDeque<Bytes>,
     queued: usize,
     written: usize,
-    ack: AckMode,
+    ack: AckState,
     congested: bool,
     given_up: bool,
 }
@@ -207,6 +202,13 @@ impl Speaker {
     }
 
     fn add_process(&mut self, cfg: ProcessConfig) {
+        let ack = AckState::new(
+            match cfg.encoder {
+                Encoder::Json => Encoding::Json,
+                Encoder::Text => Encoding::Text,
+            },
+            self.env.api_ack,
+        );
         self.processes.push(Process {
             cfg,
             running: false,
@@ -214,11 +216,7 @@ impl Speaker {
             queue: VecDeque::new(),
             queued: 0,
             written: 0,
-            ack: if self.env.api_ack {
-                AckMode::On
-            } else {
-                AckMode::Off
-            },
+            ack,
             congested: false,
             given_up: false,
         });
@@ -424,21 +422,23 @@ impl Speaker {
         self.outputs.push_back(Output::Send { conn, data });
     }
 
-    fn peer_of(&self, n: usize, s: Option<usize>) -> Peer {
+    fn neighbor_info(&self, n: usize, s: Option<usize>) -> events::NeighborInfo {
         let nb = &self.neighbors[n];
         let local = s
-            .and_then(|s| nb.sessions[s].local.map(|a| a.ip()))
-            .or(nb.cfg.local_address);
-        Peer {
-            local,
-            peer: nb.cfg.peer_address,
+            .and_then(|s| nb.sessions.get(s).and_then(|x| x.local.map(|a| a.ip())))
+            .or(nb.cfg.local_address)
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        events::NeighborInfo {
+            local_address: local,
+            peer_address: nb.cfg.peer_address,
             local_as: nb.cfg.local_as,
             peer_as: nb.cfg.peer_as,
-            router_id: nb.cfg.router_id,
+            router_id: Some(nb.cfg.router_id),
         }
     }
 
-    /// Queue an event for every process whose api block on this neighbor asks for it.
+    /// Queue an event for every process whose api block on this neighbor asks for it,
+    /// rendered by `ferrobgp_api` with each process's encoder.
     fn emit(
         &mut self,
         n: usize,
@@ -463,27 +463,33 @@ impl Speaker {
             return;
         }
         self.neighbors[n].counter += 1;
-        let peer = self.peer_of(n, s);
+        let neighbor = self.neighbor_info(n, s);
         let time = self.wall_start + self.now.duration_since(self.started).as_secs_f64();
-        let version = self.env.json_version.clone();
-        let env = Envelope {
-            version: &version,
-            time,
-            host: "localhost",
+        let daemon = events::DaemonInfo {
+            version: self.env.json_version.clone(),
+            host: "localhost".into(),
             pid: std::process::id(),
             ppid: 0,
+        };
+        let ctx = events::EventContext {
+            daemon: &daemon,
+            time,
             counter: self.neighbors[n].counter,
+            neighbor: &neighbor,
         };
         let mut cache: [Option<Bytes>; 2] = [None, None];
         for i in targets {
-            let enc = self.processes[i].cfg.encoder;
-            let slot = if enc == Encoder::Json { 0 } else { 1 };
+            let enc = match self.processes[i].cfg.encoder {
+                Encoder::Json => events::Encoding::Json,
+                Encoder::Text => events::Encoding::Text,
+            };
+            let slot = if enc == events::Encoding::Json { 0 } else { 1 };
             let line = cache[slot]
-                .get_or_insert_with(|| {
-                    Bytes::from(events::encode(enc, &env, &peer, "receive", &event))
-                })
+                .get_or_insert_with(|| Bytes::from(events::encode(enc, &ctx, &event)))
                 .clone();
-            self.queue_process(i, line);
+            if !line.is_empty() {
+                self.queue_process(i, line);
+            }
         }
     }
 
@@ -607,15 +613,7 @@ impl Speaker {
             return;
         };
         self.neighbors[n].sessions[s].local = Some(local);
-        self.emit(
-            n,
-            Some(s),
-            |a| a.neighbor_changes,
-            Event::State {
-                state: "connected",
-                reason: None,
-            },
-        );
+        self.emit(n, Some(s), |a| a.neighbor_changes, Event::Connected);
         self.send_open(n, s);
     }
 
@@ -643,7 +641,7 @@ impl Speaker {
                 .any(|s| s.state == State::Established)
         {
             // §6.8: a connection colliding with an Established session is closed.
-            self.send(conn, Notify::new(6, 7).encode());
+            self.send(conn, outbound::encode_notification(&notify(6, 7)));
             self.outputs.push_back(Output::Close { conn });
             return;
         }
@@ -652,126 +650,16 @@ impl Speaker {
         self.neighbors[n].sessions.push(sess);
         self.conns.insert(conn, n);
         let s = self.neighbors[n].sessions.len() - 1;
-        self.emit(
-            n,
-            Some(s),
-            |a| a.neighbor_changes,
-            Event::State {
-                state: "connected",
-                reason: None,
-            },
-        );
+        self.emit(n, Some(s), |a| a.neighbor_changes, Event::Connected);
         self.send_open(n, s);
     }
 
     fn build_open(&self, cfg: &NeighborConfig) -> Open {
-        let c = &cfg.capability;
-        let mut caps = Vec::new();
-        // ExaBGP's order (Capabilities.new): MP, ASN4, nexthop, add-path, graceful restart,
-        // route refresh, operational, extended message, hostname, software version, link-local.
-        for f in &cfg.families {
-            let a = f.afi.to_be_bytes();
-            caps.push(Capability {
-                code: 1,
-                value: vec![a[0], a[1], 0, f.safi],
-            });
-        }
-        if c.asn4 {
-            caps.push(Capability {
-                code: 65,
-                value: cfg.local_as.to_be_bytes().to_vec(),
-            });
-        }
-        if !c.nexthop.is_empty() {
-            let mut v = Vec::new();
-            for (afi, safi, nh) in &c.nexthop {
-                v.extend_from_slice(&afi.to_be_bytes());
-                v.extend_from_slice(&(*safi as u16).to_be_bytes());
-                v.extend_from_slice(&nh.to_be_bytes());
-            }
-            caps.push(Capability { code: 5, value: v });
-        }
-        if c.add_path != 0 && !cfg.add_path_families.is_empty() {
-            let mut v = Vec::new();
-            for f in &cfg.add_path_families {
-                v.extend_from_slice(&f.afi.to_be_bytes());
-                v.push(f.safi);
-                v.push(c.add_path);
-            }
-            caps.push(Capability { code: 69, value: v });
-        }
-        if let Some(t) = c.graceful_restart {
-            let mut v = (t & 0x0fff).to_be_bytes().to_vec();
-            for f in &cfg.families {
-                v.extend_from_slice(&f.afi.to_be_bytes());
-                v.push(f.safi);
-                v.push(0x80);
-            }
-            caps.push(Capability { code: 64, value: v });
-        }
-        if c.route_refresh {
-            caps.push(Capability {
-                code: 2,
-                value: vec![],
-            });
-            caps.push(Capability {
-                code: 70,
-                value: vec![],
-            });
-        }
-        if c.operational {
-            caps.push(Capability {
-                code: 185,
-                value: vec![],
-            });
-        }
-        if c.extended_message {
-            caps.push(Capability {
-                code: 6,
-                value: vec![],
-            });
-        }
-        if let Some(h) = &cfg.host_name {
-            let d = cfg.domain_name.clone().unwrap_or_default();
-            let mut v = vec![h.len() as u8];
-            v.extend_from_slice(h.as_bytes());
-            v.push(d.len() as u8);
-            v.extend_from_slice(d.as_bytes());
-            caps.push(Capability { code: 73, value: v });
-        }
-        if c.software_version {
-            let sv = self.env.software_version.as_bytes();
-            let mut v = vec![sv.len() as u8];
-            v.extend_from_slice(sv);
-            caps.push(Capability { code: 75, value: v });
-        }
-        if c.link_local_nexthop {
-            caps.push(Capability {
-                code: 77,
-                value: vec![],
-            });
-        }
-        if c.multi_session {
-            caps.push(Capability {
-                code: 68,
-                value: vec![1],
-            });
-        }
-        Open {
-            version: 4,
-            my_as: if cfg.local_as > 0xffff {
-                msg::AS_TRANS as u16
-            } else {
-                cfg.local_as as u16
-            },
-            hold_time: cfg.hold_time,
-            bgp_id: cfg.router_id,
-            capabilities: caps,
-        }
+        outbound::build_open(cfg, &self.env.software_version)
     }
 
     fn send_open(&mut self, n: usize, s: usize) {
-        let open = self.build_open(&self.neighbors[n].cfg).encode();
+        let open = outbound::encode_open(&self.build_open(&self.neighbors[n].cfg));
         let wait = self.env.open_wait;
         let now = self.now;
         let sess = &mut self.neighbors[n].sessions[s];
@@ -782,7 +670,7 @@ impl Speaker {
     }
 
     /// Tear a session down: optional NOTIFICATION, Close, events, retry scheduling.
-    fn close_session(&mut self, n: usize, s: usize, notify: Option<Notify>, reason: &str) {
+    fn close_session(&mut self, n: usize, s: usize, notify: Option<Notification>, reason: &str) {
         let sess = self.neighbors[n].sessions.remove(s);
         self.conns.remove(&sess.conn);
         if let Some(nt) = &notify {
@@ -790,7 +678,7 @@ impl Speaker {
                 sess.state,
                 State::OpenSent | State::OpenConfirm | State::Established
             ) {
-                self.send(sess.conn, nt.encode());
+                self.send(sess.conn, outbound::encode_notification(nt));
             }
         }
         if sess.state != State::Connect {
@@ -802,15 +690,7 @@ impl Speaker {
         tracing::info!(peer = %self.neighbors[n].cfg.peer_address, reason, "session closed");
         if sess.state == State::Established {
             self.neighbors[n].rib.session_down();
-            self.emit(
-                n,
-                None,
-                |a| a.neighbor_changes,
-                Event::State {
-                    state: "down",
-                    reason: Some(reason.to_string()),
-                },
-            );
+            self.emit(n, None, |a| a.neighbor_changes, Event::Down { reason });
         }
         self.schedule_retry(n);
     }
@@ -867,15 +747,7 @@ impl Speaker {
             self.conns.remove(&sess.conn);
             if sess.state == State::Established {
                 self.neighbors[n].rib.session_down();
-                self.emit(
-                    n,
-                    None,
-                    |a| a.neighbor_changes,
-                    Event::State {
-                        state: "down",
-                        reason: Some(reason.to_string()),
-                    },
-                );
+                self.emit(n, None, |a| a.neighbor_changes, Event::Down { reason });
             }
             if !was_connect {
                 tracing::info!(peer = %self.neighbors[n].cfg.peer_address, reason, "connection lost");
@@ -896,17 +768,20 @@ impl Speaker {
                 return;
             };
             let sess = &mut self.neighbors[n].sessions[s];
-            let max = match &sess.neg {
-                Some(g) if g.extended_message && sess.state == State::Established => {
-                    msg::MAX_EXTENDED_MESSAGE
-                }
-                _ => msg::MAX_MESSAGE,
+            let ctx = match &sess.neg {
+                Some(g) if sess.state == State::Established => g.ctx.clone(),
+                _ => SessionContext::default(),
             };
-            match msg::frame(&mut sess.rx, max) {
+            match ferrobgp_wire::frame(&sess.rx, ctx.max_message_len()) {
                 Ok(None) => return,
-                Ok(Some((kind, body))) => self.on_message(n, s, kind, body),
-                Err(nt) => {
-                    self.close_session(n, s, Some(nt), "malformed message header");
+                Ok(Some(len)) => {
+                    let m = sess.rx.split_to(len).freeze();
+                    self.on_message(n, s, m, &ctx);
+                }
+                Err(e) => {
+                    let head = sess.rx.split_to(sess.rx.len().min(19)).freeze();
+                    let nt = e.notification(&head);
+                    self.close_session(n, s, nt, "malformed message header");
                     return;
                 }
             }
@@ -925,78 +800,162 @@ impl Speaker {
         }
     }
 
-    fn on_message(&mut self, n: usize, s: usize, kind: u8, body: Bytes) {
+    /// Tell processes that asked for `packets` about a message (either direction).
+    fn emit_packets(&mut self, n: usize, s: Option<usize>, direction: Direction, m: &[u8]) {
+        if m.len() < 19 {
+            return;
+        }
+        let want_receive = direction == Direction::Receive;
+        self.emit(
+            n,
+            s,
+            |a| {
+                let f = if want_receive { &a.receive } else { &a.send };
+                f.packets
+            },
+            Event::Packets {
+                direction,
+                category: m[18],
+                raw: events::RawMessage {
+                    header: &m[..19],
+                    body: &m[19..],
+                },
+            },
+        );
+    }
+
+    fn on_message(&mut self, n: usize, s: usize, m: Bytes, ctx: &SessionContext) {
         let state = self.neighbors[n].sessions[s].state;
-        match (state, kind) {
-            (_, msg::NOTIFICATION) => {
-                let nt = Notify::decode(&body).unwrap_or(Notify::new(0, 0));
+        let kind = m[18];
+        self.emit_packets(n, Some(s), Direction::Receive, &m);
+        let msg = match ferrobgp_wire::decode_message(m.clone(), ctx) {
+            Ok(msg) => msg,
+            Err(e) => {
+                if kind == ferrobgp_wire::msg_type::NOTIFICATION {
+                    return self.close_session(n, s, None, "malformed NOTIFICATION from peer");
+                }
+                let reason = format!("malformed message: {e}");
+                return self.close_session(n, s, e.notification(&m), &reason);
+            }
+        };
+        let raw = events::RawMessage {
+            header: &m[..19],
+            body: &m[19..],
+        };
+        match (state, msg) {
+            (_, Message::Notification(nt)) => {
                 self.emit(
                     n,
                     Some(s),
                     |a| a.receive.notification,
-                    Event::Notification(&nt),
+                    Event::Notification {
+                        direction: Direction::Receive,
+                        notification: &nt,
+                        raw: None,
+                    },
                 );
-                let reason = format!("peer sent NOTIFICATION {}", nt.describe());
+                let reason = format!(
+                    "peer sent NOTIFICATION {} / {} ({}/{})",
+                    nt.code_name(),
+                    nt.subcode_name(),
+                    nt.code,
+                    nt.subcode
+                );
                 self.close_session(n, s, None, &reason);
             }
-            (State::OpenSent, msg::OPEN) => self.on_open(n, s, &body),
-            (State::OpenConfirm, msg::KEEPALIVE) => {
-                self.emit(n, Some(s), |a| a.receive.keepalive, Event::Keepalive);
+            (State::OpenSent, Message::Open(open)) => self.on_open(n, s, open, raw),
+            (State::OpenConfirm, Message::Keepalive) => {
+                self.emit(
+                    n,
+                    Some(s),
+                    |a| a.receive.keepalive,
+                    Event::Keepalive {
+                        direction: Direction::Receive,
+                        raw: None,
+                    },
+                );
                 self.established(n, s);
             }
-            (State::Established, msg::KEEPALIVE) => {
+            (State::Established, Message::Keepalive) => {
                 self.reset_hold(n, s);
-                self.emit(n, Some(s), |a| a.receive.keepalive, Event::Keepalive);
+                self.emit(
+                    n,
+                    Some(s),
+                    |a| a.receive.keepalive,
+                    Event::Keepalive {
+                        direction: Direction::Receive,
+                        raw: None,
+                    },
+                );
             }
-            (State::Established, msg::UPDATE) => {
+            (State::Established, Message::Update(view)) => {
                 self.reset_hold(n, s);
-                let neg = self.neighbors[n].sessions[s].neg.clone();
-                let Some(neg) = neg else { return };
-                match msg::decode_update(&body, neg.asn4, &neg.add_path_recv) {
-                    Ok(u) => {
-                        if u.treat_as_withdraw {
-                            tracing::warn!(peer = %self.neighbors[n].cfg.peer_address, "RFC 7606: UPDATE treated as withdraw");
-                        }
-                        self.emit(n, Some(s), |a| a.receive.update, Event::Update(&u));
-                    }
-                    Err(nt) => self.close_session(n, s, Some(nt), "malformed UPDATE"),
+                // RFC 7606: wire lists the problems with their action; the worst one decides.
+                if let Some(e) = view
+                    .problems()
+                    .iter()
+                    .find(|e| e.action == ferrobgp_wire::Action::SessionReset)
+                {
+                    let reason = format!("malformed UPDATE: {e}");
+                    let nt = e.notification(&m);
+                    return self.close_session(n, s, nt, &reason);
+                }
+                let mut u = view.to_update();
+                if view.treat_as_withdraw() {
+                    tracing::warn!(peer = %self.neighbors[n].cfg.peer_address, "RFC 7606: UPDATE treated as withdraw");
+                    let a = std::mem::take(&mut u.announced);
+                    u.withdrawn.extend(a);
+                    u.attributes = Default::default();
+                }
+                let body = events::UpdateBody {
+                    attributes: &u.attributes,
+                    withdrawn: &u.withdrawn,
+                    announced: &u.announced,
+                    end_of_rib: u.end_of_rib,
+                };
+                self.emit(
+                    n,
+                    Some(s),
+                    |a| a.receive.update,
+                    Event::Update {
+                        direction: Direction::Receive,
+                        body: &body,
+                        raw: None,
+                    },
+                );
+            }
+            (State::Established, Message::RouteRefresh(r)) => {
+                self.reset_hold(n, s);
+                self.emit(
+                    n,
+                    Some(s),
+                    |a| a.receive.refresh,
+                    Event::Refresh {
+                        direction: Direction::Receive,
+                        refresh: r,
+                        raw: None,
+                    },
+                );
+                if r.subtype == 0 {
+                    self.refresh_family(n, s, r.family);
                 }
             }
-            (State::Established, msg::ROUTE_REFRESH) => {
-                self.reset_hold(n, s);
-                if body.len() == 4 {
-                    let family = Family::new(u16::from_be_bytes([body[0], body[1]]), body[3]);
-                    let subtype = body[2];
-                    self.emit(
-                        n,
-                        Some(s),
-                        |a| a.receive.refresh,
-                        Event::Refresh { family, subtype },
-                    );
-                    if subtype == 0 {
-                        self.refresh_family(n, s, family);
-                    }
-                }
+            (State::OpenSent, _) => {
+                self.close_session(n, s, Some(notify(5, 1)), "unexpected message in OpenSent")
             }
-            (State::OpenSent, _) => self.close_session(
-                n,
-                s,
-                Some(Notify::new(5, 1)),
-                "unexpected message in OpenSent",
-            ),
             (State::OpenConfirm, _) => self.close_session(
                 n,
                 s,
-                Some(Notify::new(5, 2)),
+                Some(notify(5, 2)),
                 "unexpected message in OpenConfirm",
             ),
             (State::Established, _) => self.close_session(
                 n,
                 s,
-                Some(Notify::new(5, 3)),
+                Some(notify(5, 3)),
                 "unexpected message in Established",
             ),
-            _ => self.close_session(n, s, Some(Notify::new(5, 0)), "unexpected message"),
+            _ => self.close_session(n, s, Some(notify(5, 0)), "unexpected message"),
         }
     }
 
@@ -1016,65 +975,53 @@ impl Speaker {
         }
     }
 
-    fn on_open(&mut self, n: usize, s: usize, body: &[u8]) {
-        let open = match Open::decode(body) {
-            Ok(o) => o,
-            Err(nt) => return self.close_session(n, s, Some(nt), "malformed OPEN"),
-        };
-        self.emit(n, Some(s), |a| a.receive.open, Event::Open(&open));
+    fn on_open(&mut self, n: usize, s: usize, open: Open, raw: events::RawMessage<'_>) {
+        let _ = raw;
+        self.emit(
+            n,
+            Some(s),
+            |a| a.receive.open,
+            Event::Open {
+                direction: Direction::Receive,
+                body: &events::OpenBody(&open),
+                raw: None,
+            },
+        );
         let cfg = &self.neighbors[n].cfg;
         // RFC 4271 §6.2 checks, in its order.
         if open.version != 4 {
             return self.close_session(
                 n,
                 s,
-                Some(Notify::with_data(2, 1, vec![0, 4])),
+                Some(Notification::new(2, 1, Bytes::from_static(&[0, 4]))),
                 "unsupported version",
             );
         }
         let peer_as = open.asn();
-        if cfg.peer_as != 0 && peer_as != cfg.peer_as {
-            return self.close_session(n, s, Some(Notify::new(2, 2)), "bad peer AS");
-        }
-        let ibgp = peer_as == cfg.local_as;
-        if open.bgp_id.is_unspecified() || (ibgp && open.bgp_id == cfg.router_id) {
-            return self.close_session(n, s, Some(Notify::new(2, 3)), "bad BGP identifier");
+        let expected = (cfg.peer_as != 0).then_some(cfg.peer_as);
+        if let Err(e) = ferrobgp_wire::check_open(&open, expected, cfg.local_as, cfg.router_id) {
+            let nt = e.code_subcode().map(|(c, sc)| notify(c, sc));
+            return self.close_session(n, s, nt, &format!("OPEN refused: {e}"));
         }
         if open.hold_time == 1 || open.hold_time == 2 {
-            return self.close_session(n, s, Some(Notify::new(2, 6)), "unacceptable hold time");
+            return self.close_session(n, s, Some(notify(2, 6)), "unacceptable hold time");
         }
         let ours = self.build_open(cfg);
-        let our_caps = |code: u8| ours.capability(code).is_some();
-        let theirs = open.families();
+        let theirs = outbound::open_families(&open);
         let families: Vec<Family> = cfg
             .families
             .iter()
             .copied()
             .filter(|f| theirs.contains(f))
             .collect();
-        let mut add_path_send = Vec::new();
-        let mut add_path_recv = Vec::new();
-        if our_caps(69) {
-            for (f, dir) in open.add_path() {
-                if cfg.add_path_families.contains(&f) {
-                    if cfg.capability.add_path & 2 != 0 && dir & 1 != 0 {
-                        add_path_send.push(f);
-                    }
-                    if cfg.capability.add_path & 1 != 0 && dir & 2 != 0 {
-                        add_path_recv.push(f);
-                    }
-                }
-            }
-        }
+        let code = ferrobgp_wire::model::cap_code::ENHANCED_ROUTE_REFRESH;
         let neg = Negotiated {
             families,
-            asn4: our_caps(65) && open.capability(65).is_some(),
             peer_as,
             hold_time: cfg.hold_time.min(open.hold_time),
-            extended_message: our_caps(6) && open.capability(6).is_some(),
-            enhanced_refresh: our_caps(70) && open.capability(70).is_some(),
-            add_path_send,
-            add_path_recv,
+            enhanced_refresh: outbound::has_capability(&ours, code)
+                && outbound::has_capability(&open, code),
+            ctx: SessionContext::negotiate(&ours, &open),
         };
         // §6.8 collision detection: another connection of this neighbor in OpenConfirm.
         if let Some(other) = self.neighbors[n].sessions.iter().position(|o| {
@@ -1092,7 +1039,7 @@ impl Speaker {
             } else {
                 (s, false)
             };
-            self.close_session(n, loser, Some(Notify::new(6, 7)), "connection collision");
+            self.close_session(n, loser, Some(notify(6, 7)), "connection collision");
             if !winner_is_this {
                 return;
             }
@@ -1121,7 +1068,7 @@ impl Speaker {
         }
         sess.keepalive_at = (hold > 0).then(|| now + Duration::from_secs((hold / 3).max(1) as u64));
         let conn = sess.conn;
-        self.send(conn, msg::keepalive());
+        self.send(conn, outbound::keepalive());
     }
 
     fn established(&mut self, n: usize, s: usize) {
@@ -1137,15 +1084,7 @@ impl Speaker {
         };
         nb.rib.session_up(&eor);
         tracing::info!(peer = %nb.cfg.peer_address, "session established");
-        self.emit(
-            n,
-            Some(s),
-            |a| a.neighbor_changes,
-            Event::State {
-                state: "up",
-                reason: None,
-            },
-        );
+        self.emit(n, Some(s), |a| a.neighbor_changes, Event::Up);
     }
 
     // ------------------------------------------------------------------ the per-iteration run
@@ -1167,7 +1106,7 @@ impl Speaker {
                 let sess = &self.neighbors[n].sessions[s];
                 if sess.hold_deadline.is_some_and(|t| t <= now) {
                     // RFC 4271 §6.5: Hold Timer Expired.
-                    self.close_session(n, s, Some(Notify::new(4, 0)), "hold timer expired");
+                    self.close_session(n, s, Some(notify(4, 0)), "hold timer expired");
                     continue;
                 }
                 if sess.keepalive_at.is_some_and(|t| t <= now) {
@@ -1175,7 +1114,7 @@ impl Speaker {
                     let conn = sess.conn;
                     self.neighbors[n].sessions[s].keepalive_at =
                         Some(now + Duration::from_secs((hold / 3).max(1) as u64));
-                    self.send(conn, msg::keepalive());
+                    self.send(conn, outbound::keepalive());
                 }
                 s += 1;
             }
@@ -1192,26 +1131,23 @@ impl Speaker {
         }
     }
 
-    /// One bounded batch of UPDATEs from the pending Adj-RIB-Out changes.
+    /// One bounded batch of UPDATEs from the pending Adj-RIB-Out changes, built by wire's
+    /// `UpdateBuilder` (packing, MP_REACH/MP_UNREACH, extended message size, ADD-PATH ids).
     fn generate_updates(&mut self, n: usize, s: usize) {
         let nb = &mut self.neighbors[n];
         let sess = &nb.sessions[s];
         let Some(neg) = sess.neg.clone() else { return };
-        let ctx = UpdateContext {
+        let rules = PeerRules {
             ibgp: neg.peer_as == nb.cfg.local_as,
             local_as: nb.cfg.local_as,
-            asn4: neg.asn4,
             local_addr: sess.local.map(|a| a.ip()).or(nb.cfg.local_address),
-            max_message: if neg.extended_message {
-                msg::MAX_EXTENDED_MESSAGE
-            } else {
-                msg::MAX_MESSAGE
-            },
-            add_path_send: neg.add_path_send.clone(),
+            ctx: neg.ctx.clone(),
         };
+        let builder = UpdateBuilder::new(&rules.ctx);
         let conn = sess.conn;
-        let mut budget = UPDATE_BATCH_BYTES.min(SEND_WINDOW.saturating_sub(sess.in_flight));
-        let mut out: Vec<Bytes> = Vec::new();
+        let in_flight = sess.in_flight;
+        let mut budget = UPDATE_BATCH_BYTES.min(SEND_WINDOW.saturating_sub(in_flight));
+        let mut out = BytesMut::new();
         let group = nb.cfg.group_updates;
         while budget > 0 && nb.rib.has_work() {
             // Collect route changes up to the next marker, grouped by attribute set.
@@ -1230,11 +1166,11 @@ impl Speaker {
                 if !neg.families.contains(&k.family) {
                     continue;
                 }
-                estimate += k.nlri.len() + 4;
+                estimate += k.encoded_len(true);
                 match change {
                     None => match withdraws.iter_mut().find(|(f, _)| *f == k.family) {
-                        Some((_, v)) => v.push(k),
-                        None => {
+                        Some((_, v)) if group => v.push(k),
+                        _ => {
                             estimate += 30;
                             withdraws.push((k.family, vec![k]))
                         }
@@ -1244,8 +1180,7 @@ impl Speaker {
                         match index.get(&key) {
                             Some(&i) if group => announces[i].2.push(k),
                             _ => {
-                                estimate +=
-                                    60 + a.other.iter().map(|x| x.value.len() + 4).sum::<usize>();
+                                estimate += 80;
                                 index.insert(key, announces.len());
                                 announces.push((k.family, a, vec![k]));
                             }
@@ -1257,38 +1192,88 @@ impl Speaker {
                 }
             }
             for (f, keys) in &withdraws {
-                let refs: Vec<&RouteKey> = keys.iter().collect();
-                if group {
-                    msg::withdraw(*f, &refs, &ctx, &mut out);
-                } else {
-                    for r in refs {
-                        msg::withdraw(*f, &[r], &ctx, &mut out);
-                    }
-                }
+                builder.withdraw(*f, keys.iter().map(|k| &k.nlri), &mut out);
             }
             for (f, a, keys) in &announces {
-                let refs: Vec<&RouteKey> = keys.iter().collect();
-                msg::announce(*f, a, &refs, &ctx, &mut out);
+                let attrs = outbound::outbound_attributes(a, &rules);
+                builder.announce(*f, &attrs, keys.iter().map(|k| &k.nlri), &mut out);
             }
             if withdraws.is_empty() && announces.is_empty() {
                 match nb.rib.pop() {
                     Some((Queued::EndOfRib(f), _)) if neg.families.contains(&f) => {
-                        out.push(msg::end_of_rib(f));
+                        ferrobgp_wire::encode_end_of_rib(f, &mut out);
                     }
-                    Some((Queued::RefreshBegin(f), _)) => out.push(msg::route_refresh(f, 1)),
-                    Some((Queued::RefreshEnd(f), _)) => out.push(msg::route_refresh(f, 2)),
+                    Some((Queued::RefreshBegin(f), _)) => {
+                        out.extend_from_slice(&outbound::route_refresh(f, 1))
+                    }
+                    Some((Queued::RefreshEnd(f), _)) => {
+                        out.extend_from_slice(&outbound::route_refresh(f, 2))
+                    }
                     _ => {}
                 }
             }
-            let used: usize = out.iter().map(|b| b.len()).sum();
+            let used = out.len();
             budget = UPDATE_BATCH_BYTES
-                .min(SEND_WINDOW.saturating_sub(sess_in_flight(nb, s) + used))
+                .min(SEND_WINDOW.saturating_sub(in_flight + used))
                 .saturating_sub(used);
         }
-        let total: usize = out.iter().map(|b| b.len()).sum();
-        self.neighbors[n].sessions[s].in_flight += total;
-        for b in out {
-            self.send(conn, b);
+        if out.is_empty() {
+            return;
+        }
+        let out = out.freeze();
+        self.neighbors[n].sessions[s].in_flight += out.len();
+        self.sent_messages(n, s, &out);
+        self.send(conn, out);
+    }
+
+    /// `send` events (`packets`, `update`…) for what is about to be sent to the peer.
+    fn sent_messages(&mut self, n: usize, s: usize, data: &[u8]) {
+        let wants = self.neighbors[n]
+            .cfg
+            .api
+            .iter()
+            .any(|a| a.send.packets || a.send.update);
+        if !wants {
+            return;
+        }
+        let ctx = self.neighbors[n].sessions[s]
+            .neg
+            .as_ref()
+            .map(|g| g.ctx.clone())
+            .unwrap_or_default();
+        let mut p = 0;
+        while p + 19 <= data.len() {
+            let len = u16::from_be_bytes([data[p + 16], data[p + 17]]) as usize;
+            if len < 19 || p + len > data.len() {
+                break;
+            }
+            let m = &data[p..p + len];
+            p += len;
+            self.emit_packets(n, Some(s), Direction::Send, m);
+            if m[18] != ferrobgp_wire::msg_type::UPDATE {
+                continue;
+            }
+            if let Ok(Message::Update(view)) =
+                ferrobgp_wire::decode_message(Bytes::copy_from_slice(m), &ctx)
+            {
+                let u = view.to_update();
+                let body = events::UpdateBody {
+                    attributes: &u.attributes,
+                    withdrawn: &u.withdrawn,
+                    announced: &u.announced,
+                    end_of_rib: u.end_of_rib,
+                };
+                self.emit(
+                    n,
+                    Some(s),
+                    |a| a.send.update,
+                    Event::Update {
+                        direction: Direction::Send,
+                        body: &body,
+                        raw: None,
+                    },
+                );
+            }
         }
     }
 
@@ -1358,12 +1343,12 @@ impl Speaker {
         }
     }
 
-    fn ack(&mut self, i: usize, ok: bool) {
-        if self.processes[i].ack == AckMode::On {
-            self.queue_process(
-                i,
-                Bytes::from_static(if ok { b"done\n" } else { b"error\n" }),
-            );
+    /// The ack for a command (or a line that did not parse), in the process's encoding.
+    fn answer(&mut self, i: usize, cmd: Option<&Command>, ok: bool) {
+        let mut out = Vec::new();
+        self.processes[i].ack.answer_into(cmd, ok, &mut out);
+        if !out.is_empty() {
+            self.queue_process(i, Bytes::from(out));
         }
     }
 
@@ -1371,77 +1356,74 @@ impl Speaker {
         if i >= self.processes.len() {
             return;
         }
-        let cmd = match command::parse(line) {
+        let cmd = match ferrobgp_api::parse_command(line) {
             Ok(c) => c,
             Err(e) => {
                 let name = self.processes[i].cfg.name.clone();
                 self.log(LogLevel::Warning, format!("process {name}: {e}"));
-                return self.ack(i, false);
+                return self.answer(i, None, false);
             }
         };
-        match cmd.action {
-            Action::Comment => {}
-            Action::EnableAck => {
-                self.processes[i].ack = AckMode::On;
-                self.ack(i, true);
-            }
-            Action::DisableAck => {
-                self.ack(i, true);
-                self.processes[i].ack = AckMode::Off;
-            }
-            Action::SilenceAck => self.processes[i].ack = AckMode::Off,
-            Action::Shutdown => {
-                self.ack(i, true);
+        match &cmd {
+            Command::Comment => {}
+            Command::Shutdown => {
+                self.answer(i, Some(&cmd), true);
                 self.begin_shutdown(0);
             }
-            Action::Version => {
-                let v = format!("ferrobgp {}\n", env!("CARGO_PKG_VERSION"));
-                self.queue_process(i, Bytes::from(v));
-                self.ack(i, true);
-            }
-            Action::Restart => {
-                self.ack(i, true);
+            Command::Restart | Command::Reset => {
+                self.answer(i, Some(&cmd), true);
                 self.on_signal(Signal::Alrm);
             }
-            Action::Reload => {
-                // Re-reading files is the driver's job; it answers with Input::Reload.
-                self.ack(i, false);
-            }
             _ => {
-                let ok = self.apply(i, &cmd);
-                self.ack(i, ok);
+                let ok = self.apply(i, &cmd, &Targets::Default);
+                self.answer(i, Some(&cmd), ok);
             }
         }
     }
 
-    fn selected(&self, i: usize, selectors: &[Selector]) -> Vec<usize> {
+    /// The neighbors a command's targets select; `Targets::Default` means the neighbors whose
+    /// api blocks name this process.
+    fn selected(&self, i: usize, targets: &Targets) -> Vec<usize> {
         let name = &self.processes[i].cfg.name;
         (0..self.neighbors.len())
             .filter(|&n| {
                 let c = &self.neighbors[n].cfg;
-                if selectors.is_empty() {
-                    return c.api.iter().any(|a| a.processes.contains(name));
-                }
-                selectors.iter().any(|s| {
-                    s.peer.is_none_or(|p| p == c.peer_address)
-                        && s.local_ip.is_none_or(|l| Some(l) == c.local_address)
-                        && s.local_as.is_none_or(|a| a == c.local_as)
-                        && s.peer_as.is_none_or(|a| a == c.peer_as)
-                        && s.router_id.is_none_or(|r| r == c.router_id)
-                })
+                let id = NeighborIdentity {
+                    peer_address: c.peer_address,
+                    local_address: c.local_address,
+                    local_as: c.local_as,
+                    peer_as: c.peer_as,
+                    router_id: c.router_id,
+                    families: None,
+                };
+                targets
+                    .matches(&id)
+                    .unwrap_or_else(|| c.api.iter().any(|a| a.processes.contains(name)))
             })
             .collect()
     }
 
-    fn apply(&mut self, i: usize, cmd: &Command) -> bool {
-        let targets = self.selected(i, &cmd.selectors);
-        if targets.is_empty() {
-            return false;
-        }
-        match &cmd.action {
-            Action::Announce(spec) => {
+    fn route_of(req: &RouteRequest) -> Option<RouteSpec> {
+        req.spec().map(crate::convert::route)
+    }
+
+    /// Apply one parsed command; `outer` are the targets of an enclosing `group`.
+    fn apply(&mut self, i: usize, cmd: &Command, outer: &Targets) -> bool {
+        let targets = match cmd.targets() {
+            Some(Targets::Default) | None => outer,
+            Some(t) => t,
+        };
+        let sel = self.selected(i, targets);
+        match cmd {
+            Command::Announce { route, .. } => {
+                let Some(spec) = Self::route_of(route) else {
+                    return false;
+                };
+                if sel.is_empty() {
+                    return false;
+                }
                 let attrs = self.interner.intern(spec.attrs.clone());
-                for &n in &targets {
+                for &n in &sel {
                     let nb = &mut self.neighbors[n];
                     for k in &spec.nlris {
                         if !nb.cfg.families.contains(&k.family) {
@@ -1462,22 +1444,31 @@ impl Speaker {
                     }
                 }
             }
-            Action::Withdraw(spec) => {
-                for &n in &targets {
+            Command::Withdraw { route, .. } => {
+                let Some(spec) = Self::route_of(route) else {
+                    return false;
+                };
+                if sel.is_empty() {
+                    return false;
+                }
+                for &n in &sel {
                     for k in &spec.nlris {
-                        self.neighbors[n].rib.withdraw(k.clone());
+                        if self.neighbors[n].cfg.families.contains(&k.family) {
+                            self.neighbors[n].rib.withdraw(k.clone());
+                        }
                     }
                 }
             }
-            Action::Watchdog { name, announce } => {
-                for &n in &targets {
+            Command::Watchdog { action, name, .. } => {
+                let announce = *action == ferrobgp_api::Action::Announce;
+                for &n in &sel {
                     let nb = &mut self.neighbors[n];
                     let Some(e) = nb.watchdogs.get_mut(name) else {
                         continue;
                     };
-                    e.0 = *announce;
+                    e.0 = announce;
                     for (k, a) in e.1.clone() {
-                        if *announce {
+                        if announce {
                             nb.rib.announce(k, a);
                         } else {
                             nb.rib.withdraw(k);
@@ -1485,8 +1476,8 @@ impl Speaker {
                     }
                 }
             }
-            Action::EndOfRib(family) => {
-                for &n in &targets {
+            Command::Eor { family, .. } => {
+                for &n in &sel {
                     let nb = &mut self.neighbors[n];
                     let fams = match family {
                         Some(f) => vec![*f],
@@ -1497,8 +1488,8 @@ impl Speaker {
                     }
                 }
             }
-            Action::RouteRefresh(family) => {
-                for &n in &targets {
+            Command::RouteRefresh { family, .. } => {
+                for &n in &sel {
                     let conns: Vec<ConnId> = self.neighbors[n]
                         .sessions
                         .iter()
@@ -1506,12 +1497,12 @@ impl Speaker {
                         .map(|s| s.conn)
                         .collect();
                     for c in conns {
-                        self.send(c, msg::route_refresh(*family, 0));
+                        self.send(c, outbound::route_refresh(*family, 0));
                     }
                 }
             }
-            Action::FlushAdjRibOut => {
-                for &n in &targets {
+            Command::FlushAdjRibOut { .. } => {
+                for &n in &sel {
                     if let Some(s) = self.neighbors[n]
                         .sessions
                         .iter()
@@ -1528,24 +1519,86 @@ impl Speaker {
                     }
                 }
             }
-            Action::ClearAdjRibOut => {
-                for &n in &targets {
-                    self.neighbors[n].rib.clear();
+            Command::ClearAdjRib { rib, .. } => {
+                if *rib == ferrobgp_api::Rib::Out {
+                    for &n in &sel {
+                        self.neighbors[n].rib.clear();
+                    }
                 }
             }
-            Action::ClearAdjRibIn => {}
-            Action::Teardown(sub) => {
-                for &n in &targets {
+            Command::Teardown { subcode, .. } => {
+                for &n in &sel {
                     while let Some(s) = self.neighbors[n]
                         .sessions
                         .iter()
                         .position(|s| s.state != State::Connect)
                     {
-                        self.close_session(n, s, Some(Notify::new(6, *sub)), "teardown");
+                        self.close_session(n, s, Some(notify(6, *subcode)), "teardown");
                     }
                 }
             }
-            _ => return false,
+            Command::Group {
+                shared_attributes,
+                commands,
+                ..
+            } => {
+                let _ = shared_attributes;
+                let mut ok = true;
+                for c in commands {
+                    ok &= self.apply(i, c, targets);
+                }
+                return ok;
+            }
+            Command::Version => {
+                let v = format!("ferrobgp {}\n", env!("CARGO_PKG_VERSION"));
+                self.queue_process(i, Bytes::from(v));
+            }
+            Command::ShowNeighbor { peers, .. } => {
+                let mut text = String::new();
+                for nb in &self.neighbors {
+                    if !peers.is_empty() && !peers.contains(&nb.cfg.peer_address) {
+                        continue;
+                    }
+                    text.push_str(&format!(
+                        "neighbor {} local-as {} peer-as {} state {:?}\n",
+                        nb.cfg.peer_address,
+                        nb.cfg.local_as,
+                        nb.cfg.peer_as,
+                        Self::state_of(nb)
+                    ));
+                }
+                self.queue_process(i, Bytes::from(text));
+            }
+            Command::ShowAdjRib { peers, rib, .. } => {
+                let mut text = String::new();
+                if *rib == ferrobgp_api::Rib::Out {
+                    for nb in &self.neighbors {
+                        if !peers.is_empty() && !peers.contains(&nb.cfg.peer_address) {
+                            continue;
+                        }
+                        for (k, _) in nb.rib.routes() {
+                            text.push_str(&format!(
+                                "neighbor {} {} {}\n",
+                                nb.cfg.peer_address,
+                                k.family,
+                                k.prefix_string()
+                            ));
+                        }
+                    }
+                }
+                self.queue_process(i, Bytes::from(text));
+            }
+            Command::GroupStart
+            | Command::GroupEnd
+            | Command::EnableAck
+            | Command::DisableAck
+            | Command::SilenceAck
+            | Command::EnableSync
+            | Command::DisableSync
+            | Command::Help => {}
+            // Re-reading files is the driver's job; it answers with Input::Reload.
+            Command::Reload | Command::Crash | Command::Operational { .. } => return false,
+            Command::Comment | Command::Shutdown | Command::Restart | Command::Reset => {}
         }
         true
     }
@@ -1562,7 +1615,7 @@ impl Speaker {
                         .iter()
                         .position(|s| s.state != State::Connect)
                     {
-                        self.close_session(n, s, Some(Notify::new(6, 4)), "restart");
+                        self.close_session(n, s, Some(notify(6, 4)), "restart");
                     }
                 }
             }
@@ -1623,7 +1676,7 @@ impl Speaker {
             n -= 1;
             if !keep[n] {
                 while !self.neighbors[n].sessions.is_empty() {
-                    self.close_session(n, 0, Some(Notify::new(6, 3)), "neighbor de-configured");
+                    self.close_session(n, 0, Some(notify(6, 3)), "neighbor de-configured");
                 }
                 self.neighbors.remove(n);
                 for v in self.conns.values_mut() {
@@ -1656,7 +1709,7 @@ impl Speaker {
             self.neighbors[n].retry_at = None;
             while let Some(s) = self.neighbors[n].sessions.iter().position(|_| true) {
                 // RFC 8203 Administrative Shutdown.
-                self.close_session(n, s, Some(Notify::new(6, 2)), "shutdown");
+                self.close_session(n, s, Some(notify(6, 2)), "shutdown");
             }
         }
         self.flush_processes();
@@ -1689,10 +1742,6 @@ impl Speaker {
         self.outputs.push_back(Output::Exit { code });
         self.exited = true;
     }
-}
-
-fn sess_in_flight(nb: &Neighbor, s: usize) -> usize {
-    nb.sessions[s].in_flight
 }
 
 fn p_name(p: &Process) -> &str {

@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use ferrobgp_core::rib::{Family, NextHop, RouteAttrs, RouteKey, RouteSpec};
+use ferrobgp_core::rib::{Family, PathAttributes, RouteAttrs, RouteKey, RouteSpec};
 use ferrobgp_core::setup::{
     ApiConfig, CapabilityConfig, MessageFlags, NeighborConfig, ProcessConfig,
 };
@@ -21,12 +21,10 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
-fn route(prefix: &str, nh: &str, f: impl FnOnce(&mut RouteAttrs)) -> RouteSpec {
-    let mut attrs = RouteAttrs {
-        next_hop: NextHop::Ip(ip(nh)),
-        ..Default::default()
-    };
-    f(&mut attrs);
+fn route(prefix: &str, nh: &str, f: impl FnOnce(&mut PathAttributes)) -> RouteSpec {
+    let mut attrs = RouteAttrs::default();
+    attrs.path.next_hop = Some(ip(nh));
+    f(&mut attrs.path);
     RouteSpec {
         nlris: vec![RouteKey::parse_prefix(prefix).unwrap()],
         attrs,
@@ -125,7 +123,7 @@ fn session_comes_up_and_routes_arrive_as_events() {
         .collect();
     assert_eq!(updates.len(), 2, "{events}");
     assert!(
-        updates[0].contains("\"nlri\": \"10.1.0.0/24\" }, { \"nlri\": \"10.2.0.0/24\""),
+        updates[0].contains("\"nlri\":\"10.1.0.0/24\"},{\"nlri\":\"10.2.0.0/24\""),
         "{}",
         updates[0]
     );
@@ -280,8 +278,9 @@ fn api_commands_change_the_rib_and_are_acked() {
     );
     net.settle();
     let b_stdin = net.stdin_text(1, 0);
-    assert!(b_stdin.contains("done\n"), "{b_stdin}");
-    assert!(b_stdin.contains("error\n"), "{b_stdin}");
+    // ExaBGP's JSON acks, as the process's encoder is JSON.
+    assert!(b_stdin.contains("\"answer\": \"done\""), "{b_stdin}");
+    assert!(b_stdin.contains("\"answer\": \"error\""), "{b_stdin}");
     // The UPDATE reached A.
     let b_sent = net.sent_messages(1);
     let upd = b_sent
@@ -614,7 +613,7 @@ fn updates_match_conf_ipself6() {
     n.routes = vec![RouteSpec {
         nlris: vec![RouteKey::parse_prefix("2a04:6d80::1/128").unwrap()],
         attrs: RouteAttrs {
-            next_hop: NextHop::SelfAddr,
+            next_hop_self: true,
             ..Default::default()
         },
         withdraw: false,

@@ -1,0 +1,205 @@
+//! What the speaker sends, built with `ferrobgp_wire`: the OPEN for a neighbor's
+//! configuration (capabilities in ExaBGP's order), the per-neighbor outbound rules applied to
+//! a route's attributes (RFC 4271 §5.1: eBGP prepends the local AS, LOCAL_PREF only towards
+//! iBGP with ExaBGP's default of 100, `next-hop self`), and thin helpers around wire's
+//! message encoders. No byte layout is decided here: wire's `UpdateBuilder`,
+//! `encode_open`, `encode_notification`… do that.
+
+use std::net::IpAddr;
+
+use bytes::{Bytes, BytesMut};
+use ferrobgp_wire::model::{
+    AddPathMode, Afi, AsPath, AsSegment, Capability, GracefulRestartFamily, Notification, Open,
+    Origin, RouteRefresh, SegmentType, SessionContext, AS_TRANS,
+};
+use ferrobgp_wire::{Family, PathAttributes};
+
+use crate::rib::RouteAttrs;
+use crate::setup::NeighborConfig;
+
+/// A NOTIFICATION without data.
+pub fn notification(code: u8, subcode: u8) -> Notification {
+    Notification::new(code, subcode, Bytes::new())
+}
+
+pub fn encode_notification(n: &Notification) -> Bytes {
+    let mut b = BytesMut::with_capacity(21 + n.data.len());
+    ferrobgp_wire::encode_notification(n, &mut b);
+    b.freeze()
+}
+
+pub fn keepalive() -> Bytes {
+    let mut b = BytesMut::with_capacity(19);
+    ferrobgp_wire::encode_keepalive(&mut b);
+    b.freeze()
+}
+
+/// ROUTE-REFRESH (subtype 0 normal, 1 BoRR, 2 EoRR; RFC 2918, RFC 7313).
+pub fn route_refresh(family: Family, subtype: u8) -> Bytes {
+    let mut b = BytesMut::with_capacity(23);
+    ferrobgp_wire::encode_route_refresh(&RouteRefresh { family, subtype }, &mut b);
+    b.freeze()
+}
+
+pub fn end_of_rib(family: Family) -> Bytes {
+    let mut b = BytesMut::with_capacity(30);
+    ferrobgp_wire::encode_end_of_rib(family, &mut b);
+    b.freeze()
+}
+
+pub fn encode_open(o: &Open) -> Bytes {
+    let mut b = BytesMut::with_capacity(128);
+    ferrobgp_wire::encode_open(o, &mut b);
+    b.freeze()
+}
+
+/// The OPEN ExaBGP sends for this neighbor. Capability order is ExaBGP's
+/// (`Capabilities.new`): multiprotocol, ASN4, extended next hop, add-path, graceful restart,
+/// route refresh, operational, extended message, hostname, software version, link-local next
+/// hop, multi-session.
+pub fn build_open(cfg: &NeighborConfig, software_version: &str) -> Open {
+    let c = &cfg.capability;
+    let mut caps = Vec::new();
+    for f in &cfg.families {
+        caps.push(Capability::Multiprotocol(*f));
+    }
+    if c.asn4 {
+        caps.push(Capability::FourOctetAsn(cfg.local_as));
+    }
+    if !c.nexthop.is_empty() {
+        caps.push(Capability::ExtendedNextHop(c.nexthop.clone()));
+    }
+    if c.add_path != 0 && !cfg.add_path_families.is_empty() {
+        let mode = AddPathMode::from_u8(c.add_path).unwrap_or(AddPathMode::Both);
+        caps.push(Capability::AddPath(
+            cfg.add_path_families.iter().map(|f| (*f, mode)).collect(),
+        ));
+    }
+    if let Some(t) = c.graceful_restart {
+        caps.push(Capability::GracefulRestart {
+            flags: 0,
+            time: t & 0x0fff,
+            families: cfg
+                .families
+                .iter()
+                .map(|f| GracefulRestartFamily {
+                    family: *f,
+                    flags: 0x80,
+                })
+                .collect(),
+        });
+    }
+    if c.route_refresh {
+        caps.push(Capability::RouteRefresh);
+        caps.push(Capability::EnhancedRouteRefresh);
+    }
+    if c.operational {
+        caps.push(Capability::Unknown {
+            code: 185,
+            value: Bytes::new(),
+        });
+    }
+    if c.extended_message {
+        caps.push(Capability::ExtendedMessage);
+    }
+    if let Some(h) = &cfg.host_name {
+        caps.push(Capability::Fqdn {
+            host: h.clone(),
+            domain: cfg.domain_name.clone().unwrap_or_default(),
+        });
+    }
+    if c.software_version {
+        caps.push(Capability::SoftwareVersion(software_version.to_string()));
+    }
+    if c.link_local_nexthop {
+        caps.push(Capability::LinkLocalNextHop);
+    }
+    if c.multi_session {
+        caps.push(Capability::MultiSession {
+            cisco: false,
+            value: Bytes::from_static(&[1]),
+        });
+    }
+    Open {
+        version: 4,
+        my_as: u16::try_from(cfg.local_as).unwrap_or(AS_TRANS),
+        hold_time: cfg.hold_time,
+        bgp_id: cfg.router_id,
+        capabilities: caps,
+    }
+}
+
+/// Families an OPEN offers; none offered means IPv4 unicast (RFC 4760 §8).
+pub fn open_families(o: &Open) -> Vec<Family> {
+    let v: Vec<Family> = o
+        .capabilities
+        .iter()
+        .filter_map(|c| match c {
+            Capability::Multiprotocol(f) => Some(*f),
+            _ => None,
+        })
+        .collect();
+    if v.is_empty() {
+        vec![Family::IPV4_UNICAST]
+    } else {
+        v
+    }
+}
+
+pub fn has_capability(o: &Open, code: u8) -> bool {
+    o.capabilities.iter().any(|c| c.code() == code)
+}
+
+/// How one session's UPDATEs are built.
+#[derive(Debug, Clone)]
+pub struct PeerRules {
+    pub ibgp: bool,
+    pub local_as: u32,
+    pub local_addr: Option<IpAddr>,
+    pub ctx: SessionContext,
+}
+
+/// The attributes sent to this peer for a route (RFC 4271 §5.1, ExaBGP's defaults).
+pub fn outbound_attributes(a: &RouteAttrs, rules: &PeerRules) -> PathAttributes {
+    let mut p = a.path.clone();
+    // ExaBGP writes standard communities sorted and without repeats.
+    p.communities.sort_unstable();
+    p.communities.dedup();
+    if p.origin.is_none() {
+        p.origin = Some(Origin::Igp);
+    }
+    let mut path = p.as_path.take().unwrap_or(AsPath { segments: vec![] });
+    if !rules.ibgp {
+        match path.segments.first_mut() {
+            Some(s) if s.kind == SegmentType::Sequence && s.asns.len() < 255 => {
+                s.asns.insert(0, rules.local_as)
+            }
+            _ => path.segments.insert(
+                0,
+                AsSegment {
+                    kind: SegmentType::Sequence,
+                    asns: vec![rules.local_as],
+                },
+            ),
+        }
+    }
+    p.as_path = Some(path);
+    if a.next_hop_self {
+        p.next_hop = rules.local_addr;
+    }
+    if rules.ibgp {
+        p.local_pref = Some(p.local_pref.unwrap_or(100));
+    } else {
+        p.local_pref = None;
+    }
+    p
+}
+
+/// The next hop's AFI, for RFC 8950 checks and logs.
+pub fn afi_of(ip: IpAddr) -> Afi {
+    if ip.is_ipv4() {
+        Afi::IPV4
+    } else {
+        Afi::IPV6
+    }
+}
