@@ -18,3 +18,23 @@ fn api_process_announces() {
 fn shutdown_stops_children() {
     support::shutdown_stops_children(run, |d| d.handle.shutdown());
 }
+
+#[test]
+fn passive_session_accepted() {
+    support::passive_session_accepted(run);
+}
+
+#[test]
+fn reload_keeps_session_and_diffs_routes() {
+    support::reload_keeps_session_and_diffs_routes(run);
+}
+
+#[test]
+fn connect_failure_gives_up() {
+    support::connect_failure_gives_up(run);
+}
+
+#[test]
+fn slow_helper_bounds_memory() {
+    support::slow_helper_bounds_memory(run);
+}

@@ -9,16 +9,12 @@
 #![allow(dead_code)]
 
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use ferrobgp_core::rib::{NextHop, RouteAttrs, RouteKey, RouteSpec};
-use ferrobgp_core::setup::{
-    ApiConfig, Config, Encoder, Environment, NeighborConfig, ProcessConfig,
-};
-use ferrobgp_core::Speaker;
+use ferrobgp_core::{Config, Environment, Speaker};
 use ferrobgp_reactor_mio::{shared, Handle, Options};
 
 /// How long any single step of a test may take.
@@ -149,6 +145,21 @@ impl Session {
         seen
     }
 
+    /// Read UPDATEs until every prefix of `want` was withdrawn (bounded).
+    pub fn wait_for_withdrawals(&mut self, want: &[&str]) -> Vec<String> {
+        let deadline = Instant::now() + STEP;
+        let mut seen = Vec::new();
+        while !want.iter().all(|w| seen.iter().any(|s| s == w)) {
+            match self.read_msg(deadline) {
+                Some((MSG_UPDATE, body)) => seen.extend(ipv4_withdrawn(&body)),
+                Some((MSG_NOTIFICATION, body)) => panic!("NOTIFICATION from the daemon: {body:?}"),
+                Some(_) => {}
+                None => panic!("the daemon closed the session; withdrawn so far: {seen:?}"),
+            }
+        }
+        seen
+    }
+
     /// Read until the daemon closes the session; returns the messages types seen.
     pub fn wait_for_close(&mut self) -> Vec<u8> {
         let deadline = Instant::now() + STEP;
@@ -164,7 +175,16 @@ impl Session {
 pub fn ipv4_announced(body: &[u8]) -> Vec<String> {
     let wlen = u16::from_be_bytes([body[0], body[1]]) as usize;
     let alen = u16::from_be_bytes([body[2 + wlen], body[3 + wlen]]) as usize;
-    let mut nlri = &body[4 + wlen + alen..];
+    prefixes(&body[4 + wlen + alen..])
+}
+
+/// IPv4 prefixes in the Withdrawn Routes field of an UPDATE body (RFC 4271 §4.3).
+pub fn ipv4_withdrawn(body: &[u8]) -> Vec<String> {
+    let wlen = u16::from_be_bytes([body[0], body[1]]) as usize;
+    prefixes(&body[2..2 + wlen])
+}
+
+fn prefixes(mut nlri: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
     while let Some((&len, rest)) = nlri.split_first() {
         let n = (len as usize).div_ceil(8);
@@ -178,58 +198,59 @@ pub fn ipv4_announced(body: &[u8]) -> Vec<String> {
 
 /// A configuration with one neighbor (the test peer on 127.0.0.1:`port`, iBGP 65000) that
 /// announces `routes` with next-hop 127.0.0.1, and the given helper processes (each fed by
-/// the neighbor's `api`).
+/// the neighbor's `api`). Written in ExaBGP's configuration language and loaded the way
+/// `ferrobgp run` loads it (`ferrobgp_config` then `ferrobgp_core::convert`).
 pub fn config(
     port: u16,
     routes: &[&str],
     processes: &[(&str, Vec<String>)],
 ) -> (Config, Environment) {
-    let mut n = NeighborConfig::new(
-        IpAddr::V4(Ipv4Addr::LOCALHOST),
-        65000,
-        65000,
-        Ipv4Addr::new(127, 0, 0, 1),
-    );
-    n.local_address = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    n.connect = Some(port);
-    n.hold_time = 30;
-    n.routes = routes
-        .iter()
-        .map(|p| RouteSpec {
-            nlris: vec![RouteKey::parse_prefix(p).expect("prefix")],
-            attrs: RouteAttrs {
-                next_hop: NextHop::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-                ..RouteAttrs::default()
-            },
-            withdraw: false,
-            watchdog: None,
-        })
-        .collect();
-    if !processes.is_empty() {
-        n.api.push(ApiConfig {
-            processes: processes.iter().map(|(name, _)| name.to_string()).collect(),
-            ..ApiConfig::default()
-        });
+    config_with(port, routes, processes, "", &[])
+}
+
+/// [`config`] with extra environment settings (`("exabgp_tcp_attempts", "1")`, …).
+pub fn config_with(
+    port: u16,
+    routes: &[&str],
+    processes: &[(&str, Vec<String>)],
+    neighbor_lines: &str,
+    env: &[(&str, &str)],
+) -> (Config, Environment) {
+    let mut text = String::new();
+    for (name, argv) in processes {
+        text += &format!(
+            "process {name} {{\n\trun {};\n\tencoder text;\n}}\n",
+            argv.join(" ")
+        );
     }
-    let config = Config {
-        neighbors: vec![n],
-        processes: processes
-            .iter()
-            .map(|(name, argv)| ProcessConfig {
-                name: name.to_string(),
-                argv: argv.clone(),
-                encoder: Encoder::Text,
-                respawn: Some(false),
-            })
-            .collect(),
-        config_dir: std::env::temp_dir(),
-    };
-    let env = Environment {
-        tcp_port: port,
-        tcp_bind: Vec::new(),
-        ..Environment::default()
-    };
-    (config, env)
+    text += &format!(
+        "neighbor 127.0.0.1 {{\n\trouter-id 127.0.0.1;\n\tlocal-address 127.0.0.1;\n\
+         \tlocal-as 65000;\n\tpeer-as 65000;\n\thold-time 30;\n\tconnect {port};\n\
+         \tfamily {{ ipv4 unicast; }}\n{neighbor_lines}"
+    );
+    if !processes.is_empty() {
+        let names: Vec<&str> = processes.iter().map(|(n, _)| *n).collect();
+        text += &format!("\tapi {{ processes [ {} ]; }}\n", names.join(" "));
+    }
+    if !routes.is_empty() {
+        text += "\tstatic {\n";
+        for r in routes {
+            text += &format!("\t\troute {r} next-hop 127.0.0.1;\n");
+        }
+        text += "\t}\n";
+    }
+    text += "}\n";
+    let parsed =
+        ferrobgp_config::parse_str(&text, "test.conf").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let port = port.to_string();
+    let mut vars = vec![
+        ("exabgp_tcp_port", port.as_str()),
+        ("exabgp_tcp_bind", ""),
+        ("exabgp_api_respawn", "false"),
+    ];
+    vars.extend_from_slice(env);
+    let env = ferrobgp_config::Environment::from_iter(vars).expect("environment");
+    ferrobgp_core::convert::from_config(&parsed, &env).expect("convert")
 }
 
 /// A running daemon in a thread.
@@ -240,11 +261,21 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(run: Runner, config: Config, env: Environment) -> Daemon {
+        Daemon::start_with(run, config, env, shared::no_reload())
+    }
+
+    /// With a reloader (what SIGUSR1 re-reads).
+    pub fn start_with(
+        run: Runner,
+        config: Config,
+        env: Environment,
+        reload: shared::Reloader,
+    ) -> Daemon {
         let speaker = Speaker::new(config, env, Instant::now()).expect("speaker");
         let handle = Handle::new();
         let opts = Options {
             control_socket: None,
-            reload: shared::no_reload(),
+            reload,
             handle: handle.clone(),
         };
         let thread = std::thread::spawn(move || run(speaker, opts));
@@ -427,4 +458,177 @@ pub fn shutdown_stops_children(run: Runner, shutdown: impl FnOnce(&Daemon)) {
 pub fn closed_port() -> SocketAddr {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap()
+}
+
+/// Connect (bounded, retrying while the daemon sets up its listener) to the daemon.
+pub fn connect_to_daemon(addr: SocketAddr) -> Session {
+    let deadline = Instant::now() + STEP;
+    loop {
+        match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+            Ok(s) => {
+                s.set_read_timeout(Some(Duration::from_millis(200)))
+                    .unwrap();
+                s.set_nodelay(true).unwrap();
+                return Session { stream: s };
+            }
+            Err(e) => {
+                assert!(Instant::now() < deadline, "the daemon never listened: {e}");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+}
+
+/// A passive neighbor: the peer connects to the daemon's listener, the session comes up and
+/// the static route arrives (the accepting side of both loops).
+pub fn passive_session_accepted(run: Runner) {
+    let port = closed_port().port();
+    let (config, env) = config_with(
+        0,
+        &["203.0.113.0/24"],
+        &[],
+        &format!("\tpassive;\n\tlisten {port};\n"),
+        &[],
+    );
+    let daemon = Daemon::start(run, config, env);
+    let mut s = connect_to_daemon(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+    s.handshake();
+    s.wait_for_prefixes(&["203.0.113.0/24"]);
+    daemon.handle.shutdown();
+    s.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+}
+
+/// SIGUSR1 re-reads the configuration: the session stays up, the removed route is withdrawn
+/// and the added one announced.
+pub fn reload_keeps_session_and_diffs_routes(run: Runner) {
+    let peer = Peer::bind();
+    let port = peer.port;
+    let (config, env) = config(port, &["10.1.0.0/24", "10.2.0.0/24"], &[]);
+    let reload: shared::Reloader =
+        Box::new(move || Ok(self::config(port, &["10.1.0.0/24", "10.3.0.0/24"], &[]).0));
+    let daemon = Daemon::start_with(run, config, env, reload);
+    let mut s = peer.accept();
+    s.handshake();
+    s.wait_for_prefixes(&["10.1.0.0/24", "10.2.0.0/24"]);
+    daemon.handle.signal(libc::SIGUSR1);
+    let deadline = Instant::now() + STEP;
+    let (mut withdrawn, mut announced) = (Vec::new(), Vec::new());
+    while !(withdrawn.iter().any(|p| p == "10.2.0.0/24")
+        && announced.iter().any(|p| p == "10.3.0.0/24"))
+    {
+        match s.read_msg(deadline) {
+            Some((MSG_UPDATE, body)) => {
+                withdrawn.extend(ipv4_withdrawn(&body));
+                announced.extend(ipv4_announced(&body));
+            }
+            Some((MSG_NOTIFICATION, b)) => panic!("session reset by the reload: {b:?}"),
+            Some(_) => {}
+            None => panic!("session closed by the reload"),
+        }
+    }
+    assert!(
+        !announced.iter().any(|p| p == "10.1.0.0/24"),
+        "an unchanged route is not re-sent: {announced:?}"
+    );
+    daemon.handle.shutdown();
+    s.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+}
+
+/// With `tcp.attempts = 1` and nobody listening, the connection fails and the daemon gives
+/// up and exits (the harness relies on this to end a run).
+pub fn connect_failure_gives_up(run: Runner) {
+    let port = closed_port().port();
+    let (config, env) = config_with(port, &[], &[], "", &[("exabgp_tcp_attempts", "1")]);
+    let daemon = Daemon::start(run, config, env);
+    assert_eq!(daemon.join(), 0);
+}
+
+/// A helper that never reads its stdin while the peer floods UPDATEs that are reported to it:
+/// the daemon stops reading from the peer instead of buffering without bound, so the peer's
+/// writes block after a bounded amount; the daemon stays responsive and shuts down cleanly.
+pub fn slow_helper_bounds_memory(run: Runner) {
+    let dir = TempDir::new("slow");
+    let script = dir.script("sink.sh", "exec sleep 60\n");
+    let peer = Peer::bind();
+    let (config, env) = config_with(
+        peer.port,
+        &[],
+        &[("sink", vec![script.display().to_string()])],
+        "",
+        &[],
+    );
+    // The api block above only names the process; ask for parsed UPDATEs too.
+    let mut config = config;
+    for n in &mut config.neighbors {
+        for a in &mut n.api {
+            a.receive.parsed = true;
+            a.receive.update = true;
+        }
+    }
+    let daemon = Daemon::start(run, config, env);
+    let mut s = peer.accept();
+    s.handshake();
+    s.stream.set_nonblocking(true).unwrap();
+    let mut written = 0usize;
+    let mut n: u32 = 0;
+    let mut pending: Vec<u8> = Vec::new();
+    let mut stalled_since: Option<Instant> = None;
+    let limit = 16 * 1024 * 1024;
+    let deadline = Instant::now() + STEP * 3;
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "never stalled after {written} bytes"
+        );
+        if pending.is_empty() {
+            pending = update_with_hosts(n, 800);
+            n += 1;
+        }
+        match s.stream.write(&pending) {
+            Ok(k) => {
+                written += k;
+                pending.drain(..k);
+                stalled_since = None;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let since = *stalled_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > Duration::from_secs(1) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("the daemon dropped the session: {e}"),
+        }
+        assert!(written < limit, "the daemon kept reading: {written} bytes");
+    }
+    // Some megabytes at most: kernel socket buffers, the core's process queue, one read.
+    eprintln!("peer stalled after {written} bytes");
+    s.stream.set_nonblocking(false).unwrap();
+    daemon.handle.shutdown();
+    assert_eq!(daemon.join(), 0);
+}
+
+/// An UPDATE announcing `count` host routes 10.x.y.z/32 (block `block`), iBGP attributes.
+fn update_with_hosts(block: u32, count: u32) -> Vec<u8> {
+    let attrs: &[u8] = &[
+        0x40, 1, 1, 0, // ORIGIN IGP
+        0x40, 2, 0, // AS_PATH empty
+        0x40, 3, 4, 127, 0, 0, 1, // NEXT_HOP
+        0x40, 5, 4, 0, 0, 0, 100, // LOCAL_PREF
+    ];
+    let mut body = vec![0, 0];
+    body.extend_from_slice(&(attrs.len() as u16).to_be_bytes());
+    body.extend_from_slice(attrs);
+    for i in 0..count {
+        let h = block.wrapping_mul(count).wrapping_add(i);
+        body.push(32);
+        body.extend_from_slice(&[10, (h >> 16) as u8, (h >> 8) as u8, h as u8]);
+    }
+    let mut m = vec![0xffu8; 16];
+    m.extend_from_slice(&((19 + body.len()) as u16).to_be_bytes());
+    m.push(MSG_UPDATE);
+    m.extend_from_slice(&body);
+    m
 }
