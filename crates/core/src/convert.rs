@@ -91,6 +91,7 @@ pub fn from_config(
         let router_id = n.effective_router_id().unwrap_or(Ipv4Addr::UNSPECIFIED);
         let mut nc = NeighborConfig::new(n.address, local_as, peer_as, router_id);
         nc.local_address = n.local_address.and_then(|a| a.value());
+        nc.local_link_local = n.local_link_local;
         nc.hold_time = n.hold_time;
         nc.passive = n.passive;
         nc.listen = n.listen;

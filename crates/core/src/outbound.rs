@@ -156,6 +156,8 @@ pub struct PeerRules {
     pub ibgp: bool,
     pub local_as: u32,
     pub local_addr: Option<IpAddr>,
+    /// Our link-local address, when both sides sent the link-local next hop capability.
+    pub link_local: Option<std::net::Ipv6Addr>,
     pub ctx: SessionContext,
 }
 
@@ -165,6 +167,8 @@ pub fn outbound_attributes(a: &RouteAttrs, rules: &PeerRules) -> PathAttributes 
     // ExaBGP writes standard communities sorted and without repeats.
     p.communities.sort_unstable();
     p.communities.dedup();
+    p.extended_communities.sort_by(|a, b| a.0.cmp(&b.0));
+    p.extended_communities.dedup();
     if p.origin.is_none() {
         p.origin = Some(Origin::Igp);
     }
@@ -186,6 +190,9 @@ pub fn outbound_attributes(a: &RouteAttrs, rules: &PeerRules) -> PathAttributes 
     p.as_path = Some(path);
     if a.next_hop_self {
         p.next_hop = rules.local_addr;
+    }
+    if matches!(p.next_hop, Some(IpAddr::V6(_))) && p.next_hop_link_local.is_none() {
+        p.next_hop_link_local = rules.link_local;
     }
     if rules.ibgp {
         p.local_pref = Some(p.local_pref.unwrap_or(100));

@@ -130,6 +130,10 @@ pub struct RouteSpec {
 pub enum Queued {
     /// The pending change for this NLRI (see `AdjRibOut::pending`).
     Route(RouteKey),
+    /// An announcement of the initial table that a later route with the same NLRI replaced
+    /// before the session came up. ExaBGP sends every configured route of the initial table,
+    /// duplicates included (conf-l2vpn, conf-flow-redirect), so the replaced one goes too.
+    Shadowed(RouteKey, Attrs),
     /// End-of-RIB marker for the family.
     EndOfRib(Family),
     /// Enhanced route refresh: Beginning of Route Refresh (RFC 7313 subtype 1).
@@ -147,6 +151,8 @@ pub struct AdjRibOut {
     /// Changes not yet sent (only while the session is up): Some = announce, None = withdraw.
     pending: HashMap<RouteKey, Option<Attrs>>,
     queue: VecDeque<Queued>,
+    /// Routes replaced while the session was down: (insertion order, NLRI, attributes).
+    shadowed: Vec<(u64, RouteKey, Attrs)>,
     /// Whether changes are queued for sending (the session is Established).
     live: bool,
 }
@@ -190,6 +196,14 @@ impl AdjRibOut {
 
     pub fn announce(&mut self, key: RouteKey, attrs: Attrs) {
         match self.desired.get_mut(&key) {
+            Some((seq, a)) if !self.live => {
+                if !Arc::ptr_eq(a, &attrs) {
+                    self.shadowed.push((*seq, key.clone(), a.clone()));
+                    self.seq += 1;
+                    *seq = self.seq;
+                }
+                *a = attrs.clone();
+            }
             Some((_, a)) => *a = attrs.clone(),
             None => {
                 self.seq += 1;
@@ -202,6 +216,7 @@ impl AdjRibOut {
     /// Withdraw an NLRI. Like ExaBGP, a withdraw is sent even when the route was not announced.
     pub fn withdraw(&mut self, key: RouteKey) {
         self.desired.remove(&key);
+        self.shadowed.retain(|(_, k, _)| *k != key);
         self.push_change(key, None);
     }
 
@@ -216,10 +231,17 @@ impl AdjRibOut {
         self.live = true;
         self.pending.clear();
         self.queue.clear();
-        for (k, a) in self.routes() {
-            self.pending.insert(k.clone(), Some(a));
-            self.queue.push_back(Queued::Route(k));
+        let mut table: Vec<(u64, Queued)> = self
+            .shadowed
+            .iter()
+            .map(|(s, k, a)| (*s, Queued::Shadowed(k.clone(), a.clone())))
+            .collect();
+        for (k, (s, a)) in &self.desired {
+            self.pending.insert(k.clone(), Some(a.clone()));
+            table.push((*s, Queued::Route(k.clone())));
         }
+        table.sort_by_key(|(s, _)| *s);
+        self.queue.extend(table.into_iter().map(|(_, q)| q));
         for f in eor_families {
             self.queue.push_back(Queued::EndOfRib(*f));
         }
@@ -227,6 +249,7 @@ impl AdjRibOut {
 
     pub fn session_down(&mut self) {
         self.live = false;
+        self.shadowed.clear();
         self.pending.clear();
         self.queue.clear();
     }
@@ -258,11 +281,14 @@ impl AdjRibOut {
     /// Take the next item to send. For routes, the pending change is returned with it.
     pub fn pop(&mut self) -> Option<(Queued, Option<Attrs>)> {
         let q = self.queue.pop_front()?;
-        let change = match &q {
-            Queued::Route(k) => self.pending.remove(k).flatten(),
-            _ => None,
-        };
-        Some((q, change))
+        match q {
+            Queued::Route(k) => {
+                let change = self.pending.remove(&k).flatten();
+                Some((Queued::Route(k), change))
+            }
+            Queued::Shadowed(k, a) => Some((Queued::Route(k), Some(a))),
+            q => Some((q, None)),
+        }
     }
 
     /// Look at the next item without taking it.

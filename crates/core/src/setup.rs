@@ -116,6 +116,9 @@ impl Default for CapabilityConfig {
 pub struct NeighborConfig {
     pub peer_address: IpAddr,
     pub local_address: Option<IpAddr>,
+    /// `local-link-local`: the link-local address sent after a global IPv6 next hop when the
+    /// link-local next hop capability is negotiated.
+    pub local_link_local: Option<std::net::Ipv6Addr>,
     pub local_as: u32,
     pub peer_as: u32,
     pub router_id: Ipv4Addr,
@@ -147,6 +150,7 @@ impl NeighborConfig {
         NeighborConfig {
             peer_address,
             local_address: None,
+            local_link_local: None,
             local_as,
             peer_as,
             router_id,

@@ -38,6 +38,8 @@ pub(crate) struct Negotiated {
     peer_as: u32,
     hold_time: u16,
     enhanced_refresh: bool,
+    /// Both sides sent the link-local next hop capability (code 77).
+    link_local_nexthop: bool,
     /// wire's view of the capability exchange (ASN4, extended message, ADD-PATH, RFC 8950).
     ctx: SessionContext,
 }
@@ -1021,6 +1023,8 @@ impl Speaker {
             hold_time: cfg.hold_time.min(open.hold_time),
             enhanced_refresh: outbound::has_capability(&ours, code)
                 && outbound::has_capability(&open, code),
+            link_local_nexthop: outbound::has_capability(&ours, 77)
+                && outbound::has_capability(&open, 77),
             ctx: SessionContext::negotiate(&ours, &open),
         };
         // §6.8 collision detection: another connection of this neighbor in OpenConfirm.
@@ -1141,6 +1145,7 @@ impl Speaker {
             ibgp: neg.peer_as == nb.cfg.local_as,
             local_as: nb.cfg.local_as,
             local_addr: sess.local.map(|a| a.ip()).or(nb.cfg.local_address),
+            link_local: nb.cfg.local_link_local.filter(|_| neg.link_local_nexthop),
             ctx: neg.ctx.clone(),
         };
         let builder = UpdateBuilder::new(&rules.ctx);
@@ -1157,7 +1162,7 @@ impl Speaker {
             let mut estimate = 0usize;
             while estimate < budget {
                 match nb.rib.peek() {
-                    Some(Queued::Route(_)) => {}
+                    Some(Queued::Route(_) | Queued::Shadowed(..)) => {}
                     _ => break,
                 }
                 let Some((Queued::Route(k), change)) = nb.rib.pop() else {
@@ -1177,8 +1182,13 @@ impl Speaker {
                     },
                     Some(a) => {
                         let key = (k.family, Arc::as_ptr(&a) as usize);
+                        // ExaBGP packs several NLRI in one UPDATE only in the classic IPv4
+                        // NLRI field; MP_REACH_NLRI carries one NLRI a message
+                        // (conf-new-v6, conf-group-limit, conf-vpn, conf-parity).
+                        let classic = k.family == Family::IPV4_UNICAST
+                            && !matches!(a.path.next_hop, Some(IpAddr::V6(_)));
                         match index.get(&key) {
-                            Some(&i) if group => announces[i].2.push(k),
+                            Some(&i) if group && classic => announces[i].2.push(k),
                             _ => {
                                 estimate += 80;
                                 index.insert(key, announces.len());
