@@ -167,7 +167,7 @@ pub fn outbound_attributes(a: &RouteAttrs, rules: &PeerRules) -> PathAttributes 
     // ExaBGP writes standard communities sorted and without repeats.
     p.communities.sort_unstable();
     p.communities.dedup();
-    p.extended_communities.sort_by(|a, b| a.0.cmp(&b.0));
+    p.extended_communities.sort_by_key(|c| c.0);
     p.extended_communities.dedup();
     if p.origin.is_none() {
         p.origin = Some(Origin::Igp);
