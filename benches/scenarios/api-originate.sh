@@ -62,7 +62,7 @@ EOF
         secs=$(elapsed "$t0" "$DONE_AT")
         est=$(elapsed "$t0" "$EST_AT")
         xfer=$(elapsed "$EST_AT" "$DONE_AT")
-        result "scenario=api-originate impl=$impl loop=$loop n=$N seconds=$secs routes_per_s=$(rate "$N" "$secs") rss_mb=$rss est_s=$est xfer_s=$xfer"
+        result "scenario=api-originate impl=$impl loop=$loop n=$N seconds=$secs routes_per_s=$(rate "$N" "$secs") rss_mb=$rss est_s=$est xfer_s=$xfer first_route_s=$(elapsed "$t0" "${FIRST_AT:-$DONE_AT}")"
     fi
     bench_cleanup
     trap - EXIT

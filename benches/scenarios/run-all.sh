@@ -53,7 +53,8 @@ API3=(exabgp ferrobgp-mio ferrobgp-tokio)
 for s in "${SCENARIOS[@]}"; do
     case $s in
     originate)
-        for n in $SIZES; do mapfile -t I < <(filter "${ALL5[@]}"); N=$n run originate.sh "${I[@]}"; done ;;
+        # n=0 first: the idle daemon's RSS, for bytes per route (summarize.py)
+        for n in 0 $SIZES; do mapfile -t I < <(filter "${ALL5[@]}"); N=$n run originate.sh "${I[@]}"; done ;;
     api-originate)
         for n in $API_SIZES; do
             mapfile -t I < <(filter "${API3[@]}")

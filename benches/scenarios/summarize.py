@@ -5,7 +5,7 @@ usage: summarize.py RESULTS_FILE [--plot PNG]
 
 Groups lines by (scenario, impl, loop, n and the scenario's shape: peers, routes_per_peer)
 and prints, per group, the number of successful runs and the median of every numeric
-field (the median of `seconds` picks the run whose other figures are shown for
+field (bytes_per_route: peak RSS minus that of the same implementation's n=0 run, over n) (the median of `seconds` picks the run whose other figures are shown for
 est_s/xfer_s-style splits too, so a row is one real run). With --plot, draws routes/s
 per implementation (needs matplotlib; skipped with a message otherwise).
 """
@@ -14,8 +14,9 @@ import sys
 from collections import OrderedDict
 
 KEYS = ("scenario", "impl", "loop", "n", "peers", "routes_per_peer")
-SHOW = ["seconds", "routes_per_s", "rss_mb", "est_s", "xfer_s", "after_est_s", "first_s",
-        "offered_per_s", "delivered", "p50_ms", "p99_ms", "rss_start_mb", "rss_end_mb"]
+SHOW = ["seconds", "routes_per_s", "rss_mb", "est_s", "xfer_s", "first_route_s", "after_est_s", "first_s",
+        "offered_per_s", "delivered", "p50_ms", "p99_ms", "rss_start_mb", "rss_end_mb",
+        "bytes_per_route"]
 
 
 def parse(path):
@@ -48,6 +49,20 @@ def main():
     groups = OrderedDict()
     for r in rows:
         groups.setdefault(tuple(r.get(k, "") for k in KEYS), []).append(r)
+    # bytes per route: (median peak RSS at n - median peak RSS of the idle run, n = 0) / n
+    idle = {}
+    for key, runs in groups.items():
+        vals = [num(r.get("rss_mb")) for r in runs if num(r.get("seconds")) is not None]
+        vals = [v for v in vals if v is not None]
+        if key[3] == "0" and vals:
+            idle[key[:3] + key[4:]] = statistics.median(vals)
+    for key, runs in groups.items():
+        base = idle.get(key[:3] + key[4:])
+        n = num(key[3])
+        if base is not None and n:
+            for r in runs:
+                if num(r.get("rss_mb")) is not None:
+                    r["bytes_per_route"] = "%.0f" % ((num(r["rss_mb"]) - base) * 1048576 / n)
     by_scen = OrderedDict()
     for key, runs in groups.items():
         by_scen.setdefault(key[0], []).append((key, runs))
@@ -68,7 +83,7 @@ def main():
             cells = []
             for c in cols:
                 vals = [num(r.get(c)) for r in ok if num(r.get(c)) is not None]
-                if c in ("est_s", "xfer_s", "after_est_s", "first_s"):
+                if c in ("est_s", "xfer_s", "first_route_s", "after_est_s", "first_s"):
                     cells.append(med.get(c, "-"))
                 elif vals:
                     m = statistics.median(vals)
