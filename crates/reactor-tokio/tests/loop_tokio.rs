@@ -39,3 +39,8 @@ fn connect_failure_gives_up() {
 fn slow_helper_bounds_memory() {
     support::slow_helper_bounds_memory(run);
 }
+
+#[test]
+fn control_socket_lifecycle() {
+    support::control_socket_lifecycle(run);
+}

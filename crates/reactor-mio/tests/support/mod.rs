@@ -271,10 +271,21 @@ impl Daemon {
         env: Environment,
         reload: shared::Reloader,
     ) -> Daemon {
+        Daemon::start_full(run, config, env, reload, None)
+    }
+
+    /// With a reloader and a control socket.
+    pub fn start_full(
+        run: Runner,
+        config: Config,
+        env: Environment,
+        reload: shared::Reloader,
+        control_socket: Option<PathBuf>,
+    ) -> Daemon {
         let speaker = Speaker::new(config, env, Instant::now()).expect("speaker");
         let handle = Handle::new();
         let opts = Options {
-            control_socket: None,
+            control_socket,
             reload,
             handle: handle.clone(),
         };
@@ -631,4 +642,32 @@ fn update_with_hosts(block: u32, count: u32) -> Vec<u8> {
     m.push(MSG_UPDATE);
     m.extend_from_slice(&body);
     m
+}
+
+/// The control socket of `ferrobgp cli` exists while the daemon runs, takes clients (a client
+/// that goes away mid-command disturbs nothing) and is removed at exit.
+pub fn control_socket_lifecycle(run: Runner) {
+    use std::os::unix::net::UnixStream;
+    let dir = TempDir::new("ctl");
+    let path = dir.0.join("ctl.sock");
+    // A stale socket file from a crashed daemon is replaced.
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+    let peer = Peer::bind();
+    let (config, env) = config(peer.port, &["10.7.0.0/24"], &[]);
+    let daemon = Daemon::start_full(run, config, env, shared::no_reload(), Some(path.clone()));
+    let mut s = peer.accept();
+    s.handshake();
+    s.wait_for_prefixes(&["10.7.0.0/24"]);
+    let mut c = UnixStream::connect(&path).expect("control socket");
+    c.write_all(b"version\n").unwrap();
+    drop(c);
+    let mut c = UnixStream::connect(&path).expect("control socket, again");
+    c.write_all(b"show neighbor summary").unwrap();
+    drop(c);
+    // The session is undisturbed: shutdown still sends a Cease.
+    daemon.handle.shutdown();
+    let kinds = s.wait_for_close();
+    assert!(kinds.contains(&MSG_NOTIFICATION), "{kinds:?}");
+    assert_eq!(daemon.join(), 0);
+    assert!(!path.exists(), "control socket removed at exit");
 }
