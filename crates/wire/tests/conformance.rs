@@ -317,3 +317,79 @@ fn end_of_rib_from_exabgp() {
         assert_eq!(u.end_of_rib(), Some(fam));
     }
 }
+
+fn update_from(hex_msg: &str, ctx: &SessionContext) -> UpdateView {
+    let h: String = hex_msg.chars().filter(|c| c.is_ascii_hexdigit()).collect();
+    match decode_message(Bytes::from(hex::decode(h).unwrap()), ctx).unwrap() {
+        Message::Update(u) => {
+            assert!(u.problems().is_empty(), "{:?}", u.problems());
+            u
+        }
+        m => panic!("{m:?}"),
+    }
+}
+
+/// conf-llnh-update.ci: IPv6 next hop with its link-local address (32-octet next hop).
+#[test]
+fn link_local_next_hop_values() {
+    let u = update_from("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:005E02:000000474001010040020040050400000064800E360002012020010DB800000000000000000000FFFFFE800000000000000000000000000001008020010DB8000100000000000000000001", &SessionContext { asn4: true, ..Default::default() });
+    let r = u.mp_reach().unwrap();
+    assert_eq!(r.family, Family::IPV6_UNICAST);
+    assert_eq!(
+        r.next_hop(),
+        (
+            Some("2001:db8::ffff".parse().unwrap()),
+            Some("fe80::1".parse().unwrap())
+        )
+    );
+    let n: Vec<_> = r.nlri.map(|n| n.to_owned(r.family)).collect();
+    assert_eq!(
+        n,
+        vec![Nlri::Prefix {
+            prefix: "2001:db8:1::1/128".parse().unwrap(),
+            path_id: None
+        }]
+    );
+}
+
+/// conf-addpath.ci: `path-information 1.2.3.4`, extended community target:72:1.
+#[test]
+fn add_path_values() {
+    let ctx = SessionContext {
+        asn4: true,
+        add_path_receive: vec![Family::IPV4_UNICAST],
+        ..Default::default()
+    };
+    let u = update_from("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0040:02:00000020400101004002004003040A00000140050400000064C0100800020048000000010102030420C1000201", &ctx);
+    let n: Vec<_> = u.nlri().collect();
+    assert_eq!(
+        n,
+        vec![NlriView::Prefix {
+            path_id: Some(0x01020304),
+            prefix: "193.0.2.1/32".parse().unwrap()
+        }]
+    );
+    let ec: Vec<_> = u.extended_communities().collect();
+    assert_eq!(ec[0].0, [0, 2, 0, 0x48, 0, 0, 0, 1]);
+}
+
+/// conf-new-v4.ci: VPNv4 with label 110, rd 63333:100, as-path [100 500], originator-id.
+#[test]
+fn vpn_values() {
+    let u = update_from("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:006B:02:000000544001010040020A020200000064000001F44003040A00630C400504000000648009040A00630CC010080002000000000000800E200001800C00000000000000000A00630C006A0006E10000F76500000064800040", &SessionContext { asn4: true, ..Default::default() });
+    assert_eq!(u.as_path().unwrap(), AsPath::sequence(vec![100, 500]));
+    assert_eq!(u.originator_id(), Some("10.0.99.12".parse().unwrap()));
+    let r = u.mp_reach().unwrap();
+    assert_eq!(r.family, Family::IPV4_MPLS_VPN);
+    assert_eq!(r.next_hop().0, Some("10.0.99.12".parse().unwrap()));
+    let n: Vec<_> = r.nlri.map(|n| n.to_owned(r.family)).collect();
+    assert_eq!(
+        n,
+        vec![Nlri::Vpn {
+            rd: "63333:100".parse().unwrap(),
+            labels: Labels(vec![110]),
+            prefix: "128.0.64.0/18".parse().unwrap(),
+            path_id: None
+        }]
+    );
+}
