@@ -1,5 +1,5 @@
-//! ExaBGP's encoding conformance cases (../shared/conformance/exabgp/encoding/*.ci), end to
-//! end: the case's configuration is parsed by ferrobgp_config, converted by the core, and the
+//! ExaBGP's encoding and API conformance cases (../shared/conformance/exabgp/{encoding,api}),
+//! end to end: the case's configuration is parsed by ferrobgp_config, converted by the core, and the
 //! speaker runs against a scripted peer that mirrors its OPEN (router-id + 1, as ExaBGP's test
 //! peer does). The messages it sends (KEEPALIVEs aside; the OPEN only when the case lists it;
 //! trailing End-of-RIBs the case does not list are ignored, as the test peer does) are compared
@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use ferrobgp_core::setup::NeighborConfig;
-use ferrobgp_core::{Config, ConnId, Environment, Input, Output, Speaker};
+use ferrobgp_core::{Config, ConnId, Environment, Input, Output, ProcessId, Speaker};
 use harness::{hex, messages, to_hex};
 
 fn conformance_dir() -> PathBuf {
@@ -28,6 +28,8 @@ struct Case {
     peer_asn: Option<u32>,
     /// (sequence, message)
     raw: Vec<(u32, Vec<u8>)>,
+    /// `cmd:` lines, in order (what an api case's helper writes).
+    cmds: Vec<String>,
 }
 
 fn parse_case(path: &Path) -> Case {
@@ -37,6 +39,7 @@ fn parse_case(path: &Path) -> Case {
         file: None,
         peer_asn: None,
         raw: Vec::new(),
+        cmds: Vec::new(),
     };
     for line in text.lines() {
         let line = line.trim();
@@ -50,6 +53,7 @@ fn parse_case(path: &Path) -> Case {
         match (a, b) {
             ("option", "file") if c.file.is_none() => c.file = Some(rest.to_string()),
             ("option", "asn") => c.peer_asn = rest.parse().ok(),
+            (_, "cmd") => c.cmds.push(rest.to_string()),
             (seq, "raw") => {
                 let n: u32 = seq
                     .trim_start_matches(|ch: char| ch.is_ascii_alphabetic())
@@ -65,16 +69,25 @@ fn parse_case(path: &Path) -> Case {
 
 /// Run the speaker for one neighbor against the mirroring peer; every message it sent.
 fn run(cfg: NeighborConfig, env: Environment, peer_asn: Option<u32>) -> Vec<Vec<u8>> {
+    let config = Config {
+        neighbors: vec![cfg],
+        ..Default::default()
+    };
+    run_with(config, env, peer_asn, &[])
+}
+
+/// Run a whole configuration (its first neighbor talks to the mirroring peer); once the
+/// session is up, `commands` are written by the first process, one at a time, as the
+/// harness's API helper does.
+fn run_with(
+    config: Config,
+    env: Environment,
+    peer_asn: Option<u32>,
+    commands: &[String],
+) -> Vec<Vec<u8>> {
     let now = Instant::now();
-    let mut sp = Speaker::new(
-        Config {
-            neighbors: vec![cfg.clone()],
-            ..Default::default()
-        },
-        env,
-        now,
-    )
-    .unwrap();
+    let cfg = config.neighbors[0].clone();
+    let mut sp = Speaker::new(config, env, now).unwrap();
     let mut conn = None;
     let mut sent = Vec::new();
     let drain = |sp: &mut Speaker, conn: &mut Option<ConnId>, sent: &mut Vec<u8>| {
@@ -82,12 +95,25 @@ fn run(cfg: NeighborConfig, env: Environment, peer_asn: Option<u32>) -> Vec<Vec<
             match o {
                 Output::Connect { conn: c, .. } => *conn = Some(c),
                 Output::Send { data, .. } => sent.extend_from_slice(&data),
+                Output::WriteProcess { data, .. } if std::env::var("CI_DEBUG").is_ok() => {
+                    eprint!("to process: {}", String::from_utf8_lossy(&data))
+                }
+                Output::Log { message, .. } if std::env::var("CI_DEBUG").is_ok() => {
+                    eprintln!("log: {message}")
+                }
                 _ => {}
             }
         }
     };
     drain(&mut sp, &mut conn, &mut sent);
     let Some(c) = conn else { return vec![] };
+    sp.handle(
+        now,
+        Input::ProcessStarted {
+            process: ProcessId(0),
+            pid: 1,
+        },
+    );
     let local_ip: IpAddr = cfg.local_address.unwrap_or(cfg.peer_address);
     sp.handle(
         now,
@@ -123,6 +149,19 @@ fn run(cfg: NeighborConfig, env: Environment, peer_asn: Option<u32>) -> Vec<Vec<
     for _ in 0..200 {
         drain(&mut sp, &mut conn, &mut sent);
         sp.handle(now, Input::SendBufferLow { conn: c });
+    }
+    for line in commands {
+        sp.handle(
+            now,
+            Input::ProcessLine {
+                process: ProcessId(0),
+                line: line.clone(),
+            },
+        );
+        for _ in 0..20 {
+            drain(&mut sp, &mut conn, &mut sent);
+            sp.handle(now, Input::SendBufferLow { conn: c });
+        }
     }
     drain(&mut sp, &mut conn, &mut sent);
     messages(&sent)
@@ -192,6 +231,114 @@ fn run_case(c: &Case) -> Result<(), String> {
     let got = run(n, e, c.peer_asn);
     compare(&c.raw, &got)
 }
+
+/// What the qa harness's API helper writes for a case (qa/README.md): the case's `cmd:` lines
+/// without the first `announce eor AFI SAFI` of each family (the daemon sends that End-of-RIB
+/// itself), or qa/helpers/NAME.cmds where the `cmd:` lines do not say what the helper sends.
+fn helper_commands(c: &Case) -> Vec<String> {
+    let own = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../qa/helpers")
+        .join(format!("{}.cmds", c.name));
+    if let Ok(text) = std::fs::read_to_string(own) {
+        return text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('@'))
+            .map(String::from)
+            .collect();
+    }
+    let mut seen_eor: Vec<String> = Vec::new();
+    c.cmds
+        .iter()
+        .filter(|l| {
+            if let Some(f) = l.strip_prefix("announce eor ") {
+                if !seen_eor.iter().any(|x| x == f) {
+                    seen_eor.push(f.to_string());
+                    return false;
+                }
+            }
+            true
+        })
+        .cloned()
+        .collect()
+}
+
+fn run_api_case(c: &Case) -> Result<(), String> {
+    let file = c.file.as_ref().ok_or("no option:file")?;
+    let path = conformance_dir().join("etc").join(file);
+    let parsed = ferrobgp_config::parse_file(&path).map_err(|e| format!("config: {e}"))?;
+    let env = ferrobgp_config::Environment::from_iter([("exabgp_version", "5.0.0-0+test")])
+        .map_err(|e| format!("env: {e:?}"))?;
+    let (mut cfg, mut e) =
+        ferrobgp_core::convert::from_config(&parsed, &env).map_err(|e| format!("convert: {e}"))?;
+    e.software_version = "ExaBGP/5.0.0-0+test".into();
+    if cfg.neighbors.is_empty() {
+        return Err("no neighbor".into());
+    }
+    cfg.neighbors.truncate(1);
+    let got = run_with(cfg, e, c.peer_asn, &helper_commands(c));
+    compare(&c.raw, &got)
+}
+
+fn run_dir(dir: &str, f: fn(&Case) -> Result<(), String>) -> (Vec<String>, usize) {
+    let dir = conformance_dir().join(dir);
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        eprintln!("no conformance data at {}", dir.display());
+        return (vec![], 0);
+    };
+    let mut paths: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ci"))
+        .collect();
+    paths.sort();
+    let mut ok = Vec::new();
+    for p in &paths {
+        let c = parse_case(p);
+        match std::panic::catch_unwind(|| f(&c)) {
+            Ok(Ok(())) => ok.push(c.name.clone()),
+            Ok(Err(e)) => eprintln!("MISMATCH {}: {e}", c.name),
+            Err(_) => eprintln!("MISMATCH {}: panicked", c.name),
+        }
+    }
+    (ok, paths.len())
+}
+
+#[test]
+fn exabgp_api_cases() {
+    let (ok, total) = run_dir("api", run_api_case);
+    eprintln!(
+        "api cases matching byte for byte: {} of {total}: {ok:?}",
+        ok.len()
+    );
+    for must in API_MUST_MATCH {
+        assert!(
+            ok.iter().any(|n| n == must),
+            "{must} no longer matches ExaBGP's bytes"
+        );
+    }
+}
+
+/// API cases known to match; extend as more do.
+const API_MUST_MATCH: &[&str] = &[
+    "api-ack-control",
+    "api-add-remove",
+    "api-announce-star",
+    "api-announce",
+    "api-announcement",
+    "api-api",
+    "api-attributes-vpn",
+    "api-attributes",
+    "api-check",
+    "api-eor",
+    "api-fast",
+    "api-health",
+    "api-healthcheck-withdraw",
+    "api-multiple-api",
+    "api-multisession",
+    "api-no-respawn",
+    "api-notification",
+    "api-silence-ack",
+];
 
 #[test]
 fn exabgp_encoding_cases() {
