@@ -987,6 +987,41 @@ mod tests {
     }
 
     #[test]
+    fn negotiation_needs_both_sides() {
+        let open = |caps: Vec<Capability>| Open {
+            version: 4,
+            my_as: 65000,
+            hold_time: 90,
+            bgp_id: Ipv4Addr::new(1, 1, 1, 1),
+            capabilities: caps,
+        };
+        let local = open(vec![
+            Capability::FourOctetAsn(65000),
+            Capability::ExtendedMessage,
+            Capability::AddPath(vec![
+                (Family::IPV4_UNICAST, AddPathMode::Both),
+                (Family::IPV6_UNICAST, AddPathMode::Receive),
+            ]),
+        ]);
+        let remote = open(vec![
+            Capability::FourOctetAsn(65001),
+            Capability::AddPath(vec![
+                (Family::IPV4_UNICAST, AddPathMode::Send),
+                (Family::IPV6_UNICAST, AddPathMode::Receive),
+            ]),
+        ]);
+        let n = SessionContext::negotiate(&local, &remote);
+        assert!(n.asn4);
+        assert!(!n.extended_message);
+        assert_eq!(n.max_message_len(), 4096);
+        // RFC 7911 §4: we receive ids where we said receive and they said send.
+        assert!(n.receives_path_id(Family::IPV4_UNICAST));
+        assert!(!n.sends_path_id(Family::IPV4_UNICAST));
+        assert!(!n.receives_path_id(Family::IPV6_UNICAST));
+        assert!(!n.sends_path_id(Family::IPV6_UNICAST));
+    }
+
+    #[test]
     fn shutdown_communication_round_trip() {
         let n = Notification::shutdown(notif::ADMINISTRATIVE_SHUTDOWN, "maintenance");
         assert_eq!(n.shutdown_communication(), Some("maintenance"));
