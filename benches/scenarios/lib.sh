@@ -18,7 +18,10 @@
 #  BENCH_TIMEOUT         bound of every wait in seconds (default 600)
 #  BENCH_POLL            polling interval in seconds (default 0.1)
 #  BENCH_KEEP=1          keep the work directory (configs, logs) after the run
-#  FERROBGP_BIN          ferrobgp binary (default target/release/ferrobgp)
+#  FERROBGP_BIN          ferrobgp binary (default target/release/ferrobgp); any program
+#                        taking ExaBGP's arguments works (a wrapper exec'ing exabgp tested
+#                        the ferrobgp paths before the speaker ran)
+#  FERROBGP_LOOP_FLAG=1  select the loop with `run --reactor LOOP` instead of the env
 
 set -u -o pipefail
 
@@ -333,12 +336,14 @@ exabgp_start() {
     SPEAKER_PID=$LAST_PID
 }
 
-# ferrobgp_start NAME LOOP CONF [ENV=VAL...]: same for ferrobgp under LOOP (mio|tokio)
+# ferrobgp_start NAME LOOP CONF [ENV=VAL...]: same for ferrobgp under LOOP (mio|tokio),
+# chosen by the env ferrobgp_reactor, or by `run --reactor LOOP` with FERROBGP_LOOP_FLAG=1
 ferrobgp_start() {
-    local name=$1 loop=$2 conf=$3
+    local name=$1 loop=$2 conf=$3 args=()
     shift 3
+    [ "${FERROBGP_LOOP_FLAG:-0}" = 1 ] && args=(run --reactor "$loop")
     start_bg "$name" env ferrobgp_reactor="$loop" exabgp_api_cli=false exabgp_daemon_drop=false \
-        exabgp_log_level=WARNING exabgp_tcp_bind= exabgp_api_ack=false "$@" "$FERROBGP_BIN" "$conf"
+        exabgp_log_level=WARNING exabgp_tcp_bind= exabgp_api_ack=false "$@" "$FERROBGP_BIN" "${args[@]}" "$conf"
     SPEAKER_PID=$LAST_PID
 }
 
