@@ -69,10 +69,16 @@ pub fn build_open(cfg: &NeighborConfig, software_version: &str) -> Open {
     if !c.nexthop.is_empty() {
         caps.push(Capability::ExtendedNextHop(c.nexthop.clone()));
     }
-    if c.add_path != 0 && !cfg.add_path_families.is_empty() {
+    if c.add_path != 0 {
+        // `add-path` in the capability block without a per-family list covers every family.
+        let fams = if cfg.add_path_families.is_empty() {
+            &cfg.families
+        } else {
+            &cfg.add_path_families
+        };
         let mode = AddPathMode::from_u8(c.add_path).unwrap_or(AddPathMode::Both);
         caps.push(Capability::AddPath(
-            cfg.add_path_families.iter().map(|f| (*f, mode)).collect(),
+            fams.iter().map(|f| (*f, mode)).collect(),
         ));
     }
     if let Some(t) = c.graceful_restart {

@@ -151,6 +151,8 @@ pub struct AdjRibOut {
     /// Changes not yet sent (only while the session is up): Some = announce, None = withdraw.
     pending: HashMap<RouteKey, Option<Attrs>>,
     queue: VecDeque<Queued>,
+    /// Attributes given with a withdraw (ExaBGP sends them beside MP_UNREACH_NLRI).
+    withdraw_attrs: HashMap<RouteKey, Attrs>,
     /// Routes replaced while the session was down: (insertion order, NLRI, attributes).
     shadowed: Vec<(u64, RouteKey, Attrs)>,
     /// Whether changes are queued for sending (the session is Established).
@@ -213,6 +215,20 @@ impl AdjRibOut {
         self.push_change(key, Some(attrs));
     }
 
+    /// Withdraw an NLRI with the attributes the command gave (sent beside MP_UNREACH_NLRI,
+    /// as ExaBGP does for the multiprotocol families).
+    pub fn withdraw_with(&mut self, key: RouteKey, attrs: Attrs) {
+        if self.live {
+            self.withdraw_attrs.insert(key.clone(), attrs);
+        }
+        self.withdraw(key);
+    }
+
+    /// The attributes given with the pending withdraw of `key`, if any.
+    pub fn take_withdraw_attrs(&mut self, key: &RouteKey) -> Option<Attrs> {
+        self.withdraw_attrs.remove(key)
+    }
+
     /// Withdraw an NLRI. Like ExaBGP, a withdraw is sent even when the route was not announced.
     pub fn withdraw(&mut self, key: RouteKey) {
         self.desired.remove(&key);
@@ -249,6 +265,7 @@ impl AdjRibOut {
 
     pub fn session_down(&mut self) {
         self.live = false;
+        self.withdraw_attrs.clear();
         self.shadowed.clear();
         self.pending.clear();
         self.queue.clear();

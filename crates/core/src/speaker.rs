@@ -1157,6 +1157,7 @@ impl Speaker {
         while budget > 0 && nb.rib.has_work() {
             // Collect route changes up to the next marker, grouped by attribute set.
             let mut withdraws: Vec<(Family, Vec<RouteKey>)> = Vec::new();
+            let mut mp_withdraws: Vec<(RouteKey, Option<Attrs>)> = Vec::new();
             let mut announces: Vec<(Family, Attrs, Vec<RouteKey>)> = Vec::new();
             let mut index: HashMap<(Family, usize), usize> = HashMap::new();
             let mut estimate = 0usize;
@@ -1173,6 +1174,12 @@ impl Speaker {
                 }
                 estimate += k.encoded_len(true);
                 match change {
+                    // ExaBGP withdraws multiprotocol NLRI one a message, with attributes.
+                    None if k.family != Family::IPV4_UNICAST => {
+                        estimate += 60;
+                        let a = nb.rib.take_withdraw_attrs(&k);
+                        mp_withdraws.push((k, a));
+                    }
                     None => match withdraws.iter_mut().find(|(f, _)| *f == k.family) {
                         Some((_, v)) if group => v.push(k),
                         _ => {
@@ -1204,11 +1211,25 @@ impl Speaker {
             for (f, keys) in &withdraws {
                 builder.withdraw(*f, keys.iter().map(|k| &k.nlri), &mut out);
             }
+            for (k, a) in mp_withdraws.drain(..) {
+                let mut attributes = outbound::outbound_attributes(
+                    &a.map(|a| (*a).clone()).unwrap_or_default(),
+                    &rules,
+                );
+                attributes.next_hop = None;
+                attributes.next_hop_link_local = None;
+                let u = ferrobgp_wire::Update {
+                    withdrawn: vec![(k.family, k.nlri)],
+                    attributes,
+                    ..Default::default()
+                };
+                ferrobgp_wire::encode_update(&u, &rules.ctx, &mut out);
+            }
             for (f, a, keys) in &announces {
                 let attrs = outbound::outbound_attributes(a, &rules);
                 builder.announce(*f, &attrs, keys.iter().map(|k| &k.nlri), &mut out);
             }
-            if withdraws.is_empty() && announces.is_empty() {
+            if withdraws.is_empty() && announces.is_empty() && estimate == 0 {
                 match nb.rib.pop() {
                     Some((Queued::EndOfRib(f), _)) if neg.families.contains(&f) => {
                         ferrobgp_wire::encode_end_of_rib(f, &mut out);
@@ -1461,10 +1482,13 @@ impl Speaker {
                 if sel.is_empty() {
                     return false;
                 }
+                let attrs = self.interner.intern(spec.attrs.clone());
                 for &n in &sel {
                     for k in &spec.nlris {
                         if self.neighbors[n].cfg.families.contains(&k.family) {
-                            self.neighbors[n].rib.withdraw(k.clone());
+                            self.neighbors[n]
+                                .rib
+                                .withdraw_with(k.clone(), attrs.clone());
                         }
                     }
                 }

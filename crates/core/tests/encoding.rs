@@ -336,6 +336,8 @@ const API_MUST_MATCH: &[&str] = &[
     "api-multiple-api",
     "api-multisession",
     "api-no-respawn",
+    "api-vpls",
+    "api-open",
     "api-notification",
     "api-silence-ack",
 ];
