@@ -208,6 +208,40 @@ pub fn outbound_attributes(a: &RouteAttrs, rules: &PeerRules) -> PathAttributes 
     p
 }
 
+/// `over`'s attributes on top of `base`'s (a `group attributes …` line's shared attributes
+/// under one command's own).
+pub fn merge_attributes(base: &PathAttributes, over: &PathAttributes) -> PathAttributes {
+    fn vec<T: Clone>(o: &[T], b: &[T]) -> Vec<T> {
+        if o.is_empty() {
+            b.to_vec()
+        } else {
+            o.to_vec()
+        }
+    }
+    PathAttributes {
+        origin: over.origin.or(base.origin),
+        as_path: over.as_path.clone().or_else(|| base.as_path.clone()),
+        next_hop: over.next_hop.or(base.next_hop),
+        next_hop_link_local: over.next_hop_link_local.or(base.next_hop_link_local),
+        med: over.med.or(base.med),
+        local_pref: over.local_pref.or(base.local_pref),
+        atomic_aggregate: over.atomic_aggregate || base.atomic_aggregate,
+        aggregator: over.aggregator.or(base.aggregator),
+        communities: vec(&over.communities, &base.communities),
+        originator_id: over.originator_id.or(base.originator_id),
+        cluster_list: vec(&over.cluster_list, &base.cluster_list),
+        extended_communities: vec(&over.extended_communities, &base.extended_communities),
+        ipv6_extended_communities: vec(
+            &over.ipv6_extended_communities,
+            &base.ipv6_extended_communities,
+        ),
+        aigp: over.aigp.or(base.aigp),
+        large_communities: vec(&over.large_communities, &base.large_communities),
+        otc: over.otc.or(base.otc),
+        unknown: vec(&over.unknown, &base.unknown),
+    }
+}
+
 /// The next hop's AFI, for RFC 8950 checks and logs.
 pub fn afi_of(ip: IpAddr) -> Afi {
     if ip.is_ipv4() {

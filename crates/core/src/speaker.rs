@@ -1406,7 +1406,7 @@ impl Speaker {
                 self.on_signal(Signal::Alrm);
             }
             _ => {
-                let ok = self.apply(i, &cmd, &Targets::Default);
+                let ok = self.apply(i, &cmd, &Targets::Default, None);
                 self.answer(i, Some(&cmd), ok);
             }
         }
@@ -1434,12 +1434,26 @@ impl Speaker {
             .collect()
     }
 
-    fn route_of(req: &RouteRequest) -> Option<RouteSpec> {
-        req.spec().map(crate::convert::route)
+    /// The route of a command; `shared` are the attributes of an enclosing `group attributes …`,
+    /// which the command's own attributes override.
+    fn route_of(req: &RouteRequest, shared: Option<&RouteSpec>) -> Option<RouteSpec> {
+        let mut r = req.spec().map(crate::convert::route)?;
+        if let Some(g) = shared {
+            r.attrs.path = outbound::merge_attributes(&g.attrs.path, &r.attrs.path);
+            r.attrs.next_hop_self |= g.attrs.next_hop_self;
+        }
+        Some(r)
     }
 
-    /// Apply one parsed command; `outer` are the targets of an enclosing `group`.
-    fn apply(&mut self, i: usize, cmd: &Command, outer: &Targets) -> bool {
+    /// Apply one parsed command; `outer` are the targets of an enclosing `group`, `shared` its
+    /// attributes.
+    fn apply(
+        &mut self,
+        i: usize,
+        cmd: &Command,
+        outer: &Targets,
+        shared: Option<&RouteSpec>,
+    ) -> bool {
         let targets = match cmd.targets() {
             Some(Targets::Default) | None => outer,
             Some(t) => t,
@@ -1447,7 +1461,7 @@ impl Speaker {
         let sel = self.selected(i, targets);
         match cmd {
             Command::Announce { route, .. } => {
-                let Some(spec) = Self::route_of(route) else {
+                let Some(spec) = Self::route_of(route, shared) else {
                     return false;
                 };
                 if sel.is_empty() {
@@ -1476,7 +1490,7 @@ impl Speaker {
                 }
             }
             Command::Withdraw { route, .. } => {
-                let Some(spec) = Self::route_of(route) else {
+                let Some(spec) = Self::route_of(route, shared) else {
                     return false;
                 };
                 if sel.is_empty() {
@@ -1576,10 +1590,12 @@ impl Speaker {
                 commands,
                 ..
             } => {
-                let _ = shared_attributes;
+                let shared = shared_attributes
+                    .as_ref()
+                    .and_then(|r| Self::route_of(r, None));
                 let mut ok = true;
                 for c in commands {
-                    ok &= self.apply(i, c, targets);
+                    ok &= self.apply(i, c, targets, shared.as_ref());
                 }
                 return ok;
             }

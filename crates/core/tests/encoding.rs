@@ -328,6 +328,7 @@ const API_MUST_MATCH: &[&str] = &[
     "api-api",
     "api-attributes-vpn",
     "api-attributes",
+    "api-broken-flow",
     "api-check",
     "api-eor",
     "api-fast",
@@ -336,10 +337,10 @@ const API_MUST_MATCH: &[&str] = &[
     "api-multiple-api",
     "api-multisession",
     "api-no-respawn",
-    "api-vpls",
-    "api-open",
     "api-notification",
+    "api-open",
     "api-silence-ack",
+    "api-vpls",
 ];
 
 #[test]
