@@ -59,10 +59,13 @@ EOF
         result "scenario=api-originate impl=$impl loop=$loop n=$N seconds=NA routes_per_s=NA rss_mb=$(rss_mb "$SPEAKER_PID") status=fail"
     else
         rss=$(rss_mb "$SPEAKER_PID")
+        local cpu helper_cpu
+        cpu=$(cpu_s "$SPEAKER_PID")
+        helper_cpu=$(children_cpu_s "$SPEAKER_PID")
         secs=$(elapsed "$t0" "$DONE_AT")
         est=$(elapsed "$t0" "$EST_AT")
         xfer=$(elapsed "$EST_AT" "$DONE_AT")
-        result "scenario=api-originate impl=$impl loop=$loop n=$N seconds=$secs routes_per_s=$(rate "$N" "$secs") rss_mb=$rss est_s=$est xfer_s=$xfer first_route_s=$(elapsed "$t0" "${FIRST_AT:-$DONE_AT}")"
+        result "scenario=api-originate impl=$impl loop=$loop n=$N seconds=$secs routes_per_s=$(rate "$N" "$secs") rss_mb=$rss est_s=$est xfer_s=$xfer first_route_s=$(elapsed "$t0" "${FIRST_AT:-$DONE_AT}") cpu_s=$cpu helper_cpu_s=$helper_cpu sink_cpu_s=$(cpu_s "$SINK_PID")"
     fi
     bench_cleanup
     trap - EXIT

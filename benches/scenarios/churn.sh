@@ -89,6 +89,10 @@ EOF
     done
     rss_end=$(cur_rss_mb "$SPEAKER_PID")
     hwm=$(rss_mb "$SPEAKER_PID")
+    local cpu helper_cpu sink_cpu
+    cpu=$(cpu_s "$SPEAKER_PID")
+    helper_cpu=$(children_cpu_s "$SPEAKER_PID")
+    sink_cpu=$(cpu_s "$sink_pid")
     stop_pid "$sink_pid"
     local f="$BENCH_DIR/sink.out" h="$BENCH_DIR/helper.log" sent hs he count first last dur span
     sent=$(kv sent "$h")
@@ -103,7 +107,7 @@ EOF
     else
         dur=$(elapsed "$hs" "$he")
         span=$(elapsed "$hs" "$last")
-        result "scenario=churn impl=$impl loop=$loop n=$sent seconds=$span routes_per_s=$(rate "$count" "$span") rss_mb=$hwm offered_per_s=$(rate "$sent" "$dur") delivered=$count updates=$(kv updates "$f") p50_ms=$(kv p50_ms "$f") p99_ms=$(kv p99_ms "$f") max_ms=$(kv max_ms "$f") rss_start_mb=$rss_start rss_end_mb=$rss_end start_s=$(elapsed "$t0" "$hs")"
+        result "scenario=churn impl=$impl loop=$loop n=$sent seconds=$span routes_per_s=$(rate "$count" "$span") rss_mb=$hwm offered_per_s=$(rate "$sent" "$dur") delivered=$count updates=$(kv updates "$f") p50_ms=$(kv p50_ms "$f") p99_ms=$(kv p99_ms "$f") max_ms=$(kv max_ms "$f") rss_start_mb=$rss_start rss_end_mb=$rss_end start_s=$(elapsed "$t0" "$hs") cpu_s=$cpu helper_cpu_s=$helper_cpu sink_cpu_s=$sink_cpu"
     fi
     bench_cleanup
     trap - EXIT

@@ -209,6 +209,23 @@ cur_rss_mb() {
     awk '/^VmRSS:/ { printf "%.1f", $2 / 1024; found = 1 } END { if (!found) print "NA" }' "/proc/$1/status" 2>/dev/null || echo NA
 }
 
+# cpu_s PID: CPU seconds (user + system) used so far by PID, its threads and its reaped
+# children (0 when gone). Beside the wall time it tells who bounded a run: the speaker,
+# the sink or the tester.
+cpu_s() {
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13 + $14 + $15) / hz }' \
+        "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# children_cpu_s PID: CPU seconds of PID's live children (its API helpers)
+children_cpu_s() {
+    local c t=0
+    for c in $(pgrep -P "$1" 2>/dev/null); do
+        t=$(awk -v a="$t" -v b="$(cpu_s "$c")" 'BEGIN { printf "%.2f", a + b }')
+    done
+    printf '%s' "$t"
+}
+
 # result KEY=VALUE...: print the result line and append it to BENCH_RESULTS
 result() {
     local line

@@ -128,7 +128,7 @@ run_one() {
         est=$(elapsed "$t0" "$EST_AT")
         local rps=NA
         [ "$TOTAL" -gt 0 ] && rps=$(rate "$TOTAL" "$secs")
-        result "scenario=$SCEN impl=$impl loop=$loop n=$TOTAL seconds=$secs routes_per_s=$rps rss_mb=$rss peers=$PEERS routes_per_peer=$ROUTES est_s=$est xfer_s=$(elapsed "$EST_AT" "$DONE_AT") sink_rss_mb=$(rss_mb "$SINK_PID")"
+        result "scenario=$SCEN impl=$impl loop=$loop n=$TOTAL seconds=$secs routes_per_s=$rps rss_mb=$rss peers=$PEERS routes_per_peer=$ROUTES est_s=$est xfer_s=$(elapsed "$EST_AT" "$DONE_AT") sink_rss_mb=$(rss_mb "$SINK_PID") cpu_s=$(cpu_s "$SPEAKER_PID") sink_cpu_s=$(cpu_s "$SINK_PID")"
     fi
     exec 9>&- 2>/dev/null
     bench_cleanup

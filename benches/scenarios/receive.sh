@@ -63,6 +63,7 @@ run_one() {
     } >"$BENCH_DIR/source.conf"
     bird_start source "$BENCH_DIR/source.conf"
     SRC_SOCK=$BIRD_SOCK
+    SRC_PID=$BIRD_PID
     wait_until "$BENCH_TIMEOUT" _src_full || die "source did not load $N routes"
     conf="$BENCH_DIR/speaker.conf"
     case $impl in
@@ -146,6 +147,9 @@ EOF
         ok=0
     fi
     rss=$(rss_mb "$SPEAKER_PID")
+    local cpu helper_cpu
+    cpu=$(cpu_s "$SPEAKER_PID")
+    helper_cpu=$(children_cpu_s "$SPEAKER_PID")
     if [ "$ok" = 0 ]; then
         log "$impl: failed; speaker log tail:"
         tail -5 "$BENCH_DIR/speaker.log" >&2
@@ -158,7 +162,7 @@ EOF
             extra=" first_s=$(elapsed "$t0" "$first_at") xfer_s=$(elapsed "$first_at" "$done_at")"
         fi
         secs=$(elapsed "$t0" "$done_at")
-        result "scenario=receive impl=$impl loop=$loop n=$N seconds=$secs routes_per_s=$(rate "$N" "$secs") rss_mb=$rss est_s=$(elapsed "$t0" "$est_at") after_est_s=$(elapsed "$est_at" "$done_at")$extra"
+        result "scenario=receive impl=$impl loop=$loop n=$N seconds=$secs routes_per_s=$(rate "$N" "$secs") rss_mb=$rss est_s=$(elapsed "$t0" "$est_at") after_est_s=$(elapsed "$est_at" "$done_at")$extra cpu_s=$cpu helper_cpu_s=$helper_cpu source_cpu_s=$(cpu_s "$SRC_PID")"
     fi
     bench_cleanup
     trap - EXIT

@@ -16,7 +16,7 @@ from collections import OrderedDict
 KEYS = ("scenario", "impl", "loop", "n", "peers", "routes_per_peer")
 SHOW = ["seconds", "routes_per_s", "rss_mb", "est_s", "xfer_s", "first_route_s", "after_est_s", "first_s",
         "offered_per_s", "delivered", "p50_ms", "p99_ms", "rss_start_mb", "rss_end_mb",
-        "bytes_per_route"]
+        "bytes_per_route", "cpu_s", "helper_cpu_s", "sink_cpu_s", "source_cpu_s"]
 
 
 def parse(path):
