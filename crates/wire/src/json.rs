@@ -284,6 +284,11 @@ pub fn write_attributes(out: &mut Vec<u8>, a: &PathAttributes, next_hop_in_attri
         if u.code == crate::model::attr_code::PREFIX_SID && write_prefix_sid(out, &u.value) {
             continue;
         }
+        if u.code == crate::bgpls::BGP_LS_ATTRIBUTE
+            && crate::bgpls::write_attribute_json(out, &u.value)
+        {
+            continue;
+        }
         // ExaBGP's generic attribute: "attribute-0xCODE-0xFLAGS": "0xHEX"
         let _ = write!(out, "\"attribute-0x{:02X}-0x{:02X}\":\"0x", u.code, u.flags);
         for b in u.value.iter() {
@@ -424,6 +429,17 @@ fn write_path_id(out: &mut Vec<u8>, id: Option<u32>) {
 
 /// Writes one NLRI object as it appears in `announce` / `withdraw`.
 pub fn write_nlri(out: &mut Vec<u8>, family: Family, n: &Nlri) {
+    write_nlri_with_next_hop(out, family, n, None)
+}
+
+/// As [`write_nlri`], for an announcement with `next_hop` (BGP-LS node and prefix NLRI show
+/// it, as ExaBGP does).
+pub fn write_nlri_with_next_hop(
+    out: &mut Vec<u8>,
+    family: Family,
+    n: &Nlri,
+    next_hop: Option<std::net::IpAddr>,
+) {
     let ipv6 = family.afi == crate::model::Afi::IPV6;
     match n {
         Nlri::Prefix { prefix, path_id } => {
@@ -468,7 +484,7 @@ pub fn write_nlri(out: &mut Vec<u8>, family: Family, n: &Nlri) {
                     return;
                 }
             }
-            if write_family_nlri(out, *family, bytes) {
+            if write_family_nlri(out, *family, bytes, next_hop) {
                 return;
             }
             out.extend_from_slice(b"{\"raw\":\"");
@@ -483,7 +499,12 @@ pub fn write_nlri(out: &mut Vec<u8>, family: Family, n: &Nlri) {
 /// The families with their own modules (VPLS, MVPN, MUP, ...): ExaBGP's object for one
 /// NLRI held as wire bytes. False (nothing written) when the family is not one of them or
 /// the bytes do not parse.
-fn write_family_nlri(out: &mut Vec<u8>, family: Family, bytes: &[u8]) -> bool {
+fn write_family_nlri(
+    out: &mut Vec<u8>,
+    family: Family,
+    bytes: &[u8],
+    next_hop: Option<std::net::IpAddr>,
+) -> bool {
     use crate::model::Safi;
     match family.safi {
         Safi::VPLS => match crate::vpls::Vpls::parse(bytes) {
@@ -492,6 +513,10 @@ fn write_family_nlri(out: &mut Vec<u8>, family: Family, bytes: &[u8]) -> bool {
         },
         Safi::MCAST_VPN => match crate::mvpn::Mvpn::parse(bytes) {
             Some(v) => v.write_json(bytes, out),
+            None => return false,
+        },
+        Safi::BGP_LS => match crate::bgpls::BgpLs::parse(bytes) {
+            Some(v) => return v.write_json(next_hop, out).is_some(),
             None => return false,
         },
         Safi::EVPN => match crate::evpn::Evpn::parse(bytes) {
@@ -558,7 +583,7 @@ pub fn write_update_message(
                 None => out.extend_from_slice(b"\"no-nexthop\""),
             }
             out.extend_from_slice(b":[");
-            write_list(out, fam, announced);
+            write_list(out, fam, announced, attributes.next_hop);
             out.extend_from_slice(b"]}");
         }
         out.push(b'}');
@@ -574,7 +599,7 @@ pub fn write_update_message(
             }
             display(out, fam);
             out.extend_from_slice(b":[");
-            write_list(out, fam, withdrawn);
+            write_list(out, fam, withdrawn, None);
             out.push(b']');
         }
         out.push(b'}');
@@ -594,7 +619,12 @@ fn families(list: &[(Family, Nlri)]) -> impl Iterator<Item = Family> + '_ {
     })
 }
 
-fn write_list(out: &mut Vec<u8>, fam: Family, list: &[(Family, Nlri)]) {
+fn write_list(
+    out: &mut Vec<u8>,
+    fam: Family,
+    list: &[(Family, Nlri)],
+    next_hop: Option<std::net::IpAddr>,
+) {
     let mut first = true;
     for (f, n) in list {
         if *f != fam {
@@ -604,7 +634,7 @@ fn write_list(out: &mut Vec<u8>, fam: Family, list: &[(Family, Nlri)]) {
             out.push(b',');
         }
         first = false;
-        write_nlri(out, fam, n);
+        write_nlri_with_next_hop(out, fam, n, next_hop);
     }
 }
 

@@ -16,6 +16,7 @@ pub mod json;
 pub mod model;
 
 // Families beyond unicast/VPN/flow: NLRI codecs and ExaBGP JSON.
+pub mod bgpls;
 pub mod evpn;
 mod fields;
 pub mod mup;

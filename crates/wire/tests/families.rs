@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use bytes::{Bytes, BytesMut};
+use ferrobgp_wire::bgpls::BgpLs;
 use ferrobgp_wire::evpn::Evpn;
 use ferrobgp_wire::mup::Mup;
 use ferrobgp_wire::mvpn::Mvpn;
@@ -25,6 +26,7 @@ fn through_owned(family: Family, n: &Nlri) -> Option<Nlri> {
         Safi::MCAST_VPN => Mvpn::from_nlri(n)?.to_nlri(family.afi),
         Safi::MUP => Mup::from_nlri(n)?.to_nlri(family.afi),
         Safi::EVPN => Evpn::from_nlri(n)?.to_nlri(),
+        Safi::BGP_LS => BgpLs::from_nlri(n)?.to_nlri(),
         _ => None,
     }
 }
@@ -32,7 +34,7 @@ fn through_owned(family: Family, n: &Nlri) -> Option<Nlri> {
 fn is_ours(f: Family) -> bool {
     matches!(
         f.safi,
-        Safi::VPLS | Safi::MCAST_VPN | Safi::MUP | Safi::EVPN
+        Safi::VPLS | Safi::MCAST_VPN | Safi::MUP | Safi::EVPN | Safi::BGP_LS
     )
 }
 
