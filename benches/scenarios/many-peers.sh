@@ -130,7 +130,7 @@ run_one() {
         [ "$TOTAL" -gt 0 ] && rps=$(rate "$TOTAL" "$secs")
         result "scenario=$SCEN impl=$impl loop=$loop n=$TOTAL seconds=$secs routes_per_s=$rps rss_mb=$rss peers=$PEERS routes_per_peer=$ROUTES est_s=$est xfer_s=$(elapsed "$EST_AT" "$DONE_AT") sink_rss_mb=$(rss_mb "$SINK_PID") cpu_s=$(cpu_s "$SPEAKER_PID") sink_cpu_s=$(cpu_s "$SINK_PID")"
     fi
-    exec 9>&- 2>/dev/null
+    exec 9>&-  # close the FIFO holder (a no-op when not open)
     bench_cleanup
     trap - EXIT
 }

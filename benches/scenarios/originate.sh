@@ -123,7 +123,7 @@ run_one() {
         xfer=$(elapsed "$EST_AT" "$DONE_AT")
         result "scenario=originate impl=$impl loop=$loop n=$N seconds=$secs routes_per_s=$(rate "$N" "$secs") rss_mb=$rss est_s=$est xfer_s=$xfer first_route_s=$(elapsed "$t0" "${FIRST_AT:-$DONE_AT}") sink_rss_mb=$(rss_mb "$SINK_PID") cpu_s=$(cpu_s "$SPEAKER_PID") sink_cpu_s=$(cpu_s "$SINK_PID")"
     fi
-    exec 9>&- 2>/dev/null
+    exec 9>&-  # close the FIFO holder (a no-op when not open)
     bench_cleanup
     trap - EXIT
 }
