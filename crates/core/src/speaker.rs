@@ -421,6 +421,9 @@ impl Speaker {
     }
 
     fn send(&mut self, conn: ConnId, data: Bytes) {
+        if let Some((n, s)) = self.session_of(conn) {
+            self.sent_messages(n, Some(s), &data);
+        }
         self.outputs.push_back(Output::Send { conn, data });
     }
 
@@ -607,6 +610,8 @@ impl Speaker {
         nb.sessions.push(Session::new(conn, State::Connect));
         self.conns.insert(conn, n);
         self.outputs.push_back(out);
+        let s = self.neighbors[n].sessions.len() - 1;
+        self.fsm(n, Some(s), State::Connect);
     }
 
     fn on_connected(&mut self, conn: ConnId, local: SocketAddr) {
@@ -669,19 +674,76 @@ impl Speaker {
         sess.hold_deadline = (wait > 0).then(|| now + Duration::from_secs(wait as u64));
         let conn = sess.conn;
         self.send(conn, open);
+        self.fsm(n, Some(s), State::OpenSent);
+    }
+
+    /// An `fsm` event for processes that asked for them.
+    fn fsm(&mut self, n: usize, s: Option<usize>, state: State) {
+        let state = match state {
+            State::Idle => events::FsmState::Idle,
+            State::Connect => events::FsmState::Connect,
+            State::Active => events::FsmState::Active,
+            State::OpenSent => events::FsmState::OpenSent,
+            State::OpenConfirm => events::FsmState::OpenConfirm,
+            State::Established => events::FsmState::Established,
+        };
+        self.emit(n, s, |a| a.fsm, Event::Fsm { state });
+    }
+
+    /// The `negotiated` event: what both OPENs agreed on.
+    fn negotiated_event(&mut self, n: usize, s: usize) {
+        if !self.neighbors[n].cfg.api.iter().any(|a| a.negotiated) {
+            return;
+        }
+        let sess = &self.neighbors[n].sessions[s];
+        let (Some(g), Some(peer)) = (&sess.neg, &sess.peer_open) else {
+            return;
+        };
+        let ours = self.build_open(&self.neighbors[n].cfg);
+        let both = |code: u8| {
+            outbound::has_capability(&ours, code) && outbound::has_capability(peer, code)
+        };
+        let info = events::NegotiatedInfo {
+            message_size: g.ctx.max_message_len() as u32,
+            hold_time: g.hold_time,
+            asn4: g.ctx.asn4,
+            multisession: both(68),
+            operational: both(185),
+            refresh: if g.enhanced_refresh {
+                events::RefreshMode::Enhanced
+            } else if both(2) {
+                events::RefreshMode::Normal
+            } else {
+                events::RefreshMode::Absent
+            },
+            families: g.families.clone(),
+            nexthop: g
+                .ctx
+                .extended_next_hop
+                .iter()
+                .map(|(f, a)| (*f, a.to_string()))
+                .collect(),
+            add_path_send: g.ctx.add_path_send.clone(),
+            add_path_receive: g.ctx.add_path_receive.clone(),
+        };
+        self.emit(n, Some(s), |a| a.negotiated, Event::Negotiated(&info));
     }
 
     /// Tear a session down: optional NOTIFICATION, Close, events, retry scheduling.
     fn close_session(&mut self, n: usize, s: usize, notify: Option<Notification>, reason: &str) {
-        let sess = self.neighbors[n].sessions.remove(s);
-        self.conns.remove(&sess.conn);
         if let Some(nt) = &notify {
             if matches!(
-                sess.state,
+                self.neighbors[n].sessions[s].state,
                 State::OpenSent | State::OpenConfirm | State::Established
             ) {
-                self.send(sess.conn, outbound::encode_notification(nt));
+                let conn = self.neighbors[n].sessions[s].conn;
+                self.send(conn, outbound::encode_notification(nt));
             }
+        }
+        let sess = self.neighbors[n].sessions.remove(s);
+        self.conns.remove(&sess.conn);
+        if sess.state != State::Connect {
+            self.fsm(n, None, State::Idle);
         }
         if sess.state != State::Connect {
             self.outputs.push_back(Output::Close { conn: sess.conn });
@@ -1073,6 +1135,7 @@ impl Speaker {
         sess.keepalive_at = (hold > 0).then(|| now + Duration::from_secs((hold / 3).max(1) as u64));
         let conn = sess.conn;
         self.send(conn, outbound::keepalive());
+        self.fsm(n, Some(s), State::OpenConfirm);
     }
 
     fn established(&mut self, n: usize, s: usize) {
@@ -1088,6 +1151,8 @@ impl Speaker {
         };
         nb.rib.session_up(&eor);
         tracing::info!(peer = %nb.cfg.peer_address, "session established");
+        self.fsm(n, Some(s), State::Established);
+        self.negotiated_event(n, s);
         self.emit(n, Some(s), |a| a.neighbor_changes, Event::Up);
     }
 
@@ -1253,23 +1318,23 @@ impl Speaker {
         }
         let out = out.freeze();
         self.neighbors[n].sessions[s].in_flight += out.len();
-        self.sent_messages(n, s, &out);
         self.send(conn, out);
     }
 
-    /// `send` events (`packets`, `update`…) for what is about to be sent to the peer.
-    fn sent_messages(&mut self, n: usize, s: usize, data: &[u8]) {
+    /// `send` events (`packets`, and the parsed message per the api block's `send { … }`) for
+    /// what is about to be sent to the peer of neighbor `n`.
+    fn sent_messages(&mut self, n: usize, s: Option<usize>, data: &[u8]) {
         let wants = self.neighbors[n]
             .cfg
             .api
             .iter()
-            .any(|a| a.send.packets || a.send.update);
+            .any(|a| a.send.any() || a.send.packets);
         if !wants {
             return;
         }
-        let ctx = self.neighbors[n].sessions[s]
-            .neg
-            .as_ref()
+        let ctx = s
+            .and_then(|s| self.neighbors[n].sessions.get(s))
+            .and_then(|x| x.neg.as_ref())
             .map(|g| g.ctx.clone())
             .unwrap_or_default();
         let mut p = 0;
@@ -1278,32 +1343,72 @@ impl Speaker {
             if len < 19 || p + len > data.len() {
                 break;
             }
-            let m = &data[p..p + len];
+            let m = Bytes::copy_from_slice(&data[p..p + len]);
             p += len;
-            self.emit_packets(n, Some(s), Direction::Send, m);
-            if m[18] != ferrobgp_wire::msg_type::UPDATE {
+            self.emit_packets(n, s, Direction::Send, &m);
+            let Ok(msg) = ferrobgp_wire::decode_message(m, &ctx) else {
                 continue;
-            }
-            if let Ok(Message::Update(view)) =
-                ferrobgp_wire::decode_message(Bytes::copy_from_slice(m), &ctx)
-            {
-                let u = view.to_update();
-                let body = events::UpdateBody {
-                    attributes: &u.attributes,
-                    withdrawn: &u.withdrawn,
-                    announced: &u.announced,
-                    end_of_rib: u.end_of_rib,
-                };
-                self.emit(
+            };
+            let d = Direction::Send;
+            match msg {
+                Message::Open(o) => self.emit(
                     n,
-                    Some(s),
-                    |a| a.send.update,
-                    Event::Update {
-                        direction: Direction::Send,
-                        body: &body,
+                    s,
+                    |a| a.send.open,
+                    Event::Open {
+                        direction: d,
+                        body: &events::OpenBody(&o),
                         raw: None,
                     },
-                );
+                ),
+                Message::Keepalive => self.emit(
+                    n,
+                    s,
+                    |a| a.send.keepalive,
+                    Event::Keepalive {
+                        direction: d,
+                        raw: None,
+                    },
+                ),
+                Message::Notification(nt) => self.emit(
+                    n,
+                    s,
+                    |a| a.send.notification,
+                    Event::Notification {
+                        direction: d,
+                        notification: &nt,
+                        raw: None,
+                    },
+                ),
+                Message::RouteRefresh(r) => self.emit(
+                    n,
+                    s,
+                    |a| a.send.refresh,
+                    Event::Refresh {
+                        direction: d,
+                        refresh: r,
+                        raw: None,
+                    },
+                ),
+                Message::Update(view) => {
+                    let u = view.to_update();
+                    let body = events::UpdateBody {
+                        attributes: &u.attributes,
+                        withdrawn: &u.withdrawn,
+                        announced: &u.announced,
+                        end_of_rib: u.end_of_rib,
+                    };
+                    self.emit(
+                        n,
+                        s,
+                        |a| a.send.update,
+                        Event::Update {
+                            direction: d,
+                            body: &body,
+                            raw: None,
+                        },
+                    );
+                }
             }
         }
     }
@@ -1656,6 +1761,16 @@ impl Speaker {
     // ------------------------------------------------------------------ signals, reload, shutdown
 
     fn on_signal(&mut self, sig: Signal) {
+        let (code, name) = match sig {
+            Signal::Term => (15, "SIGTERM"),
+            Signal::Hup => (1, "SIGHUP"),
+            Signal::Usr1 => (10, "SIGUSR1"),
+            Signal::Usr2 => (12, "SIGUSR2"),
+            Signal::Alrm => (14, "SIGALRM"),
+        };
+        for n in 0..self.neighbors.len() {
+            self.emit(n, None, |a| a.signal, Event::Signal { code, name });
+        }
         match sig {
             Signal::Term | Signal::Hup => self.begin_shutdown(0),
             Signal::Alrm => {

@@ -683,3 +683,40 @@ fn conformance_conf_new_v4_from_file() {
     .collect();
     assert_eq!(sorted_hex(&updates), sorted_hex(&expected));
 }
+
+// ---------------------------------------------------------------- events through ferrobgp_api
+
+#[test]
+fn fsm_negotiated_signal_and_send_events() {
+    let mut net = pair(vec![route("10.1.0.0/24", "10.0.0.1", |_| {})], |_, b| {
+        let mut api = api_all("watcher");
+        api.fsm = true;
+        api.negotiated = true;
+        api.signal = true;
+        api.send.update = true;
+        b.api = vec![api];
+    });
+    net.input(1, Input::Signal(ferrobgp_core::Signal::Usr1));
+    net.input(
+        1,
+        Input::ProcessLine {
+            process: ProcessId(0),
+            line: "announce route 10.9.0.0/16 next-hop 10.0.0.2".into(),
+        },
+    );
+    net.settle();
+    let events = net.stdin_text(1, 0);
+    for want in [
+        "\"type\": \"fsm\"",
+        "\"state\": \"ESTABLISHED\"",
+        "\"type\": \"negotiated\"",
+        "\"type\": \"signal\"",
+        "\"name\": \"SIGUSR1\"",
+        "\"direction\": \"send\"",
+        "\"nlri\":\"10.9.0.0/16\"",
+        "\"direction\": \"receive\"",
+        "\"nlri\":\"10.1.0.0/24\"",
+    ] {
+        assert!(events.contains(want), "{want} missing from:\n{events}");
+    }
+}
