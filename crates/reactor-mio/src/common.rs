@@ -456,7 +456,7 @@ pub fn api_command(argv: &[String], cwd: Option<&std::path::Path>) -> io::Result
     let (prog, args) = argv
         .split_first()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command line"))?;
-    let mut cmd = Command::new(prog);
+    let mut cmd = Command::new(resolve_program(prog, cwd));
     cmd.args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -469,6 +469,26 @@ pub fn api_command(argv: &[String], cwd: Option<&std::path::Path>) -> io::Result
         cmd.process_group(0);
     }
     Ok(cmd)
+}
+
+/// Where a relative `run` program is, as ExaBGP looks for it: in its etc folder
+/// (`/etc/exabgp`), then next to the configuration file (the helper's working directory);
+/// a bare name not found there is left to the `$PATH` search of `exec`.
+pub fn resolve_program(prog: &str, cwd: Option<&std::path::Path>) -> PathBuf {
+    let p = std::path::Path::new(prog);
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    let candidates = [
+        Some(std::path::Path::new("/etc/exabgp").join(p)),
+        cwd.map(|d| d.join(p)),
+    ];
+    for c in candidates.into_iter().flatten() {
+        if c.is_file() {
+            return c;
+        }
+    }
+    p.to_path_buf()
 }
 
 /// Spawn an API process (see [`api_command`]).
@@ -668,6 +688,21 @@ mod tests {
         assert!(p.ends_with("exabgp-test-1790.sock"));
         let p = control_socket_path(true, Some(""), "").unwrap();
         assert!(p.ends_with("ferrobgp.sock"));
+    }
+
+    #[test]
+    fn relative_programs_are_found_next_to_the_configuration() {
+        let dir = std::env::temp_dir();
+        let name = format!("ferrobgp-resolve-{}.run", std::process::id());
+        std::fs::write(dir.join(&name), "").unwrap();
+        assert_eq!(resolve_program(&name, Some(&dir)), dir.join(&name));
+        assert_eq!(
+            resolve_program(&format!("./{name}"), Some(&dir)),
+            dir.join(format!("./{name}"))
+        );
+        std::fs::remove_file(dir.join(&name)).unwrap();
+        assert_eq!(resolve_program("sh", Some(&dir)), PathBuf::from("sh"));
+        assert_eq!(resolve_program("/bin/sh", None), PathBuf::from("/bin/sh"));
     }
 
     #[test]

@@ -472,7 +472,7 @@ impl Reactor {
             self.read_proc(id, false);
             self.read_proc(id, true);
             if let Some(mut p) = self.procs.remove(&id) {
-                tracing::info!(process = %p.name, %status, "process exited");
+                tracing::debug!(process = %p.name, %status, "process exited");
                 self.forget_proc_fds(&mut p);
             }
             self.inputs.push(Input::ProcessExited {
@@ -939,7 +939,7 @@ impl Reactor {
             }
         };
         let pid = child.id();
-        tracing::info!(process = %name, pid, ?argv, "process started");
+        tracing::debug!(process = %name, pid, ?argv, "process started");
         let mut p = Proc {
             name,
             child,

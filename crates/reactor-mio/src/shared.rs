@@ -45,14 +45,11 @@ pub fn exit_code(status: ExitStatus) -> Option<i32> {
     status.code()
 }
 
-/// Emit an `Output::Log` through tracing.
+/// `Output::Log`: the core already logged the line through `tracing` when it produced it,
+/// so the driver only repeats it at trace level (for a subscriber that wants to see which
+/// log lines travelled as outputs) instead of printing every line twice.
 pub fn log(level: LogLevel, message: &str) {
-    match level {
-        LogLevel::Debug => tracing::debug!(target: "ferrobgp_core", "{message}"),
-        LogLevel::Info => tracing::info!(target: "ferrobgp_core", "{message}"),
-        LogLevel::Warning => tracing::warn!(target: "ferrobgp_core", "{message}"),
-        LogLevel::Error => tracing::error!(target: "ferrobgp_core", "{message}"),
-    }
+    tracing::trace!(target: "ferrobgp_core::output", ?level, "{message}");
 }
 
 /// Control-channel clients are API processes the driver, not the configuration, started; their

@@ -382,7 +382,7 @@ async fn proc_task(
             }
             let status = match st {
                 Ok(s) => {
-                    tracing::info!(process = %sh.name, status = %s, "process exited");
+                    tracing::debug!(process = %sh.name, status = %s, "process exited");
                     shared::exit_code(*s)
                 }
                 Err(e) => {
@@ -913,7 +913,7 @@ impl Reactor {
             }
         };
         let pid = child.id().unwrap_or(0);
-        tracing::info!(process = %name, pid, ?argv, "process started");
+        tracing::debug!(process = %name, pid, ?argv, "process started");
         let sh = Rc::new(ProcShared {
             id,
             name: name.clone(),
