@@ -197,6 +197,17 @@ impl AdjRibOut {
     }
 
     pub fn announce(&mut self, key: RouteKey, attrs: Attrs) {
+        // Like ExaBGP's outgoing RIB cache: re-announcing exactly what the peer has (and
+        // nothing else is pending for it) sends nothing.
+        if self.live
+            && !self.pending.contains_key(&key)
+            && self
+                .desired
+                .get(&key)
+                .is_some_and(|(_, a)| Arc::ptr_eq(a, &attrs))
+        {
+            return;
+        }
         match self.desired.get_mut(&key) {
             Some((seq, a)) if !self.live => {
                 if !Arc::ptr_eq(a, &attrs) {

@@ -844,7 +844,16 @@ impl Speaker {
                 }
                 Err(e) => {
                     let head = sess.rx.split_to(sess.rx.len().min(19)).freeze();
-                    let nt = e.notification(&head);
+                    let nt = match e.kind {
+                        // ExaBGP answers an unknown message type with 1/0 and this text
+                        // (unknown-message.ci), not RFC 4271's 1/3 with the type.
+                        ferrobgp_wire::ErrorKind::BadMessageType(t) => Some(Notification::new(
+                            1,
+                            0,
+                            Bytes::from(format!("can not decode update message of type \"{t}\"")),
+                        )),
+                        _ => e.notification(&head),
+                    };
                     self.close_session(n, s, nt, "malformed message header");
                     return;
                 }

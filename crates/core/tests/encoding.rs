@@ -26,6 +26,9 @@ struct Case {
     name: String,
     file: Option<String>,
     peer_asn: Option<u32>,
+    /// `option:open:send-unknown-message`: the peer follows its KEEPALIVE with a message of
+    /// an unknown type.
+    unknown_message: bool,
     /// (sequence, message)
     raw: Vec<(u32, Vec<u8>)>,
     /// `cmd:` lines, in order (what an api case's helper writes).
@@ -38,6 +41,7 @@ fn parse_case(path: &Path) -> Case {
         name: path.file_stem().unwrap().to_string_lossy().into_owned(),
         file: None,
         peer_asn: None,
+        unknown_message: false,
         raw: Vec::new(),
         cmds: Vec::new(),
     };
@@ -53,6 +57,7 @@ fn parse_case(path: &Path) -> Case {
         match (a, b) {
             ("option", "file") if c.file.is_none() => c.file = Some(rest.to_string()),
             ("option", "asn") => c.peer_asn = rest.parse().ok(),
+            ("option", "open") if rest == "send-unknown-message" => c.unknown_message = true,
             (_, "cmd") => c.cmds.push(rest.to_string()),
             (seq, "raw") => {
                 let n: u32 = seq
@@ -68,23 +73,19 @@ fn parse_case(path: &Path) -> Case {
 }
 
 /// Run the speaker for one neighbor against the mirroring peer; every message it sent.
-fn run(cfg: NeighborConfig, env: Environment, peer_asn: Option<u32>) -> Vec<Vec<u8>> {
+fn run(cfg: NeighborConfig, env: Environment, c: &Case) -> Vec<Vec<u8>> {
     let config = Config {
         neighbors: vec![cfg],
         ..Default::default()
     };
-    run_with(config, env, peer_asn, &[])
+    run_with(config, env, c, &[])
 }
 
 /// Run a whole configuration (its first neighbor talks to the mirroring peer); once the
 /// session is up, `commands` are written by the first process, one at a time, as the
 /// harness's API helper does.
-fn run_with(
-    config: Config,
-    env: Environment,
-    peer_asn: Option<u32>,
-    commands: &[String],
-) -> Vec<Vec<u8>> {
+fn run_with(config: Config, env: Environment, case: &Case, commands: &[String]) -> Vec<Vec<u8>> {
+    let peer_asn = case.peer_asn;
     let now = Instant::now();
     let cfg = config.neighbors[0].clone();
     let mut sp = Speaker::new(config, env, now).unwrap();
@@ -139,6 +140,9 @@ fn run_with(
     }
     let mut input = theirs;
     input.extend_from_slice(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001304"));
+    if case.unknown_message {
+        input.extend_from_slice(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0013FF"));
+    }
     sp.handle(
         now,
         Input::Received {
@@ -217,6 +221,10 @@ fn compare(want: &[(u32, Vec<u8>)], got: &[Vec<u8>]) -> Result<(), String> {
 }
 
 fn run_case(c: &Case) -> Result<(), String> {
+    // A configuration with a process gets the harness's helper, as in the API cases.
+    if c.cmds.iter().any(|_| true) && c.file.as_deref().is_some_and(has_process) {
+        return run_api_case(c);
+    }
     let file = c.file.as_ref().ok_or("no option:file")?;
     let path = conformance_dir().join("etc").join(file);
     let parsed = ferrobgp_config::parse_file(&path).map_err(|e| format!("config: {e}"))?;
@@ -228,7 +236,7 @@ fn run_case(c: &Case) -> Result<(), String> {
     cfg.processes.clear();
     let mut n = cfg.neighbors.into_iter().next().ok_or("no neighbor")?;
     n.api.clear();
-    let got = run(n, e, c.peer_asn);
+    let got = run(n, e, c);
     compare(&c.raw, &got)
 }
 
@@ -263,6 +271,11 @@ fn helper_commands(c: &Case) -> Vec<String> {
         .collect()
 }
 
+fn has_process(file: &str) -> bool {
+    std::fs::read_to_string(conformance_dir().join("etc").join(file))
+        .is_ok_and(|t| t.lines().any(|l| l.trim_start().starts_with("process ")))
+}
+
 fn run_api_case(c: &Case) -> Result<(), String> {
     let file = c.file.as_ref().ok_or("no option:file")?;
     let path = conformance_dir().join("etc").join(file);
@@ -276,7 +289,7 @@ fn run_api_case(c: &Case) -> Result<(), String> {
         return Err("no neighbor".into());
     }
     cfg.neighbors.truncate(1);
-    let got = run_with(cfg, e, c.peer_asn, &helper_commands(c));
+    let got = run_with(cfg, e, c, &helper_commands(c));
     compare(&c.raw, &got)
 }
 
@@ -336,6 +349,7 @@ const API_MUST_MATCH: &[&str] = &[
     "api-healthcheck-withdraw",
     "api-multiple-api",
     "api-multisession",
+    "api-nexthop-self",
     "api-no-respawn",
     "api-notification",
     "api-open",
@@ -410,4 +424,5 @@ const MUST_MATCH: &[&str] = &[
     "conf-unknowncap",
     "conf-vpn",
     "extended-nexthop",
+    "unknown-message",
 ];
