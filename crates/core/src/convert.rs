@@ -47,6 +47,32 @@ pub fn route(r: &cfg::route::RouteSpec) -> RouteSpec {
     }
 }
 
+/// `processes-match` patterns: the regular expressions ExaBGP's configurations use (`^add`,
+/// `name$`, `.*`, a plain name), searched in the name as Python's `re.search` does. There is no
+/// regex engine in the workspace; anything else is matched literally.
+fn simple_match(pat: &str, name: &str) -> bool {
+    let (anchored, p) = match pat.strip_prefix('^') {
+        Some(p) => (true, p),
+        None => (false, pat),
+    };
+    let (end, p) = match p.strip_suffix('$') {
+        Some(p) => (true, p),
+        None => (false, p),
+    };
+    let p = p.trim_end_matches(".*");
+    let (p, any_prefix) = match p.strip_prefix(".*") {
+        Some(p) => (p, true),
+        None => (p, false),
+    };
+    let anchored = anchored && !any_prefix;
+    match (anchored, end) {
+        (true, true) => name == p,
+        (true, false) => name.starts_with(p),
+        (false, true) => name.ends_with(p),
+        (false, false) => name.contains(p),
+    }
+}
+
 /// Convert a parsed configuration and environment. `exabgp_version` is the `exabgp_version`
 /// setting when present (the harness sets it; it names the software-version capability).
 pub fn from_config(
@@ -128,13 +154,9 @@ pub fn from_config(
             .iter()
             .map(|a| {
                 let mut processes = a.processes.clone();
-                // processes-match: names matched as plain prefixes/equality (no regex engine here).
                 for pat in &a.processes_match {
                     for p in &config.processes {
-                        let hit = p.name == *pat
-                            || pat.trim_end_matches(".*").is_empty()
-                            || p.name.starts_with(pat.trim_end_matches(".*"));
-                        if hit && !processes.contains(&p.name) {
+                        if simple_match(pat, &p.name) && !processes.contains(&p.name) {
                             processes.push(p.name.clone());
                         }
                     }

@@ -168,6 +168,11 @@ fn run_with(config: Config, env: Environment, case: &Case, commands: &[String]) 
         }
     }
     drain(&mut sp, &mut conn, &mut sent);
+    if std::env::var("CI_DEBUG").is_ok() {
+        for m in messages(&sent) {
+            eprintln!("sent {}", to_hex(&m));
+        }
+    }
     messages(&sent)
 }
 
@@ -335,6 +340,7 @@ fn exabgp_api_cases() {
 const API_MUST_MATCH: &[&str] = &[
     "api-ack-control",
     "api-add-remove",
+    "api-announce-processes-match",
     "api-announce-star",
     "api-announce",
     "api-announcement",
