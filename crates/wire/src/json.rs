@@ -284,6 +284,11 @@ pub fn write_attributes(out: &mut Vec<u8>, a: &PathAttributes, next_hop_in_attri
         if u.code == crate::model::attr_code::PREFIX_SID && write_prefix_sid(out, &u.value) {
             continue;
         }
+        if u.code == crate::srpolicy::TUNNEL_ENCAPSULATION
+            && crate::srpolicy::write_attribute_json(out, &u.value)
+        {
+            continue;
+        }
         if u.code == crate::bgpls::BGP_LS_ATTRIBUTE
             && crate::bgpls::write_attribute_json(out, &u.value)
         {
@@ -517,6 +522,10 @@ fn write_family_nlri(
         },
         Safi::BGP_LS => match crate::bgpls::BgpLs::parse(bytes) {
             Some(v) => return v.write_json(next_hop, out).is_some(),
+            None => return false,
+        },
+        Safi::SR_POLICY => match crate::srpolicy::SrPolicy::parse(bytes) {
+            Some(v) => v.write_json(out),
             None => return false,
         },
         Safi::EVPN => match crate::evpn::Evpn::parse(bytes) {

@@ -11,6 +11,7 @@ use ferrobgp_wire::bgpls::BgpLs;
 use ferrobgp_wire::evpn::Evpn;
 use ferrobgp_wire::mup::Mup;
 use ferrobgp_wire::mvpn::Mvpn;
+use ferrobgp_wire::srpolicy::{SrPolicy, TunnelEncapsulation};
 use ferrobgp_wire::vpls::Vpls;
 use ferrobgp_wire::*;
 
@@ -27,6 +28,7 @@ fn through_owned(family: Family, n: &Nlri) -> Option<Nlri> {
         Safi::MUP => Mup::from_nlri(n)?.to_nlri(family.afi),
         Safi::EVPN => Evpn::from_nlri(n)?.to_nlri(),
         Safi::BGP_LS => BgpLs::from_nlri(n)?.to_nlri(),
+        Safi::SR_POLICY => Some(SrPolicy::from_nlri(n)?.to_nlri()),
         _ => None,
     }
 }
@@ -34,7 +36,7 @@ fn through_owned(family: Family, n: &Nlri) -> Option<Nlri> {
 fn is_ours(f: Family) -> bool {
     matches!(
         f.safi,
-        Safi::VPLS | Safi::MCAST_VPN | Safi::MUP | Safi::EVPN | Safi::BGP_LS
+        Safi::VPLS | Safi::MCAST_VPN | Safi::MUP | Safi::EVPN | Safi::BGP_LS | Safi::SR_POLICY
     )
 }
 
@@ -93,6 +95,17 @@ fn ci_family_updates_rebuild_from_owned_types() {
                         None => {
                             ok = false;
                             failures.push(format!("{name}:{}: {n:?} does not parse", i + 1));
+                        }
+                    }
+                }
+                for a in owned.attributes.unknown.iter_mut() {
+                    if a.code == ferrobgp_wire::srpolicy::TUNNEL_ENCAPSULATION {
+                        match TunnelEncapsulation::parse(&a.value).and_then(|t| t.to_attribute()) {
+                            Some(again) => *a = again,
+                            None => {
+                                ok = false;
+                                failures.push(format!("{name}:{}: tunnel encapsulation", i + 1));
+                            }
                         }
                     }
                 }
