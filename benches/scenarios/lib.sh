@@ -6,7 +6,7 @@
 #  - every daemon started is tracked by PID and stopped by that PID (never by name);
 #  - every wait is bounded (BENCH_TIMEOUT seconds, default 600);
 #  - a BIRD peer is polled through O(1) counters (`show protocols all`), never by walking
-#    its table;
+#    its table, over one long-lived control-socket connection (birdwait.py);
 #  - one result line per run on stdout, also appended to $BENCH_RESULTS:
 #    scenario=... impl=... loop=... n=... seconds=... routes_per_s=... rss_mb=... [extra=...]
 #
@@ -16,7 +16,8 @@
 #  BENCH_TMP             parent of the per-run work directories (default /tmp)
 #  BENCH_RESULTS         file collecting result lines (default target/bench/results.txt)
 #  BENCH_TIMEOUT         bound of every wait in seconds (default 600)
-#  BENCH_POLL            polling interval in seconds (default 0.1)
+#  BENCH_POLL            polling interval of generic waits in seconds (default 0.1)
+#  BIRDWAIT_POLL         polling interval of the BIRD sink (default 0.02; birdwait.py)
 #  BENCH_KEEP=1          keep the work directory (configs, logs) after the run
 #  FERROBGP_BIN          ferrobgp binary (default target/release/ferrobgp); any program
 #                        taking ExaBGP's arguments works (a wrapper exec'ing exabgp tested
@@ -301,44 +302,29 @@ sink_start() {
     SINK_PID=$BIRD_PID
 }
 
-# sink_wait_routes N TIMEOUT PID: wait until the sink holds >= N routes, while PID lives.
-# Sets EST_AT (first poll seeing the sessions Established), FIRST_AT (first poll seeing a
-# route) and DONE_AT.
+# sink_wait_routes N TIMEOUT PID [SESSIONS]: wait until SESSIONS (default 1) sessions are
+# Established at the sink, then until it holds >= N routes, while PID lives. One
+# long-lived control-socket client (birdwait.py) polls every BIRDWAIT_POLL s (default
+# 0.02; 0.02 s more per 50 sessions, as `show protocols` grows with them).
+# Sets EST_AT, FIRST_AT (first route seen) and DONE_AT (wall-clock seconds).
 EST_AT=""
 FIRST_AT=""
 DONE_AT=""
-_sink_est() {
-    alive "$_SPEAKER_PID" || return 0
-    [ "$(bird_established "$SINK_SOCK")" -ge "$_SINK_SESSIONS" ]
-}
-_sink_full() {
-    alive "$_SPEAKER_PID" || return 0
-    local c
-    c=$(bird_count "$SINK_SOCK")
-    [ -n "$FIRST_AT" ] || [ "$c" = 0 ] || FIRST_AT=$(now)
-    [ "$c" -ge "$_SINK_N" ]
-}
 sink_wait_routes() {
-    _SINK_N=$1
-    _SPEAKER_PID=$3
-    _SINK_SESSIONS=${4:-1}
-    EST_AT=""
-    FIRST_AT=""
-    DONE_AT=""
-    # `show protocols` lists every session and BIRD answers it in its only thread: the
-    # polling interval grows with the number of sessions (0.1 s per 250) to keep that small.
-    local poll=$BENCH_POLL
-    BENCH_POLL=$(awk -v p="$poll" -v s="$_SINK_SESSIONS" 'BEGIN { q = 0.1 * int((s + 249) / 250); print (q > p ? q : p) }')
-    if ! wait_until "$2" _sink_est; then
-        BENCH_POLL=$poll
+    local n=$1 timeout=$2 pid=$3 sessions=${4:-1} interval out
+    EST_AT="" FIRST_AT="" DONE_AT=""
+    interval=$(awk -v p="${BIRDWAIT_POLL:-0.02}" -v s="$sessions" \
+        'BEGIN { q = 0.02 * int((s + 49) / 50); printf "%.3f", (q > p ? q : p) }')
+    out=$("$PYTHON" "$BENCH_SCEN_DIR/birdwait.py" "$SINK_SOCK" "$sessions" "$n" "$timeout" "$interval" "$pid")
+    local rc=$?
+    EST_AT=$(printf '%s\n' "$out" | sed -n 's/^est=//p')
+    FIRST_AT=$(printf '%s\n' "$out" | sed -n 's/^first=//p')
+    DONE_AT=$(printf '%s\n' "$out" | sed -n 's/^done=//p')
+    if [ "$rc" != 0 ] || [ -z "$DONE_AT" ]; then
+        log "sink: $(printf '%s' "$out" | tail -1)"
         return 1
     fi
-    BENCH_POLL=$poll
-    alive "$_SPEAKER_PID" || return 1
-    EST_AT=$(now)
-    wait_until "$2" _sink_full || return 1
-    alive "$_SPEAKER_PID" || return 1
-    DONE_AT=$(now)
+    alive "$pid"
 }
 
 # --- speakers ---------------------------------------------------------------
