@@ -32,6 +32,13 @@ fn flags(m: &cfg::config::MessageSelection) -> MessageFlags {
 /// One configured route (any family wire's owned model has: prefixes, labeled, VPN, flow,
 /// raw NLRI such as VPLS).
 pub fn route(r: &cfg::route::RouteSpec) -> RouteSpec {
+    // ExaBGP sends communities sorted and without repeats: normalise once, so that the same
+    // route written in another order is the same interned attribute set.
+    let mut path = r.attributes.clone();
+    path.communities.sort_unstable();
+    path.communities.dedup();
+    path.extended_communities.sort_by_key(|c| c.0);
+    path.extended_communities.dedup();
     RouteSpec {
         nlris: r
             .nlri
@@ -39,7 +46,7 @@ pub fn route(r: &cfg::route::RouteSpec) -> RouteSpec {
             .map(|n| RouteKey::new(r.family, n.clone()))
             .collect(),
         attrs: RouteAttrs {
-            path: r.attributes.clone(),
+            path,
             next_hop_self: r.next_hop_self,
         },
         withdraw: r.withdraw,

@@ -250,3 +250,85 @@ pub fn afi_of(ip: IpAddr) -> Afi {
         Afi::IPV6
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv6Addr;
+
+    fn rules(ibgp: bool) -> PeerRules {
+        PeerRules {
+            ibgp,
+            local_as: 65001,
+            local_addr: Some("192.0.2.1".parse().unwrap()),
+            link_local: Some(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1)),
+            ctx: SessionContext::default(),
+        }
+    }
+
+    #[test]
+    fn ebgp_prepends_and_drops_local_pref() {
+        let mut a = RouteAttrs::default();
+        a.path.local_pref = Some(200);
+        a.path.as_path = Some(AsPath::sequence(vec![65002]));
+        let p = outbound_attributes(&a, &rules(false));
+        assert_eq!(p.origin, Some(Origin::Igp));
+        assert_eq!(p.as_path.unwrap().segments[0].asns, vec![65001, 65002]);
+        assert_eq!(p.local_pref, None);
+    }
+
+    #[test]
+    fn ibgp_local_pref_default_and_next_hop_self() {
+        let a = RouteAttrs {
+            next_hop_self: true,
+            ..Default::default()
+        };
+        let p = outbound_attributes(&a, &rules(true));
+        assert_eq!(p.local_pref, Some(100));
+        assert_eq!(p.as_path.unwrap().segments.len(), 0);
+        assert_eq!(p.next_hop, Some("192.0.2.1".parse().unwrap()));
+        assert_eq!(p.next_hop_link_local, None, "IPv4 next hop: no link-local");
+    }
+
+    #[test]
+    fn link_local_follows_a_global_ipv6_next_hop() {
+        let mut a = RouteAttrs::default();
+        a.path.next_hop = Some("2001:db8::1".parse().unwrap());
+        let p = outbound_attributes(&a, &rules(true));
+        assert_eq!(p.next_hop_link_local, rules(true).link_local);
+    }
+
+    #[test]
+    fn group_attributes_merge_under_the_command() {
+        let base = PathAttributes {
+            local_pref: Some(100),
+            med: Some(5),
+            communities: vec![1],
+            ..Default::default()
+        };
+        let over = PathAttributes {
+            med: Some(7),
+            ..Default::default()
+        };
+        let m = merge_attributes(&base, &over);
+        assert_eq!(
+            (m.local_pref, m.med, m.communities),
+            (Some(100), Some(7), vec![1])
+        );
+    }
+
+    #[test]
+    fn open_without_add_path_families_covers_every_family() {
+        let mut n = NeighborConfig::new(
+            "192.0.2.2".parse().unwrap(),
+            1,
+            1,
+            "1.1.1.1".parse().unwrap(),
+        );
+        n.families = vec![Family::IPV4_UNICAST, Family::IPV6_UNICAST];
+        n.capability.add_path = 3;
+        let o = build_open(&n, "x");
+        assert!(o.capabilities.iter().any(|c| matches!(c,
+            Capability::AddPath(v) if v.len() == 2)));
+    }
+}
