@@ -285,8 +285,15 @@ impl Reactor {
         match source {
             Source::Listener => self.accept_tcp(token),
             Source::Conn(id) => self.read_conn(id),
-            Source::ProcStdout(p) => self.read_proc(p, false),
-            Source::ProcStderr(p) => self.read_proc(p, true),
+            Source::ProcStdout(p) => {
+                if self.read_proc(p, false) {
+                    // The helper closed its stdout: it has probably exited.
+                    self.reap_children();
+                }
+            }
+            Source::ProcStderr(p) => {
+                self.read_proc(p, true);
+            }
             Source::ProcStdin(_) => {}
             Source::ControlClient(p) => self.read_client(p),
         }
@@ -389,9 +396,11 @@ impl Reactor {
         }
     }
 
-    fn read_proc(&mut self, id: ProcessId, stderr: bool) {
+    /// Read a helper's stdout (lines to the core) or stderr (lines to the log); `true` at end
+    /// of stream.
+    fn read_proc(&mut self, id: ProcessId, stderr: bool) -> bool {
         let Some(p) = self.procs.get_mut(&id) else {
-            return;
+            return false;
         };
         let (slot, lines) = if stderr {
             (&mut p.stderr, &mut p.err_lines)
@@ -399,10 +408,10 @@ impl Reactor {
             (&mut p.stdout, &mut p.out_lines)
         };
         let Some((rx, token)) = slot else {
-            return;
+            return false;
         };
         if p.paused && !stderr {
-            return;
+            return false;
         }
         let token = *token;
         let mut budget = READ_BUDGET;
@@ -452,10 +461,7 @@ impl Reactor {
                 ),
             }
         }
-        if eof && !stderr {
-            // The helper closed its stdout: it has probably exited.
-            self.reap_children();
-        }
+        eof
     }
 
     /// SIGCHLD (or end of a stdout): find helpers that exited. What they wrote before
@@ -471,14 +477,15 @@ impl Reactor {
         for (id, status) in exited {
             self.read_proc(id, false);
             self.read_proc(id, true);
+            // Reported once: the entry is gone after this.
             if let Some(mut p) = self.procs.remove(&id) {
                 tracing::debug!(process = %p.name, %status, "process exited");
                 self.forget_proc_fds(&mut p);
+                self.inputs.push(Input::ProcessExited {
+                    process: id,
+                    status: shared::exit_code(status),
+                });
             }
-            self.inputs.push(Input::ProcessExited {
-                process: id,
-                status: shared::exit_code(status),
-            });
         }
     }
 

@@ -43,3 +43,13 @@ fn slow_helper_bounds_memory() {
 fn control_socket_lifecycle() {
     support::control_socket_lifecycle(run);
 }
+
+#[test]
+fn killed_helper_is_respawned() {
+    support::killed_helper_is_respawned(run);
+}
+
+#[test]
+fn md5_session() {
+    support::md5_session(run);
+}

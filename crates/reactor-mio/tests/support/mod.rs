@@ -671,3 +671,125 @@ pub fn control_socket_lifecycle(run: Runner) {
     assert_eq!(daemon.join(), 0);
     assert!(!path.exists(), "control socket removed at exit");
 }
+
+/// A helper killed mid-stream is started again (the core reuses its id; the driver must take
+/// the new child for it), the session is not disturbed, and the new helper's commands work.
+pub fn killed_helper_is_respawned(run: Runner) {
+    let dir = TempDir::new("respawn");
+    let pids = dir.0.join("pids");
+    let script = dir.script(
+        "helper.sh",
+        &format!(
+            "echo $$ >> '{}'\n\
+             n=$(wc -l < '{}')\n\
+             echo \"announce route 10.100.$n.0/24 next-hop 127.0.0.1\"\n\
+             while read line; do :; done\n",
+            pids.display(),
+            pids.display()
+        ),
+    );
+    let peer = Peer::bind();
+    let (config, env) = config_with(
+        peer.port,
+        &[],
+        &[("helper", vec![script.display().to_string()])],
+        "",
+        &[("exabgp_api_respawn", "true")],
+    );
+    let daemon = Daemon::start(run, config, env);
+    let mut s = peer.accept();
+    s.handshake();
+    s.wait_for_prefixes(&["10.100.1.0/24"]);
+    let first: u32 = wait_for_file(&pids).trim().parse().unwrap();
+    // SAFETY: killing the helper this test's daemon started.
+    unsafe { libc::kill(first as libc::pid_t, libc::SIGKILL) };
+    s.wait_for_prefixes(&["10.100.2.0/24"]);
+    let all = std::fs::read_to_string(&pids).unwrap();
+    let second: u32 = all
+        .lines()
+        .nth(1)
+        .expect("a second helper")
+        .parse()
+        .unwrap();
+    assert_ne!(first, second);
+    assert!(alive(second));
+    daemon.handle.shutdown();
+    let kinds = s.wait_for_close();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == MSG_NOTIFICATION).count(),
+        1,
+        "one Cease, at shutdown only: {kinds:?}"
+    );
+    assert_eq!(daemon.join(), 0);
+    let deadline = Instant::now() + STEP;
+    while alive(second) {
+        assert!(Instant::now() < deadline, "respawned helper left running");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Set TCP_MD5SIG for `peer` with `key` on a socket (the test peer's side of RFC 2385).
+/// `false` when the kernel has no TCP MD5 support.
+fn peer_md5(fd: i32, peer: Ipv4Addr, key: &[u8]) -> bool {
+    #[repr(C)]
+    struct TcpMd5Sig {
+        addr: libc::sockaddr_storage,
+        flags: u8,
+        prefixlen: u8,
+        keylen: u16,
+        ifindex: u32,
+        key: [u8; 80],
+    }
+    // SAFETY: plain old data, zeroed; then a sockaddr_in written into the storage.
+    let mut sig: TcpMd5Sig = unsafe { std::mem::zeroed() };
+    let sin = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: 0,
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(peer).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    // SAFETY: sockaddr_in fits in sockaddr_storage.
+    unsafe {
+        std::ptr::write((&mut sig.addr as *mut libc::sockaddr_storage).cast(), sin);
+    }
+    sig.keylen = key.len() as u16;
+    sig.key[..key.len()].copy_from_slice(key);
+    // SAFETY: valid fd, pointer and size.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_MD5SIG,
+            (&sig as *const TcpMd5Sig).cast(),
+            std::mem::size_of::<TcpMd5Sig>() as libc::socklen_t,
+        )
+    };
+    rc == 0
+}
+
+/// `md5-password`: the daemon signs its segments (RFC 2385); with the same key on the test
+/// peer's listener the session comes up. Skipped where the kernel lacks TCP MD5.
+pub fn md5_session(run: Runner) {
+    use std::os::fd::AsRawFd;
+    let peer = Peer::bind();
+    if !peer_md5(peer.listener.as_raw_fd(), Ipv4Addr::LOCALHOST, b"s3cret") {
+        eprintln!("skipped: no TCP MD5 signature support in this kernel");
+        return;
+    }
+    let (config, env) = config_with(
+        peer.port,
+        &["10.55.0.0/16"],
+        &[],
+        "\tmd5-password s3cret;\n",
+        &[],
+    );
+    let daemon = Daemon::start(run, config, env);
+    let mut s = peer.accept();
+    s.handshake();
+    s.wait_for_prefixes(&["10.55.0.0/16"]);
+    daemon.handle.shutdown();
+    s.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+}
