@@ -311,17 +311,23 @@ EST_AT=""
 FIRST_AT=""
 DONE_AT=""
 sink_wait_routes() {
-    local n=$1 timeout=$2 pid=$3 sessions=${4:-1} interval out
-    EST_AT="" FIRST_AT="" DONE_AT=""
+    bird_wait "$SINK_SOCK" "${4:-1}" "$1" "$2" "$3" || return 1
+    EST_AT=$BW_EST FIRST_AT=$BW_FIRST DONE_AT=$BW_DONE
+}
+
+# bird_wait SOCK SESSIONS N TIMEOUT PID: the same on any BIRD; sets BW_EST BW_FIRST BW_DONE
+bird_wait() {
+    local sock=$1 sessions=$2 n=$3 timeout=$4 pid=$5 interval out rc
+    BW_EST="" BW_FIRST="" BW_DONE=""
     interval=$(awk -v p="${BIRDWAIT_POLL:-0.02}" -v s="$sessions" \
         'BEGIN { q = 0.02 * int((s + 49) / 50); printf "%.3f", (q > p ? q : p) }')
-    out=$("$PYTHON" "$BENCH_SCEN_DIR/birdwait.py" "$SINK_SOCK" "$sessions" "$n" "$timeout" "$interval" "$pid")
-    local rc=$?
-    EST_AT=$(printf '%s\n' "$out" | sed -n 's/^est=//p')
-    FIRST_AT=$(printf '%s\n' "$out" | sed -n 's/^first=//p')
-    DONE_AT=$(printf '%s\n' "$out" | sed -n 's/^done=//p')
-    if [ "$rc" != 0 ] || [ -z "$DONE_AT" ]; then
-        log "sink: $(printf '%s' "$out" | tail -1)"
+    out=$("$PYTHON" "$BENCH_SCEN_DIR/birdwait.py" "$sock" "$sessions" "$n" "$timeout" "$interval" "$pid")
+    rc=$?
+    BW_EST=$(printf '%s\n' "$out" | sed -n 's/^est=//p')
+    BW_FIRST=$(printf '%s\n' "$out" | sed -n 's/^first=//p')
+    BW_DONE=$(printf '%s\n' "$out" | sed -n 's/^done=//p')
+    if [ "$rc" != 0 ] || [ -z "$BW_DONE" ]; then
+        log "$(basename "$sock" .ctl): $(printf '%s' "$out" | tail -1)"
         return 1
     fi
     alive "$pid"

@@ -31,14 +31,6 @@ _gobgp_full() {
     alive "$SPEAKER_PID" || return 0
     [ "$(_gobgp_count)" -ge "$N" ]
 }
-_bird_rx_full() {
-    alive "$SPEAKER_PID" || return 0
-    [ "$(bird_count "$RX_SOCK")" -ge "$N" ]
-}
-_src_est() {
-    alive "$SPEAKER_PID" || return 0
-    [ "$(bird_established "$SRC_SOCK")" -ge 1 ]
-}
 
 run_one() {
     local impl=$1 loop conf t0 src_port est_at done_at first_at rss secs extra=""
@@ -134,15 +126,16 @@ EOF
         ;;
     esac
     local ok=1
-    if wait_until "$BENCH_TIMEOUT" _src_est && alive "$SPEAKER_PID"; then
-        est_at=$(now)
+    if bird_wait "$SRC_SOCK" 1 0 "$BENCH_TIMEOUT" "$SPEAKER_PID"; then
+        est_at=$BW_EST
         case $impl in
         exabgp | ferrobgp-*) wait_until "$BENCH_TIMEOUT" _consumer_done || ok=0 ;;
         gobgp) wait_until "$BENCH_TIMEOUT" _gobgp_full || ok=0 ;;
-        bird) wait_until "$BENCH_TIMEOUT" _bird_rx_full || ok=0 ;;
+        bird) bird_wait "$RX_SOCK" 1 "$N" "$BENCH_TIMEOUT" "$SPEAKER_PID" || ok=0 ;;
         esac
         alive "$SPEAKER_PID" || ok=0
         done_at=$(now)
+        [ "$impl" = bird ] && done_at=$BW_DONE
     else
         ok=0
     fi
