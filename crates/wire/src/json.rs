@@ -524,6 +524,10 @@ fn write_family_nlri(
             Some(v) => return v.write_json(next_hop, out).is_some(),
             None => return false,
         },
+        Safi::RTC => match crate::rtc::Rtc::parse(bytes) {
+            Some(v) => v.write_json(out),
+            None => return false,
+        },
         Safi::SR_POLICY => match crate::srpolicy::SrPolicy::parse(bytes) {
             Some(v) => v.write_json(out),
             None => return false,
