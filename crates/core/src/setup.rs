@@ -1,9 +1,9 @@
-//! What the speaker needs from the configuration, typed.
+//! What the speaker needs from the configuration, typed: neighbors, processes, environment.
 //!
-//! This mirrors the parts of `ferrobgp_config::Config` the core uses. It exists because the
-//! configuration crate is being written at the same time; once it lands, `Speaker::new` takes
-//! `ferrobgp_config::Config` and this module becomes the conversion from it. Defaults are
-//! ExaBGP's (reference §2, §4.2), because the byte-exact tests see them.
+//! `ferrobgp_config` parses ExaBGP's language; [`crate::convert`] turns its result into these
+//! types (on start and on reload). Routes are already wire's owned model ([`crate::rib`]), so
+//! nothing is re-parsed or re-encoded here. Defaults are ExaBGP's (reference §2, §4.2),
+//! because the byte-exact tests see them.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;

@@ -25,6 +25,10 @@ fn conformance_dir() -> PathBuf {
 struct Case {
     name: String,
     file: Option<String>,
+    /// Further `option:file:` lines: the configurations a reload signal switches to.
+    reload_files: Vec<String>,
+    /// `signal:` lines, in order.
+    signals: Vec<String>,
     peer_asn: Option<u32>,
     /// `option:open:send-unknown-message`: the peer follows its KEEPALIVE with a message of
     /// an unknown type.
@@ -40,6 +44,8 @@ fn parse_case(path: &Path) -> Case {
     let mut c = Case {
         name: path.file_stem().unwrap().to_string_lossy().into_owned(),
         file: None,
+        reload_files: Vec::new(),
+        signals: Vec::new(),
         peer_asn: None,
         unknown_message: false,
         raw: Vec::new(),
@@ -56,6 +62,8 @@ fn parse_case(path: &Path) -> Case {
         };
         match (a, b) {
             ("option", "file") if c.file.is_none() => c.file = Some(rest.to_string()),
+            ("option", "file") => c.reload_files.push(rest.to_string()),
+            (_, "signal") => c.signals.push(rest.to_string()),
             ("option", "asn") => c.peer_asn = rest.parse().ok(),
             ("option", "open") if rest == "send-unknown-message" => c.unknown_message = true,
             (_, "cmd") => c.cmds.push(rest.to_string()),
@@ -153,6 +161,31 @@ fn run_with(config: Config, env: Environment, case: &Case, commands: &[String]) 
     for _ in 0..200 {
         drain(&mut sp, &mut conn, &mut sent);
         sp.handle(now, Input::SendBufferLow { conn: c });
+    }
+    // Signals from the test peer: SIGUSR1 makes the driver re-read the next configuration
+    // (as `ferrobgp run` does) and hand it over with Input::Reload.
+    let mut reloads = case.reload_files.iter();
+    for sig in &case.signals {
+        let signal = match sig.as_str() {
+            "SIGUSR1" => ferrobgp_core::Signal::Usr1,
+            "SIGUSR2" => ferrobgp_core::Signal::Usr2,
+            "SIGHUP" => ferrobgp_core::Signal::Hup,
+            "SIGALRM" => ferrobgp_core::Signal::Alrm,
+            _ => ferrobgp_core::Signal::Term,
+        };
+        sp.handle(now, Input::Signal(signal));
+        if matches!(
+            signal,
+            ferrobgp_core::Signal::Usr1 | ferrobgp_core::Signal::Usr2
+        ) {
+            if let Some((config, _)) = reloads.next().and_then(|f| load(f).ok()) {
+                sp.handle(now, Input::Reload { config });
+            }
+        }
+        for _ in 0..20 {
+            drain(&mut sp, &mut conn, &mut sent);
+            sp.handle(now, Input::SendBufferLow { conn: c });
+        }
     }
     for line in commands {
         sp.handle(
@@ -274,6 +307,18 @@ fn helper_commands(c: &Case) -> Vec<String> {
         })
         .cloned()
         .collect()
+}
+
+/// A configuration file of the conformance data, parsed and converted.
+fn load(file: &str) -> Result<(Config, Environment), String> {
+    let path = conformance_dir().join("etc").join(file);
+    let parsed = ferrobgp_config::parse_file(&path).map_err(|e| format!("config: {e}"))?;
+    let env = ferrobgp_config::Environment::from_iter([("exabgp_version", "5.0.0-0+test")])
+        .map_err(|e| format!("env: {e:?}"))?;
+    let (cfg, mut e) =
+        ferrobgp_core::convert::from_config(&parsed, &env).map_err(|e| format!("convert: {e}"))?;
+    e.software_version = "ExaBGP/5.0.0-0+test".into();
+    Ok((cfg, e))
 }
 
 fn has_process(file: &str) -> bool {
