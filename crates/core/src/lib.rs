@@ -66,8 +66,12 @@
 //! 4. **Flush process queues**: events and acks, in the order they were queued, within each
 //!    process's write window.
 //!
-//! So a command is acked after it was applied to the RIB, and the UPDATEs it caused are
-//! produced in the same `handle()`, before the ack (`Send` outputs come before `WriteProcess`).
+//! A `ProcessLine` is the exception to step 3: like ExaBGP, which applies every command a read
+//! brought before its peers run (so `announce …` then `clear adj-rib out` in one read sends
+//! nothing), the speaker applies and acks the command but leaves the UPDATEs for the `Tick`
+//! the driver gives at the end of its iteration (`next_deadline()` is *now* while a session
+//! has work). So a command is acked once it was applied to the RIB, and the UPDATEs it caused
+//! follow in the same driver iteration.
 //!
 //! # What comes from where
 //!

@@ -142,11 +142,21 @@ pub enum Queued {
     RefreshEnd(Family),
 }
 
+/// One route the peer should have.
+#[derive(Debug)]
+struct Entry {
+    /// Insertion order.
+    seq: u64,
+    attrs: Attrs,
+    /// Announced to the peer on this session (an UPDATE was built for it).
+    sent: bool,
+}
+
 /// The Adj-RIB-Out of one neighbor.
 #[derive(Debug, Default)]
 pub struct AdjRibOut {
     /// What the peer should have: NLRI → (insertion order, attributes).
-    desired: HashMap<RouteKey, (u64, Attrs)>,
+    desired: HashMap<RouteKey, Entry>,
     seq: u64,
     /// Changes not yet sent (only while the session is up): Some = announce, None = withdraw.
     pending: HashMap<RouteKey, Option<Attrs>>,
@@ -169,7 +179,7 @@ impl AdjRibOut {
     }
 
     pub fn get(&self, key: &RouteKey) -> Option<&Attrs> {
-        self.desired.get(key).map(|(_, a)| a)
+        self.desired.get(key).map(|e| &e.attrs)
     }
 
     /// Routes in the order they were first announced.
@@ -177,7 +187,7 @@ impl AdjRibOut {
         let mut v: Vec<_> = self
             .desired
             .iter()
-            .map(|(k, (s, a))| (*s, k.clone(), a.clone()))
+            .map(|(k, e)| (e.seq, k.clone(), e.attrs.clone()))
             .collect();
         v.sort_by_key(|(s, _, _)| *s);
         v.into_iter().map(|(_, k, a)| (k, a)).collect()
@@ -204,23 +214,28 @@ impl AdjRibOut {
             && self
                 .desired
                 .get(&key)
-                .is_some_and(|(_, a)| Arc::ptr_eq(a, &attrs))
+                .is_some_and(|e| Arc::ptr_eq(&e.attrs, &attrs))
         {
             return;
         }
         match self.desired.get_mut(&key) {
-            Some((seq, a)) if !self.live => {
-                if !Arc::ptr_eq(a, &attrs) {
-                    self.shadowed.push((*seq, key.clone(), a.clone()));
+            Some(e) if !self.live => {
+                if !Arc::ptr_eq(&e.attrs, &attrs) {
+                    self.shadowed.push((e.seq, key.clone(), e.attrs.clone()));
                     self.seq += 1;
-                    *seq = self.seq;
+                    e.seq = self.seq;
                 }
-                *a = attrs.clone();
+                e.attrs = attrs.clone();
             }
-            Some((_, a)) => *a = attrs.clone(),
+            Some(e) => e.attrs = attrs.clone(),
             None => {
                 self.seq += 1;
-                self.desired.insert(key.clone(), (self.seq, attrs.clone()));
+                let e = Entry {
+                    seq: self.seq,
+                    attrs: attrs.clone(),
+                    sent: false,
+                };
+                self.desired.insert(key.clone(), e);
             }
         }
         self.push_change(key, Some(attrs));
@@ -263,9 +278,10 @@ impl AdjRibOut {
             .iter()
             .map(|(s, k, a)| (*s, Queued::Shadowed(k.clone(), a.clone())))
             .collect();
-        for (k, (s, a)) in &self.desired {
-            self.pending.insert(k.clone(), Some(a.clone()));
-            table.push((*s, Queued::Route(k.clone())));
+        for (k, e) in &mut self.desired {
+            e.sent = false;
+            self.pending.insert(k.clone(), Some(e.attrs.clone()));
+            table.push((e.seq, Queued::Route(k.clone())));
         }
         table.sort_by_key(|(s, _)| *s);
         self.queue.extend(table.into_iter().map(|(_, q)| q));
@@ -291,10 +307,17 @@ impl AdjRibOut {
         }
     }
 
-    /// `clear adj-rib out`: withdraw everything.
+    /// `clear adj-rib out`: withdraw everything the peer was sent; routes still waiting to
+    /// be sent are dropped without a withdraw (ExaBGP, api-rib.ci).
     pub fn clear(&mut self) {
         for (k, _) in self.routes() {
-            self.withdraw(k);
+            if self.desired.get(&k).is_some_and(|e| e.sent) {
+                self.withdraw(k);
+            } else {
+                self.desired.remove(&k);
+                self.pending.remove(&k);
+                self.withdraw_attrs.remove(&k);
+            }
         }
     }
 
@@ -308,19 +331,37 @@ impl AdjRibOut {
 
     /// Take the next item to send. For routes, the pending change is returned with it.
     pub fn pop(&mut self) -> Option<(Queued, Option<Attrs>)> {
-        let q = self.queue.pop_front()?;
-        match q {
-            Queued::Route(k) => {
-                let change = self.pending.remove(&k).flatten();
-                Some((Queued::Route(k), change))
-            }
-            Queued::Shadowed(k, a) => Some((Queued::Route(k), Some(a))),
-            q => Some((q, None)),
+        loop {
+            let q = self.queue.pop_front()?;
+            return match q {
+                Queued::Route(k) => {
+                    let Some(change) = self.pending.remove(&k) else {
+                        // Its change was dropped (`clear adj-rib out` before it was sent).
+                        continue;
+                    };
+                    if change.is_some() {
+                        if let Some(e) = self.desired.get_mut(&k) {
+                            e.sent = true;
+                        }
+                    }
+                    Some((Queued::Route(k), change))
+                }
+                Queued::Shadowed(k, a) => Some((Queued::Route(k), Some(a))),
+                q => Some((q, None)),
+            };
         }
     }
 
     /// Look at the next item without taking it.
-    pub fn peek(&self) -> Option<&Queued> {
+    pub fn peek(&mut self) -> Option<&Queued> {
+        // Entries whose change was dropped are skipped here too, so that what `peek` shows is
+        // what `pop` returns.
+        while let Some(Queued::Route(k)) = self.queue.front() {
+            if self.pending.contains_key(k) {
+                break;
+            }
+            self.queue.pop_front();
+        }
         self.queue.front()
     }
 }
@@ -370,6 +411,25 @@ mod tests {
         rib.withdraw(k.clone());
         assert_eq!(rib.queued(), 1);
         assert_eq!(rib.pop(), Some((Queued::Route(k), None)));
+        assert!(rib.is_empty());
+    }
+
+    #[test]
+    fn clear_drops_unsent_routes_without_a_withdraw() {
+        let mut i = Interner::default();
+        let mut rib = AdjRibOut::default();
+        rib.session_up(&[]);
+        let sent = RouteKey::parse_prefix("10.0.1.0/24").unwrap();
+        rib.announce(sent.clone(), attrs(&mut i, 1));
+        assert_eq!(rib.pop().unwrap().0, Queued::Route(sent.clone()));
+        let unsent = RouteKey::parse_prefix("10.0.2.0/24").unwrap();
+        rib.announce(unsent, attrs(&mut i, 1));
+        rib.push_marker(Queued::EndOfRib(Family::IPV4_UNICAST));
+        rib.clear();
+        // The unsent route's queue entry is skipped by peek and pop; the sent one is withdrawn.
+        assert_eq!(rib.peek(), Some(&Queued::EndOfRib(Family::IPV4_UNICAST)));
+        assert_eq!(rib.pop().unwrap().0, Queued::EndOfRib(Family::IPV4_UNICAST));
+        assert_eq!(rib.pop(), Some((Queued::Route(sent), None)));
         assert!(rib.is_empty());
     }
 

@@ -272,6 +272,7 @@ impl Speaker {
         if self.exited {
             return;
         }
+        let from_process = matches!(input, Input::ProcessLine { .. });
         self.now = now;
         match input {
             Input::Tick => {}
@@ -323,7 +324,17 @@ impl Speaker {
             Input::Signal(sig) => self.on_signal(sig),
             Input::Reload { config } => self.reload(config),
         }
-        self.run(now);
+        if from_process {
+            // ExaBGP applies every command a read brought before its peers run, so a batch
+            // like `announce …` + `clear adj-rib out` sends nothing (api-rib.ci). The
+            // UPDATEs wait for the Tick the driver gives at the end of its iteration
+            // (`next_deadline()` is now while there is work).
+            self.run_timers(now);
+            self.flush_processes();
+            self.finish_shutdown();
+        } else {
+            self.run(now);
+        }
     }
 
     /// The next thing for the driver to do.

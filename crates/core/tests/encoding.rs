@@ -92,7 +92,12 @@ fn run(cfg: NeighborConfig, env: Environment, c: &Case) -> Vec<Vec<u8>> {
 /// Run a whole configuration (its first neighbor talks to the mirroring peer); once the
 /// session is up, `commands` are written by the first process, one at a time, as the
 /// harness's API helper does.
-fn run_with(config: Config, env: Environment, case: &Case, commands: &[String]) -> Vec<Vec<u8>> {
+fn run_with(
+    config: Config,
+    env: Environment,
+    case: &Case,
+    commands: &[Vec<String>],
+) -> Vec<Vec<u8>> {
     let peer_asn = case.peer_asn;
     let now = Instant::now();
     let cfg = config.neighbors[0].clone();
@@ -187,14 +192,18 @@ fn run_with(config: Config, env: Environment, case: &Case, commands: &[String]) 
             sp.handle(now, Input::SendBufferLow { conn: c });
         }
     }
-    for line in commands {
-        sp.handle(
-            now,
-            Input::ProcessLine {
-                process: ProcessId(0),
-                line: line.clone(),
-            },
-        );
+    // One batch = the lines one driver read brings; the driver's end-of-iteration Tick
+    // (here: SendBufferLow, which also runs the peers) follows the batch.
+    for batch in commands {
+        for line in batch {
+            sp.handle(
+                now,
+                Input::ProcessLine {
+                    process: ProcessId(0),
+                    line: line.clone(),
+                },
+            );
+        }
         for _ in 0..20 {
             drain(&mut sp, &mut conn, &mut sent);
             sp.handle(now, Input::SendBufferLow { conn: c });
@@ -281,17 +290,31 @@ fn run_case(c: &Case) -> Result<(), String> {
 /// What the qa harness's API helper writes for a case (qa/README.md): the case's `cmd:` lines
 /// without the first `announce eor AFI SAFI` of each family (the daemon sends that End-of-RIB
 /// itself), or qa/helpers/NAME.cmds where the `cmd:` lines do not say what the helper sends.
-fn helper_commands(c: &Case) -> Vec<String> {
+fn helper_commands(c: &Case) -> Vec<Vec<String>> {
     let own = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../qa/helpers")
         .join(format!("{}.cmds", c.name));
     if let Ok(text) = std::fs::read_to_string(own) {
-        return text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('@'))
-            .map(String::from)
-            .collect();
+        // `@batch N`: the next N commands are written at once (one batch).
+        let mut out: Vec<Vec<String>> = Vec::new();
+        let mut pending = 0usize;
+        for l in text.lines().map(str::trim) {
+            if let Some(n) = l.strip_prefix("@batch ") {
+                pending = n.trim().parse().unwrap_or(1);
+                out.push(Vec::new());
+                continue;
+            }
+            if l.is_empty() || l.starts_with('#') || l.starts_with('@') {
+                continue;
+            }
+            if pending > 0 {
+                out.last_mut().unwrap().push(l.to_string());
+                pending -= 1;
+            } else {
+                out.push(vec![l.to_string()]);
+            }
+        }
+        return out;
     }
     let mut seen_eor: Vec<String> = Vec::new();
     c.cmds
@@ -305,7 +328,7 @@ fn helper_commands(c: &Case) -> Vec<String> {
             }
             true
         })
-        .cloned()
+        .map(|l| vec![l.clone()])
         .collect()
 }
 
@@ -404,6 +427,8 @@ const API_MUST_MATCH: &[&str] = &[
     "api-no-respawn",
     "api-notification",
     "api-open",
+    "api-rib",
+    "api-rr-rib",
     "api-silence-ack",
     "api-vpls",
 ];
