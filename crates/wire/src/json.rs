@@ -281,7 +281,9 @@ pub fn write_attributes(out: &mut Vec<u8>, a: &PathAttributes, next_hop_in_attri
     }
     for u in &a.unknown {
         sep(out);
-        if u.code == crate::model::attr_code::PREFIX_SID && write_prefix_sid(out, &u.value) {
+        if u.code == crate::model::attr_code::PREFIX_SID
+            && crate::prefix_sid::write_attribute_json(out, &u.value)
+        {
             continue;
         }
         if u.code == crate::srpolicy::TUNNEL_ENCAPSULATION
@@ -302,83 +304,6 @@ pub fn write_attributes(out: &mut Vec<u8>, a: &PathAttributes, next_hop_in_attri
         out.push(b'"');
     }
     out.push(b'}');
-}
-
-/// BGP Prefix-SID (RFC 8669 label index and originator SRGB, RFC 9252 SRv6 L3 service) as
-/// ExaBGP writes it: `"bgp-prefix-sid":{"sr-label-index":N,"sr-srgbs":[[base,range]]}`.
-/// Returns false (and writes nothing) when the value does not parse.
-fn write_prefix_sid(out: &mut Vec<u8>, v: &[u8]) -> bool {
-    let mut parts: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        let Some(h) = v.get(i..i + 3) else {
-            return false;
-        };
-        let (t, l) = (h[0], usize::from(u16::from_be_bytes([h[1], h[2]])));
-        let Some(val) = v.get(i + 3..i + 3 + l) else {
-            return false;
-        };
-        match t {
-            1 if l == 7 => {
-                let idx = u32::from_be_bytes([val[3], val[4], val[5], val[6]]);
-                parts.push(format!("\"sr-label-index\":{idx}"));
-            }
-            3 if l >= 2 && (l - 2) % 6 == 0 => {
-                let srgbs: Vec<String> = val[2..]
-                    .chunks_exact(6)
-                    .map(|c| {
-                        let base = u32::from_be_bytes([0, c[0], c[1], c[2]]);
-                        let range = u32::from_be_bytes([0, c[3], c[4], c[5]]);
-                        format!("[{base},{range}]")
-                    })
-                    .collect();
-                parts.push(format!("\"sr-srgbs\":[{}]", srgbs.join(",")));
-            }
-            5 if l >= 1 => {
-                let mut sids = Vec::new();
-                let mut j = 1;
-                while j < val.len() {
-                    let Some(h) = val.get(j..j + 3) else {
-                        return false;
-                    };
-                    let sl = usize::from(u16::from_be_bytes([h[1], h[2]]));
-                    let Some(sv) = val.get(j + 3..j + 3 + sl) else {
-                        return false;
-                    };
-                    if h[0] != 1 || sv.len() < 21 {
-                        return false;
-                    }
-                    let mut a = [0u8; 16];
-                    a.copy_from_slice(&sv[1..17]);
-                    let behavior = u16::from_be_bytes([sv[18], sv[19]]);
-                    // RFC 9252 §3.2.1: SID Structure sub-sub-TLV (type 1, 6 octets).
-                    let structure = match &sv[21..] {
-                        [] => String::new(),
-                        [1, 0, 6, lb, ln, fl, al, tl, to] => format!(
-                            ",\"structure\":{{\"locator-block-length\":{lb},\
-                             \"locator-node-length\":{ln},\"function-length\":{fl},\
-                             \"argument-length\":{al},\"transposition-length\":{tl},\
-                             \"transposition-offset\":{to}}}"
-                        ),
-                        _ => return false,
-                    };
-                    sids.push(format!(
-                        "{{\"sid\":\"{}\",\"flags\":{},\"endpoint_behavior\":{behavior}{structure}}}",
-                        std::net::Ipv6Addr::from(a),
-                        sv[17]
-                    ));
-                    j += 3 + sl;
-                }
-                parts.push(format!("\"l3-service\":[{}]", sids.join(",")));
-            }
-            _ => return false,
-        }
-        i += 3 + l;
-    }
-    out.extend_from_slice(b"\"bgp-prefix-sid\":{");
-    out.extend_from_slice(parts.join(",").as_bytes());
-    out.push(b'}');
-    true
 }
 
 /// `{"0": {"element": "as-sequence", "value": [65001]}, …}`

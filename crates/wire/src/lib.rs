@@ -21,6 +21,7 @@ pub mod evpn;
 mod fields;
 pub mod mup;
 pub mod mvpn;
+pub mod prefix_sid;
 pub mod rtc;
 pub mod srpolicy;
 pub mod vpls;

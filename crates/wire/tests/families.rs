@@ -11,6 +11,7 @@ use ferrobgp_wire::bgpls::BgpLs;
 use ferrobgp_wire::evpn::Evpn;
 use ferrobgp_wire::mup::Mup;
 use ferrobgp_wire::mvpn::Mvpn;
+use ferrobgp_wire::prefix_sid::PrefixSid;
 use ferrobgp_wire::srpolicy::{SrPolicy, TunnelEncapsulation};
 use ferrobgp_wire::vpls::Vpls;
 use ferrobgp_wire::*;
@@ -82,7 +83,15 @@ fn ci_family_updates_rebuild_from_owned_types() {
                     .chain(&owned.withdrawn)
                     .map(|(f, _)| *f)
                     .find(|f| is_ours(*f));
-                let Some(fam) = fam else { continue };
+                let has_attr = owned.attributes.unknown.iter().any(|a| {
+                    a.code == ferrobgp_wire::prefix_sid::PREFIX_SID
+                        || a.code == ferrobgp_wire::srpolicy::TUNNEL_ENCAPSULATION
+                });
+                let fam = match (fam, has_attr) {
+                    (Some(f), _) => f.to_string(),
+                    (None, true) => "attributes".to_string(),
+                    (None, false) => continue,
+                };
                 let e = counts.entry(format!("{name} {fam}")).or_default();
                 e.1 += 1;
                 let mut ok = true;
@@ -99,6 +108,15 @@ fn ci_family_updates_rebuild_from_owned_types() {
                     }
                 }
                 for a in owned.attributes.unknown.iter_mut() {
+                    if a.code == ferrobgp_wire::prefix_sid::PREFIX_SID {
+                        match PrefixSid::parse(&a.value).and_then(|p| p.to_attribute()) {
+                            Some(again) => *a = again,
+                            None => {
+                                ok = false;
+                                failures.push(format!("{name}:{}: prefix-sid", i + 1));
+                            }
+                        }
+                    }
                     if a.code == ferrobgp_wire::srpolicy::TUNNEL_ENCAPSULATION {
                         match TunnelEncapsulation::parse(&a.value).and_then(|t| t.to_attribute()) {
                             Some(again) => *a = again,
