@@ -108,3 +108,88 @@ pub fn encode(encoding: Encoding, ctx: &EventContext<'_>, event: &Event<'_>) -> 
     ev::encode(encoding, ctx, event, &mut out);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn ctx_parts() -> (DaemonInfo, NeighborInfo) {
+        (
+            DaemonInfo {
+                version: "5.0.0".into(),
+                host: "h".into(),
+                pid: 1,
+                ppid: 0,
+            },
+            NeighborInfo {
+                local_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                peer_address: IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)),
+                local_as: 1,
+                peer_as: 1,
+                router_id: Some(Ipv4Addr::new(1, 2, 3, 4)),
+            },
+        )
+    }
+
+    #[test]
+    fn update_in_json_and_text() {
+        let (d, n) = ctx_parts();
+        let ctx = EventContext {
+            daemon: &d,
+            time: 0.0,
+            counter: 1,
+            neighbor: &n,
+        };
+        let attributes = PathAttributes {
+            origin: Some(ferrobgp_wire::model::Origin::Igp),
+            next_hop: Some("10.0.0.1".parse().unwrap()),
+            ..Default::default()
+        };
+        let announced = vec![(
+            Family::IPV4_UNICAST,
+            Nlri::Prefix {
+                prefix: "10.1.0.0/24".parse().unwrap(),
+                path_id: None,
+            },
+        )];
+        let body = UpdateBody {
+            attributes: &attributes,
+            withdrawn: &[],
+            announced: &announced,
+            end_of_rib: None,
+        };
+        let ev = Event::Update {
+            direction: Direction::Receive,
+            body: &body,
+            raw: None,
+        };
+        let json = String::from_utf8(encode(Encoding::Json, &ctx, &ev)).unwrap();
+        assert!(json.contains("\"nlri\":\"10.1.0.0/24\""), "{json}");
+        let text = String::from_utf8(encode(Encoding::Text, &ctx, &ev)).unwrap();
+        assert_eq!(
+            text,
+            "neighbor 127.0.0.2 receive update start\n\
+             neighbor 127.0.0.2 receive update announced 10.1.0.0/24 next-hop 10.0.0.1 origin igp\n\
+             neighbor 127.0.0.2 receive update end\n"
+        );
+    }
+
+    #[test]
+    fn open_body_is_the_value_only() {
+        let o = Open {
+            version: 4,
+            my_as: 1,
+            hold_time: 180,
+            bgp_id: Ipv4Addr::new(1, 2, 3, 4),
+            capabilities: vec![],
+        };
+        let mut v = Vec::new();
+        OpenBody(&o).write_json(&mut v);
+        assert!(
+            v.starts_with(b"{\"version\":4"),
+            "{}",
+            String::from_utf8_lossy(&v)
+        );
+    }
+}
