@@ -136,6 +136,9 @@ pub enum Queued {
     Shadowed(RouteKey, Attrs),
     /// End-of-RIB marker for the family.
     EndOfRib(Family),
+    /// An UPDATE with these attributes and no NLRI: what ExaBGP sends for `attributes …`
+    /// without `nlri` (api-flow.ci).
+    BareAttributes(Attrs),
     /// Enhanced route refresh: Beginning of Route Refresh (RFC 7313 subtype 1).
     RefreshBegin(Family),
     /// Enhanced route refresh: End of Route Refresh (subtype 2).

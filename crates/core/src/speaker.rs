@@ -1319,6 +1319,13 @@ impl Speaker {
                     Some((Queued::EndOfRib(f), _)) if neg.families.contains(&f) => {
                         ferrobgp_wire::encode_end_of_rib(f, &mut out);
                     }
+                    Some((Queued::BareAttributes(a), _)) => {
+                        let u = ferrobgp_wire::Update {
+                            attributes: outbound::outbound_attributes(&a, &rules),
+                            ..Default::default()
+                        };
+                        ferrobgp_wire::encode_update(&u, &rules.ctx, &mut out);
+                    }
                     Some((Queued::RefreshBegin(f), _)) => {
                         out.extend_from_slice(&outbound::route_refresh(f, 1))
                     }
@@ -1593,6 +1600,13 @@ impl Speaker {
                     return false;
                 }
                 let attrs = self.interner.intern(spec.attrs.clone());
+                if spec.nlris.is_empty() && route.kind == ferrobgp_api::RouteKind::Attributes {
+                    for &n in &sel {
+                        let q = Queued::BareAttributes(attrs.clone());
+                        self.neighbors[n].rib.push_marker(q);
+                    }
+                    return true;
+                }
                 for &n in &sel {
                     let nb = &mut self.neighbors[n];
                     for k in &spec.nlris {

@@ -419,6 +419,7 @@ const API_MUST_MATCH: &[&str] = &[
     "api-check",
     "api-eor",
     "api-fast",
+    "api-flow",
     "api-health",
     "api-healthcheck-withdraw",
     "api-multiple-api",
