@@ -6,6 +6,13 @@
 //! and, while the session is Established, an ordered queue of changes still to send. Changes to
 //! one NLRI that were not sent yet collapse into the last one (announce then withdraw before the
 //! run sends only the withdraw), as ExaBGP's RIB does.
+//!
+//! NLRI and attributes are `ferrobgp_wire`'s owned model (`Nlri`, `PathAttributes`), for every
+//! family it has: prefixes, labeled, VPN, flow, raw (VPLS…). Other ExaBGP behaviours the
+//! conformance data shows, kept here: re-announcing exactly what the peer has sends nothing
+//! (its outgoing cache); a configured route replaced by a later one with the same NLRI before
+//! the session came up is still sent with the initial table ([`Queued::Shadowed`]);
+//! `clear adj-rib out` withdraws only what was sent.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;

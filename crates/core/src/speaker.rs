@@ -1239,6 +1239,7 @@ impl Speaker {
         let mut budget = UPDATE_BATCH_BYTES.min(SEND_WINDOW.saturating_sub(in_flight));
         let mut out = BytesMut::new();
         let group = nb.cfg.group_updates;
+        let mut outbound_cache: HashMap<usize, ferrobgp_wire::PathAttributes> = HashMap::new();
         while budget > 0 && nb.rib.has_work() {
             // Collect route changes up to the next marker, grouped by attribute set.
             let mut withdraws: Vec<(Family, Vec<RouteKey>)> = Vec::new();
@@ -1311,8 +1312,12 @@ impl Speaker {
                 ferrobgp_wire::encode_update(&u, &rules.ctx, &mut out);
             }
             for (f, a, keys) in &announces {
-                let attrs = outbound::outbound_attributes(a, &rules);
-                builder.announce(*f, &attrs, keys.iter().map(|k| &k.nlri), &mut out);
+                // One attribute set serves many one-NLRI UPDATEs (multiprotocol families):
+                // apply the outbound rules once per set.
+                let attrs = outbound_cache
+                    .entry(Arc::as_ptr(a) as usize)
+                    .or_insert_with(|| outbound::outbound_attributes(a, &rules));
+                builder.announce(*f, attrs, keys.iter().map(|k| &k.nlri), &mut out);
             }
             if withdraws.is_empty() && announces.is_empty() && estimate == 0 {
                 match nb.rib.pop() {
