@@ -54,3 +54,13 @@ fn killed_helper_is_respawned() {
 fn md5_session() {
     support::md5_session(run);
 }
+
+#[test]
+fn hold_timer_expires() {
+    support::hold_timer_expires(run);
+}
+
+#[test]
+fn garbage_gets_notification() {
+    support::garbage_gets_notification(run);
+}

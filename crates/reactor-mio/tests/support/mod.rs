@@ -223,9 +223,14 @@ pub fn config_with(
             argv.join(" ")
         );
     }
+    let hold = if neighbor_lines.contains("hold-time") {
+        ""
+    } else {
+        "\thold-time 30;\n"
+    };
     text += &format!(
         "neighbor 127.0.0.1 {{\n\trouter-id 127.0.0.1;\n\tlocal-address 127.0.0.1;\n\
-         \tlocal-as 65000;\n\tpeer-as 65000;\n\thold-time 30;\n\tconnect {port};\n\
+         \tlocal-as 65000;\n\tpeer-as 65000;\n{hold}\tconnect {port};\n\
          \tfamily {{ ipv4 unicast; }}\n{neighbor_lines}"
     );
     if !processes.is_empty() {
@@ -791,5 +796,67 @@ pub fn md5_session(run: Runner) {
     s.wait_for_prefixes(&["10.55.0.0/16"]);
     daemon.handle.shutdown();
     s.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+}
+
+/// The peer goes silent after the handshake: the hold timer (3 s here) expires, the daemon
+/// sends NOTIFICATION Hold Timer Expired (4/0, RFC 4271 §6.5), closes, and connects again.
+pub fn hold_timer_expires(run: Runner) {
+    let peer = Peer::bind();
+    let (config, env) = config_with(peer.port, &[], &[], "\thold-time 3;\n", &[]);
+    let daemon = Daemon::start(run, config, env);
+    let mut s = peer.accept();
+    let started = Instant::now();
+    s.handshake();
+    let deadline = Instant::now() + STEP;
+    let notification = loop {
+        match s.read_msg(deadline) {
+            Some((MSG_NOTIFICATION, body)) => break body,
+            Some(_) => {}
+            None => panic!("closed without a NOTIFICATION"),
+        }
+    };
+    assert_eq!(notification[..2], [4, 0], "Hold Timer Expired");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(6),
+        "expired after {took:?}"
+    );
+    assert!(
+        s.read_msg(Instant::now() + STEP).is_none(),
+        "closed after it"
+    );
+    // The daemon is still up and tries again.
+    let mut again = peer.accept();
+    again.handshake();
+    daemon.handle.shutdown();
+    again.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+}
+
+/// The peer sends garbage (a bad marker): the daemon answers with a NOTIFICATION (Message
+/// Header Error, 1/1), closes that session, stays up and connects again.
+pub fn garbage_gets_notification(run: Runner) {
+    let peer = Peer::bind();
+    let (config, env) = config(peer.port, &["10.66.0.0/16"], &[]);
+    let daemon = Daemon::start(run, config, env);
+    let mut s = peer.accept();
+    s.handshake();
+    s.wait_for_prefixes(&["10.66.0.0/16"]);
+    s.stream.write_all(&[0u8; 19]).unwrap();
+    let deadline = Instant::now() + STEP;
+    let notification = loop {
+        match s.read_msg(deadline) {
+            Some((MSG_NOTIFICATION, body)) => break body,
+            Some(_) => {}
+            None => panic!("closed without a NOTIFICATION"),
+        }
+    };
+    assert_eq!(notification[..2], [1, 1], "Connection Not Synchronized");
+    let mut again = peer.accept();
+    again.handshake();
+    again.wait_for_prefixes(&["10.66.0.0/16"]);
+    daemon.handle.shutdown();
+    again.wait_for_close();
     assert_eq!(daemon.join(), 0);
 }
