@@ -7,18 +7,29 @@
 #
 # usage: receive.sh [IMPL...]   IMPL: exabgp ferrobgp-mio ferrobgp-tokio gobgp bird
 #                               (default: all of them)
-# env:   N (default 1000000), lib.sh's.
+# env:   N (default 1000000), lib.sh's,
+#        SOURCE=bird (default) | blaster: blaster.py, a Python source that writes N prebuilt
+#        /24s (about 1000 per UPDATE) in one go once Established, never the bottleneck and
+#        without BIRD's occasional 3 s pause; reported as scenario=receive-blaster.
 # quick: N=10000 benches/scenarios/receive.sh exabgp bird
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 N=${N:-1000000}
+SOURCE=${SOURCE:-bird}
+SCEN=receive
+[ "$SOURCE" = bird ] || SCEN=receive-$SOURCE
 SPEAKER=127.0.0.2
 SRC=127.0.0.1
 IMPLS=("$@")
 [ ${#IMPLS[@]} -gt 0 ] || IMPLS=(exabgp ferrobgp-mio ferrobgp-tokio gobgp bird)
 
 _src_full() { [ "$(bird_count "$SRC_SOCK")" -ge "$N" ]; }
+_blaster_listening() { [ -f "$BENCH_DIR/blaster.out.listening" ]; }
+_blaster_est() {
+    alive "$SPEAKER_PID" || return 0
+    [ -f "$BENCH_DIR/blaster.out" ]
+}
 _consumer_done() {
     alive "$SPEAKER_PID" || return 0
     grep -q 'done=[0-9]' "$BENCH_DIR/consumer.out" 2>/dev/null
@@ -42,9 +53,15 @@ run_one() {
     ferrobgp-*) ferrobgp_ready || return 0 ;;
     *) die "unknown implementation $impl" ;;
     esac
-    bench_setup "receive-$impl"
+    bench_setup "$SCEN-$impl"
     need_bird
     src_port=$(free_port "$SRC") || die "no free port"
+    if [ "$SOURCE" = blaster ]; then
+        start_bg source "$PYTHON" "$BENCH_SCEN_DIR/blaster.py" "$SRC" "$src_port" "$N" \
+            "$BENCH_DIR/blaster.out" "$((2 * BENCH_TIMEOUT))"
+        SRC_PID=$LAST_PID
+        wait_until 60 _blaster_listening || die "blaster did not start: $(tail -3 "$BENCH_DIR/source.log")"
+    else
     {
         printf 'log "%s" { warning, error, fatal };\nrouter id 10.255.0.1;\nprotocol device { }\n' "$BENCH_DIR/source.birdlog"
         printf 'protocol static st {\n  ipv4;\n'
@@ -57,6 +74,7 @@ run_one() {
     SRC_SOCK=$BIRD_SOCK
     SRC_PID=$BIRD_PID
     wait_until "$BENCH_TIMEOUT" _src_full || die "source did not load $N routes"
+    fi
     conf="$BENCH_DIR/speaker.conf"
     case $impl in
     exabgp | ferrobgp-*)
@@ -126,8 +144,15 @@ EOF
         ;;
     esac
     local ok=1
-    if bird_wait "$SRC_SOCK" 1 0 "$BENCH_TIMEOUT" "$SPEAKER_PID"; then
+    local up=0
+    if [ "$SOURCE" = blaster ]; then
+        wait_until "$BENCH_TIMEOUT" _blaster_est && alive "$SPEAKER_PID" && up=1
+        est_at=$(sed -n 's/.*est=\([0-9.]*\).*/\1/p' "$BENCH_DIR/blaster.out" 2>/dev/null)
+    elif bird_wait "$SRC_SOCK" 1 0 "$BENCH_TIMEOUT" "$SPEAKER_PID"; then
+        up=1
         est_at=$BW_EST
+    fi
+    if [ "$up" = 1 ]; then
         case $impl in
         exabgp | ferrobgp-*) wait_until "$BENCH_TIMEOUT" _consumer_done || ok=0 ;;
         gobgp) wait_until "$BENCH_TIMEOUT" _gobgp_full || ok=0 ;;
@@ -146,7 +171,7 @@ EOF
     if [ "$ok" = 0 ]; then
         log "$impl: failed; speaker log tail:"
         tail -5 "$BENCH_DIR/speaker.log" >&2
-        result "scenario=receive impl=$impl loop=$loop n=$N seconds=NA routes_per_s=NA rss_mb=$rss status=fail"
+        result "scenario=$SCEN impl=$impl loop=$loop n=$N seconds=NA routes_per_s=NA rss_mb=$rss status=fail"
     else
         if [ -f "$BENCH_DIR/consumer.out" ]; then
             # the consumer's own timestamps are exact; the poll only noticed them
@@ -155,7 +180,7 @@ EOF
             extra=" first_s=$(elapsed "$t0" "$first_at") xfer_s=$(elapsed "$first_at" "$done_at")"
         fi
         secs=$(elapsed "$t0" "$done_at")
-        result "scenario=receive impl=$impl loop=$loop n=$N seconds=$secs routes_per_s=$(rate "$N" "$secs") rss_mb=$rss est_s=$(elapsed "$t0" "$est_at") after_est_s=$(elapsed "$est_at" "$done_at")$extra cpu_s=$cpu helper_cpu_s=$helper_cpu source_cpu_s=$(cpu_s "$SRC_PID")"
+        result "scenario=$SCEN impl=$impl loop=$loop n=$N seconds=$secs routes_per_s=$(rate "$N" "$secs") rss_mb=$rss est_s=$(elapsed "$t0" "$est_at") after_est_s=$(elapsed "$est_at" "$done_at")$extra cpu_s=$cpu helper_cpu_s=$helper_cpu source_cpu_s=$(cpu_s "$SRC_PID")"
     fi
     bench_cleanup
     trap - EXIT

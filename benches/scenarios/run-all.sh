@@ -8,6 +8,7 @@
 #        SIZES      originate/receive sizes        (default "100000 1000000")
 #        API_SIZES  api-originate sizes            (default "100000 1000000"; ExaBGP runs only
 #                   sizes <= EXABGP_API_MAX, default 100000: ~150 s per 100K)
+#        RECEIVE_SOURCES  receive's sources (default "bird blaster", see receive.sh)
 #        IMPLS      restrict implementations (e.g. "bird exabgp"); default: each script's own
 #        QUICK=1    validation sizes: N=10000, 10 x 100 and 100 idle peers, churn 2000/s for 5 s
 #        BENCH_RESULTS (default target/bench/run-<UTC time>.txt), lib.sh's.
@@ -19,6 +20,7 @@ RUNS=${RUNS:-3}
 SIZES=${SIZES:-100000 1000000}
 API_SIZES=${API_SIZES:-100000 1000000}
 EXABGP_API_MAX=${EXABGP_API_MAX:-100000}
+RECEIVE_SOURCES=${RECEIVE_SOURCES:-bird blaster}
 MANY_PEERS=100 MANY_ROUTES=1000 IDLE_PEERS=1000
 CHURN_RATE=10000 CHURN_DURATION=60
 if [ "${QUICK:-0}" = 1 ]; then
@@ -62,9 +64,11 @@ for s in "${SCENARIOS[@]}"; do
             N=$n run api-originate.sh "${I[@]}"
         done ;;
     receive)
-        for n in $SIZES; do
-            mapfile -t I < <(filter exabgp ferrobgp-mio ferrobgp-tokio gobgp bird)
-            N=$n run receive.sh "${I[@]}"
+        for src in $RECEIVE_SOURCES; do
+            for n in $SIZES; do
+                mapfile -t I < <(filter exabgp ferrobgp-mio ferrobgp-tokio gobgp bird)
+                SOURCE=$src N=$n run receive.sh "${I[@]}"
+            done
         done ;;
     many-peers)
         mapfile -t I < <(filter "${ALL5[@]}")
