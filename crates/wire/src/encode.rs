@@ -317,8 +317,14 @@ impl<'a> UpdateBuilder<'a> {
         let mut nlri = nlri.into_iter().peekable();
         let mut count = 0;
         if classic(family, a) {
-            let budget = self.max - HEADER_LEN - 4 - attrs.len();
-            while nlri.peek().is_some() {
+            let budget = self.max.saturating_sub(HEADER_LEN + 4 + attrs.len());
+            while let Some(first) = nlri.peek() {
+                if nlri_len(first, add_path) > budget {
+                    // An NLRI that cannot fit any message with these attributes: skipped
+                    // rather than sent in a message of illegal size.
+                    nlri.next();
+                    continue;
+                }
                 let s = start_message(out, msg_type::UPDATE);
                 out.put_u16(0);
                 out.put_u16(attrs.len() as u16);
@@ -327,10 +333,6 @@ impl<'a> UpdateBuilder<'a> {
                 while let Some(n) = nlri.next_if(|n| used + nlri_len(n, add_path) <= budget) {
                     used += nlri_len(n, add_path);
                     write_nlri(out, n, add_path, false);
-                }
-                if used == 0 {
-                    // An NLRI that cannot fit any message: drop it rather than loop.
-                    nlri.next();
                 }
                 finish_message(out, s);
                 count += 1;
@@ -398,7 +400,9 @@ impl<'a> UpdateBuilder<'a> {
     ) -> usize {
         let add_path = self.ctx.sends_path_id(family);
         let v4 = family == Family::IPV4_UNICAST;
-        let budget = self.max - HEADER_LEN - 4 - if v4 { 0 } else { 4 + 3 };
+        let budget = self
+            .max
+            .saturating_sub(HEADER_LEN + 4 + if v4 { 0 } else { 4 + 3 });
         let mut nlri = nlri.into_iter().peekable();
         let mut count = 0;
         while nlri.peek().is_some() {
@@ -526,4 +530,63 @@ pub fn encode_update(u: &Update, ctx: &SessionContext, out: &mut BytesMut) {
         }
     }
     finish_message(out, s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RawAttribute;
+
+    #[test]
+    fn end_of_rib_matches_exabgp_bytes() {
+        // conf-attributes.ci: "announce eor ipv4 unicast" and "announce eor ipv6 unicast".
+        let mut out = BytesMut::new();
+        encode_end_of_rib(Family::IPV4_UNICAST, &mut out);
+        assert_eq!(
+            hex::encode_upper(&out),
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00170200000000"
+        );
+        out.clear();
+        encode_end_of_rib(Family::IPV6_UNICAST, &mut out);
+        assert_eq!(
+            hex::encode_upper(&out),
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001E0200000007900F0003000201"
+        );
+    }
+
+    #[test]
+    fn nothing_is_sent_when_attributes_cannot_fit() {
+        let ctx = SessionContext::default();
+        let a = PathAttributes {
+            next_hop: Some("10.0.0.1".parse().unwrap()),
+            unknown: vec![RawAttribute {
+                flags: 0xc0,
+                code: 99,
+                value: bytes::Bytes::from(vec![0; 5000]),
+            }],
+            ..Default::default()
+        };
+        let n = Nlri::Prefix {
+            prefix: "10.0.0.0/8".parse().unwrap(),
+            path_id: None,
+        };
+        let mut out = BytesMut::new();
+        let b = UpdateBuilder::new(&ctx);
+        assert_eq!(b.announce(Family::IPV4_UNICAST, &a, [&n], &mut out), 0);
+        assert_eq!(b.announce(Family::IPV6_UNICAST, &a, [&n], &mut out), 0);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn extended_length_only_when_needed() {
+        let mut out = BytesMut::new();
+        put_attribute(&mut out, O | T, 8, |o| o.extend_from_slice(&[0; 255]));
+        assert_eq!(&out[..3], &[0xc0, 8, 255]);
+        out.clear();
+        put_attribute(&mut out, O | T | attr_flag::EXTENDED_LENGTH, 8, |o| {
+            o.extend_from_slice(&[0; 256])
+        });
+        assert_eq!(&out[..4], &[0xd0, 8, 1, 0]);
+        assert_eq!(out.len(), 260);
+    }
 }
