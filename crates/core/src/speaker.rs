@@ -811,12 +811,6 @@ impl Speaker {
 
     fn on_conn_gone(&mut self, conn: ConnId, reason: &str) {
         if let Some((n, s)) = self.session_of(conn) {
-            let mut sess_state = self.neighbors[n].sessions[s].state;
-            if sess_state == State::Connect {
-                // Never got a socket: nothing to close.
-                sess_state = State::Idle;
-            }
-            let _ = sess_state;
             let was_connect = self.neighbors[n].sessions[s].state == State::Connect;
             let sess = self.neighbors[n].sessions.remove(s);
             self.conns.remove(&sess.conn);
@@ -922,10 +916,6 @@ impl Speaker {
                 return self.close_session(n, s, e.notification(&m), &reason);
             }
         };
-        let raw = events::RawMessage {
-            header: &m[..19],
-            body: &m[19..],
-        };
         match (state, msg) {
             (_, Message::Notification(nt)) => {
                 self.emit(
@@ -947,7 +937,7 @@ impl Speaker {
                 );
                 self.close_session(n, s, None, &reason);
             }
-            (State::OpenSent, Message::Open(open)) => self.on_open(n, s, open, raw),
+            (State::OpenSent, Message::Open(open)) => self.on_open(n, s, open),
             (State::OpenConfirm, Message::Keepalive) => {
                 self.emit(
                     n,
@@ -1059,8 +1049,7 @@ impl Speaker {
         }
     }
 
-    fn on_open(&mut self, n: usize, s: usize, open: Open, raw: events::RawMessage<'_>) {
-        let _ = raw;
+    fn on_open(&mut self, n: usize, s: usize, open: Open) {
         self.emit(
             n,
             Some(s),
