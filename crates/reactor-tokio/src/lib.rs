@@ -47,6 +47,8 @@ enum Ev {
         remote: SocketAddr,
     },
     Client(UnixStream),
+    /// A control client is finished (answer written, or it went away).
+    ClientGone(ProcessId),
     /// Turned into inputs by the main task (SIGUSR1 re-reads the configuration there).
     Signal(libc::c_int),
 }
@@ -643,6 +645,13 @@ impl Reactor {
                 });
             }
             Ev::Client(stream) => self.start_client(stream),
+            Ev::ClientGone(id) => {
+                if let Some(c) = self.clients.remove(&id) {
+                    for t in c.tasks.borrow_mut().drain(..) {
+                        t.abort();
+                    }
+                }
+            }
         }
     }
 
@@ -689,6 +698,7 @@ impl Reactor {
         let cw = c.clone();
         let writer = spawn_local(async move {
             let _ = queue_writer(wr, &cw.wq, &cw.wake, &cw.read_closed, || None, &tx).await;
+            let _ = tx.send(Ev::ClientGone(id)).await;
         });
         c.tasks.borrow_mut().push(reader.abort_handle());
         c.tasks.borrow_mut().push(writer.abort_handle());
@@ -942,6 +952,8 @@ impl Reactor {
                     // EPIPE: the helper closed its stdin or died; its exit tells the core.
                     tracing::debug!(process = %s.name, "writing: {e}");
                 }
+                // Nothing more reaches this helper's stdin (as in the mio loop).
+                s.close_stdin.set(true);
                 s.wq.replace(WriteQueue::new());
             });
             sh.tasks.borrow_mut().push(t.abort_handle());
