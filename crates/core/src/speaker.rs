@@ -58,6 +58,11 @@ struct Session {
     in_flight: usize,
     /// Processes whose full queues hold this connection's reading paused.
     blocked_by: HashSet<ProcessId>,
+    /// When the session became Established (`show neighbor`).
+    up_since: Option<Instant>,
+    /// UPDATEs sent and received on this session (`show neighbor`).
+    updates_sent: u64,
+    updates_received: u64,
 }
 
 impl Session {
@@ -73,6 +78,9 @@ impl Session {
             keepalive_at: None,
             in_flight: 0,
             blocked_by: HashSet::new(),
+            up_since: None,
+            updates_sent: 0,
+            updates_received: 0,
         }
     }
 }
@@ -964,6 +972,7 @@ impl Speaker {
             }
             (State::Established, Message::Update(view)) => {
                 self.reset_hold(n, s);
+                self.neighbors[n].sessions[s].updates_received += 1;
                 // RFC 7606: wire lists the problems with their action; the worst one decides.
                 if let Some(e) = view
                     .problems()
@@ -1151,6 +1160,7 @@ impl Speaker {
         self.reset_hold(n, s);
         let nb = &mut self.neighbors[n];
         nb.sessions[s].state = State::Established;
+        nb.sessions[s].up_since = Some(self.now);
         nb.backoff = RETRY_MIN;
         let neg = nb.sessions[s].neg.clone();
         let eor: Vec<Family> = if nb.cfg.manual_eor {
@@ -1338,7 +1348,9 @@ impl Speaker {
             return;
         }
         let out = out.freeze();
-        self.neighbors[n].sessions[s].in_flight += out.len();
+        let sess = &mut self.neighbors[n].sessions[s];
+        sess.in_flight += out.len();
+        sess.updates_sent += count_messages(&out);
         self.send(conn, out);
     }
 
@@ -1545,14 +1557,7 @@ impl Speaker {
         (0..self.neighbors.len())
             .filter(|&n| {
                 let c = &self.neighbors[n].cfg;
-                let id = NeighborIdentity {
-                    peer_address: c.peer_address,
-                    local_address: c.local_address,
-                    local_as: c.local_as,
-                    peer_as: c.peer_as,
-                    router_id: c.router_id,
-                    families: None,
-                };
+                let id = identity(c);
                 targets
                     .matches(&id)
                     .unwrap_or_else(|| c.api.iter().any(|a| a.processes.contains(name)))
@@ -1733,43 +1738,62 @@ impl Speaker {
                 return ok;
             }
             Command::Version => {
-                let v = format!("ferrobgp {}\n", env!("CARGO_PKG_VERSION"));
-                self.queue_process(i, Bytes::from(v));
+                let mut out = Vec::new();
+                ferrobgp_api::show::write_version(env!("CARGO_PKG_VERSION"), &mut out);
+                self.queue_process(i, Bytes::from(out));
             }
-            Command::ShowNeighbor { peers, .. } => {
-                let mut text = String::new();
-                for nb in &self.neighbors {
-                    if !peers.is_empty() && !peers.contains(&nb.cfg.peer_address) {
-                        continue;
-                    }
-                    text.push_str(&format!(
-                        "neighbor {} local-as {} peer-as {} state {:?}\n",
-                        nb.cfg.peer_address,
-                        nb.cfg.local_as,
-                        nb.cfg.peer_as,
-                        Self::state_of(nb)
-                    ));
+            Command::Help => {
+                let mut out = Vec::new();
+                ferrobgp_api::show::write_help(&mut out);
+                self.queue_process(i, Bytes::from(out));
+            }
+            Command::ShowNeighbor { peers, json, .. } => {
+                let rows: Vec<ferrobgp_api::show::NeighborSummary> = self
+                    .neighbors
+                    .iter()
+                    .filter(|nb| peers.is_empty() || peers.contains(&nb.cfg.peer_address))
+                    .map(|nb| self.summary_row(nb))
+                    .collect();
+                let mut out = Vec::new();
+                if *json {
+                    ferrobgp_api::show::write_summary_json(&rows, &mut out);
+                } else {
+                    ferrobgp_api::show::write_summary(&rows, &mut out);
                 }
-                self.queue_process(i, Bytes::from(text));
+                self.queue_process(i, Bytes::from(out));
             }
-            Command::ShowAdjRib { peers, rib, .. } => {
-                let mut text = String::new();
+            Command::ShowAdjRib {
+                peers,
+                rib,
+                extensive,
+                json,
+            } => {
+                let mut ids = Vec::new();
+                let mut routes = Vec::new();
                 if *rib == ferrobgp_api::Rib::Out {
                     for nb in &self.neighbors {
                         if !peers.is_empty() && !peers.contains(&nb.cfg.peer_address) {
                             continue;
                         }
-                        for (k, _) in nb.rib.routes() {
-                            text.push_str(&format!(
-                                "neighbor {} {} {}\n",
-                                nb.cfg.peer_address,
-                                k.family,
-                                k.prefix_string()
-                            ));
+                        let id = identity(&nb.cfg);
+                        for (k, a) in nb.rib.routes() {
+                            ids.push(id.clone());
+                            routes.push(route_text(&k, &a));
                         }
                     }
                 }
-                self.queue_process(i, Bytes::from(text));
+                let entries: Vec<ferrobgp_api::show::RibEntry<'_>> = ids
+                    .iter()
+                    .zip(&routes)
+                    .map(|(neighbor, route)| ferrobgp_api::show::RibEntry { neighbor, route })
+                    .collect();
+                let mut out = Vec::new();
+                if *json {
+                    ferrobgp_api::show::write_adj_rib_json(&entries, &mut out);
+                } else {
+                    ferrobgp_api::show::write_adj_rib(&entries, *extensive, &mut out);
+                }
+                self.queue_process(i, Bytes::from(out));
             }
             Command::GroupStart
             | Command::GroupEnd
@@ -1777,13 +1801,33 @@ impl Speaker {
             | Command::DisableAck
             | Command::SilenceAck
             | Command::EnableSync
-            | Command::DisableSync
-            | Command::Help => {}
+            | Command::DisableSync => {}
             // Re-reading files is the driver's job; it answers with Input::Reload.
             Command::Reload | Command::Crash | Command::Operational { .. } => return false,
             Command::Comment | Command::Shutdown | Command::Restart | Command::Reset => {}
         }
         true
+    }
+
+    fn summary_row(&self, nb: &Neighbor) -> ferrobgp_api::show::NeighborSummary {
+        let up = nb.sessions.iter().find(|s| s.state == State::Established);
+        ferrobgp_api::show::NeighborSummary {
+            peer: nb.cfg.peer_address,
+            peer_as: nb.cfg.peer_as,
+            up_for: up
+                .and_then(|s| s.up_since)
+                .map(|t| self.now.duration_since(t)),
+            state: match Self::state_of(nb) {
+                State::Idle => "idle",
+                State::Connect => "connect",
+                State::Active => "active",
+                State::OpenSent => "opensent",
+                State::OpenConfirm => "openconfirm",
+                State::Established => "established",
+            },
+            sent: up.map_or(0, |s| s.updates_sent),
+            received: up.map_or(0, |s| s.updates_received),
+        }
     }
 
     // ------------------------------------------------------------------ signals, reload, shutdown
@@ -1935,6 +1979,47 @@ impl Speaker {
         self.outputs.push_back(Output::Exit { code });
         self.exited = true;
     }
+}
+
+/// How api's selectors and `show` see a neighbor.
+fn identity(c: &NeighborConfig) -> NeighborIdentity {
+    NeighborIdentity {
+        peer_address: c.peer_address,
+        local_address: c.local_address,
+        local_as: c.local_as,
+        peer_as: c.peer_as,
+        router_id: c.router_id,
+        families: None,
+    }
+}
+
+/// A route in ExaBGP's command syntax (`ipv4 unicast 10.0.0.0/24 next-hop …`), written by
+/// ferrobgp_config's route printer.
+fn route_text(k: &RouteKey, a: &crate::rib::RouteAttrs) -> String {
+    let spec = ferrobgp_config::route::RouteSpec {
+        family: k.family,
+        nlri: vec![k.nlri.clone()],
+        attributes: a.path.clone(),
+        next_hop_self: a.next_hop_self,
+        withdraw: false,
+        watchdog: None,
+        name: None,
+        split: None,
+        flow: None,
+        pos: Default::default(),
+    };
+    format!("{} {spec}", k.family)
+}
+
+/// Messages in a buffer of whole messages.
+fn count_messages(mut b: &[u8]) -> u64 {
+    let mut n = 0;
+    while b.len() >= 19 {
+        let len = (u16::from_be_bytes([b[16], b[17]]) as usize).max(19);
+        b = &b[len.min(b.len())..];
+        n += 1;
+    }
+    n
 }
 
 fn p_name(p: &Process) -> &str {

@@ -720,3 +720,31 @@ fn fsm_negotiated_signal_and_send_events() {
         assert!(events.contains(want), "{want} missing from:\n{events}");
     }
 }
+
+#[test]
+fn show_and_version_answers_come_from_the_api_formatters() {
+    let mut net = pair(vec![], |_, _| {});
+    for line in [
+        "announce route 10.9.0.0/16 next-hop 10.0.0.2 med 5",
+        "show neighbor summary",
+        "show adj-rib out",
+        "version",
+    ] {
+        net.input(
+            1,
+            Input::ProcessLine {
+                process: ProcessId(0),
+                line: line.into(),
+            },
+        );
+        net.settle();
+    }
+    let out = net.stdin_text(1, 0);
+    assert!(out.contains("10.0.0.1        65000"), "{out}");
+    assert!(out.contains("established"), "{out}");
+    assert!(
+        out.contains("neighbor 10.0.0.1 ipv4 unicast 10.9.0.0/16 next-hop 10.0.0.2"),
+        "{out}"
+    );
+    assert!(out.contains("exabgp 5.0.15 (ferrobgp "), "{out}");
+}
