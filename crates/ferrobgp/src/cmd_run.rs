@@ -27,6 +27,7 @@ Examples:
   ferrobgp run --reactor tokio /etc/exabgp/exabgp.conf
   ferrobgp_reactor=tokio exabgp_tcp_port=1790 ferrobgp -d -p conf.conf
   exabgp_debug_rotate=true ferrobgp a.conf b.conf   # each SIGUSR1 moves to the next file
+  ferrobgp --log-format json conf.conf 2>log.json
 
 Signals: TERM, INT, HUP shut down (Cease to every peer, exit 0); USR1 reloads the
 configuration; USR2 reloads it and restarts the helper processes; ALRM restarts the peers.")]
@@ -52,6 +53,16 @@ pub struct Args {
     /// ExaBGP's INI environment file (also `exabgp_envfile` / `ferrobgp_envfile`).
     #[arg(long = "env", value_name = "FILE")]
     pub env_file: Option<PathBuf>,
+    /// Log lines for people (the default) or one JSON object a line.
+    #[arg(long, value_enum, env = "ferrobgp_log_format", default_value = "human")]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written to stderr.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
 }
 
 type BoxError = Box<dyn std::error::Error>;
@@ -60,7 +71,7 @@ pub fn run(args: Args) -> Result<(), BoxError> {
     // Before anything slow: a signal that arrives while starting up waits for the loop.
     common::defer_signals()?;
     let env = load_environment(args.env_file.as_ref())?;
-    init_logging(&env, args.debug);
+    init_logging(&env, args.debug, args.log_format);
 
     let reactor = args.reactor.unwrap_or(Reactor::Mio);
     if args.configs.len() > 1 && !env.debug_rotate {
@@ -194,7 +205,7 @@ impl ConfigSource {
 
 /// tracing to stderr; the level from `RUST_LOG` if set, else `-d` (debug), else ExaBGP's
 /// `log.level`; nothing with `log.enable = false`.
-fn init_logging(env: &ferrobgp_config::Environment, debug: bool) {
+fn init_logging(env: &ferrobgp_config::Environment, debug: bool, format: LogFormat) {
     use ferrobgp_config::env::LogLevel;
     use tracing_subscriber::EnvFilter;
     let level = if !env.log_enable {
@@ -210,10 +221,14 @@ fn init_logging(env: &ferrobgp_config::Environment, debug: bool) {
         }
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Human => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        LogFormat::Json => builder.json().with_current_span(false).try_init(),
+    };
 }
