@@ -1949,6 +1949,25 @@ impl Speaker {
                 self.close_session(n, s, Some(notify(6, 2)), "shutdown");
             }
         }
+        // ExaBGP tells every helper it is going away, in the helper's encoding.
+        let daemon = events::DaemonInfo {
+            version: self.env.json_version.clone(),
+            host: "localhost".into(),
+            pid: std::process::id(),
+            ppid: 0,
+        };
+        let time = self.wall_start + self.now.duration_since(self.started).as_secs_f64();
+        for i in 0..self.processes.len() {
+            if !self.processes[i].running {
+                continue;
+            }
+            let mut out = Vec::new();
+            match self.processes[i].cfg.encoder {
+                Encoder::Json => ferrobgp_api::event::encode_shutdown_json(&daemon, time, &mut out),
+                Encoder::Text => ferrobgp_api::event::encode_shutdown_text(&daemon, &mut out),
+            }
+            self.queue_process(i, Bytes::from(out));
+        }
         self.flush_processes();
         for i in 0..self.processes.len() {
             if self.processes[i].running {

@@ -747,4 +747,9 @@ fn show_and_version_answers_come_from_the_api_formatters() {
         "{out}"
     );
     assert!(out.contains("exabgp 5.0.15 (ferrobgp "), "{out}");
+    // At exit every helper is told, in its encoding.
+    net.input(1, Input::Signal(ferrobgp_core::Signal::Term));
+    net.settle();
+    let out = net.stdin_text(1, 0);
+    assert!(out.contains("\"notification\": \"shutdown\""), "{out}");
 }
