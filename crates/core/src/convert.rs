@@ -204,7 +204,12 @@ pub fn from_config(
             Some(v) => format!("ExaBGP/{v}"),
             None => setup::Environment::default().software_version,
         },
-        json_version: version.unwrap_or_else(|| "5.0.0".into()),
+        // The `exabgp` field of JSON events is the API's format version (5.0.0 for API 4,
+        // 6.0.0 for API 6), not the software version.
+        json_version: ferrobgp_api::event::json_version_for_api(
+            env.api_version.min(u8::MAX as u32) as u8,
+        )
+        .to_string(),
     };
     Ok((out, e))
 }
