@@ -33,7 +33,7 @@ pub struct Args {
 
 fn families(text: &str) -> Result<Vec<Family>, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    if words.is_empty() || words.len() % 2 != 0 {
+    if words.is_empty() || !words.len().is_multiple_of(2) {
         return Err("families provided are invalid".into());
     }
     words

@@ -38,7 +38,16 @@ enum Command {
 }
 
 const SUBCOMMANDS: &[&str] = &[
-    "run", "validate", "decode", "encode", "cli", "version", "help", "--help", "-h", "--version",
+    "run",
+    "validate",
+    "decode",
+    "encode",
+    "cli",
+    "version",
+    "help",
+    "--help",
+    "-h",
+    "--version",
     "-V",
 ];
 
