@@ -536,6 +536,12 @@ impl Reactor {
                             read_closed: false,
                         },
                     );
+                    // The core learns of the client as of an API process (pid 0: not a
+                    // child), and of its end by `ProcessExited` (see `drop_client`).
+                    self.inputs.push(Input::ProcessStarted {
+                        process: id,
+                        pid: 0,
+                    });
                     self.more_to_read.insert(t);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -601,6 +607,10 @@ impl Reactor {
             self.sources.remove(&c.token);
             self.dirty.remove(&c.token);
             self.more_to_read.remove(&c.token);
+            self.inputs.push(Input::ProcessExited {
+                process: id,
+                status: None,
+            });
         }
     }
 

@@ -52,8 +52,12 @@ pub fn log(level: LogLevel, message: &str) {
     tracing::trace!(target: "ferrobgp_core::output", ?level, "{message}");
 }
 
-/// Control-channel clients are API processes the driver, not the configuration, started; their
-/// ids come from the top of the id space so that they never meet the speaker's own.
+/// Control-channel clients (`ferrobgp cli`) are API processes the driver, not the
+/// configuration, started; their ids come from the top of the id space so that they never meet
+/// the speaker's own (indices of `process` blocks). Both loops report a client to the core as
+/// `ProcessStarted { pid: 0 }` when it connects, each line it sends as `ProcessLine`, and its
+/// end as `ProcessExited { status: None }`; what the core writes to it (`WriteProcess`) goes
+/// back on the socket, and `CloseProcessStdin` ends it once that is written.
 pub fn control_client_id(n: u32) -> ProcessId {
     ProcessId(u32::MAX - (n % (1 << 30)))
 }

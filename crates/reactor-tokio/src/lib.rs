@@ -650,6 +650,10 @@ impl Reactor {
                     for t in c.tasks.borrow_mut().drain(..) {
                         t.abort();
                     }
+                    self.inputs.push(Input::ProcessExited {
+                        process: id,
+                        status: None,
+                    });
                 }
             }
         }
@@ -703,6 +707,12 @@ impl Reactor {
         c.tasks.borrow_mut().push(reader.abort_handle());
         c.tasks.borrow_mut().push(writer.abort_handle());
         self.clients.insert(id, c);
+        // As in the mio loop: the core sees the client as an API process (pid 0) until
+        // `ProcessExited`.
+        self.inputs.push(Input::ProcessStarted {
+            process: id,
+            pid: 0,
+        });
     }
 
     fn on_driver_timer(&mut self, t: DriverTimer) {
@@ -842,7 +852,8 @@ impl Reactor {
                 if let Some(p) = self.procs.get(&process) {
                     p.close_stdin.set(true);
                     p.wake_writer.notify_one();
-                } else if let Some(c) = self.clients.remove(&process) {
+                } else if let Some(c) = self.clients.get(&process) {
+                    // The writer ends once the answer is out, then reports ClientGone.
                     c.read_closed.set(true);
                     c.wake.notify_one();
                 }
