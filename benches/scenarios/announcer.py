@@ -3,7 +3,10 @@
 (neighbor-changes; text `neighbor X up` or JSON `"state": "up"`), then prints commands, then
 reads stdin until EOF so the speaker never blocks on a full pipe.
 
-usage: announcer.py bulk N NEXT_HOP [RATE]
+usage: announcer.py file PATH
+         copy PATH (commands prepared beforehand, e.g. by `gen.py api`) to stdout in 1 MB
+         writes: the helper costs next to nothing, so it never bounds a fast speaker
+       announcer.py bulk N NEXT_HOP [RATE]
          `announce route P next-hop NH` for N /24s from 10.0.0.0 (RATE lines/s, 0 = unbounded)
        announcer.py churn RATE SECONDS POOL NEXT_HOP LOG
          for SECONDS, RATE updates/s cycling over POOL /24s: `announce route P next-hop NH
@@ -11,6 +14,7 @@ usage: announcer.py bulk N NEXT_HOP [RATE]
          from it); appends `sent=<count> start=<t> end=<t>` to LOG at the end.
 """
 import ipaddress
+import shutil
 import sys
 import time
 
@@ -67,7 +71,11 @@ def main():
     if not wait_up(stdin):
         return
     mode = sys.argv[1]
-    if mode == "bulk":
+    if mode == "file":
+        with open(sys.argv[2], "rb") as f:
+            shutil.copyfileobj(f, sys.stdout.buffer, 1 << 20)
+        sys.stdout.buffer.flush()
+    elif mode == "bulk":
         bulk(int(sys.argv[2]), sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4 else 0.0)
     elif mode == "churn":
         churn(float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6])
