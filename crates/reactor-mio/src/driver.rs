@@ -188,7 +188,10 @@ impl Reactor {
                 return Ok(code);
             }
             let now = Instant::now();
-            let timeout = if !self.more_to_read.is_empty() || !self.dirty.is_empty() {
+            let timeout = if !self.more_to_read.is_empty()
+                || !self.dirty.is_empty()
+                || !self.inputs.is_empty()
+            {
                 Some(Duration::ZERO)
             } else {
                 shared::earliest(self.speaker.next_deadline(), self.timers.next())

@@ -63,3 +63,8 @@ fn hold_timer_expires() {
 fn garbage_gets_notification() {
     support::garbage_gets_notification(run);
 }
+
+#[test]
+fn helper_reads_its_ack() {
+    support::helper_reads_its_ack(run);
+}

@@ -548,7 +548,10 @@ impl Reactor {
     }
 
     async fn run_loop(&mut self) -> i32 {
+        // The core may have work before any event (Listen, Connect, Spawn), and performing it
+        // may already produce inputs (ProcessStarted, a ConnectFailed).
         self.drain_outputs();
+        self.feed(Instant::now());
         loop {
             if let Some(code) = self.exit {
                 return code;

@@ -64,3 +64,8 @@ fn hold_timer_expires() {
 fn garbage_gets_notification() {
     support::garbage_gets_notification(run);
 }
+
+#[test]
+fn helper_reads_its_ack() {
+    support::helper_reads_its_ack(run);
+}

@@ -860,3 +860,32 @@ pub fn garbage_gets_notification(run: Runner) {
     again.wait_for_close();
     assert_eq!(daemon.join(), 0);
 }
+
+/// A helper gets its ack on stdin (`done` after a command), with no peer connected at all:
+/// the start-up outputs and inputs are performed without waiting for any network event.
+pub fn helper_reads_its_ack(run: Runner) {
+    let dir = TempDir::new("ack");
+    let answer = dir.0.join("answer");
+    let script = dir.script(
+        "acked.sh",
+        &format!(
+            "echo 'announce route 10.8.0.0/24 next-hop 127.0.0.1'\n\
+             read ack\n\
+             echo \"$ack\" > '{}'\n\
+             while read line; do :; done\n",
+            answer.display()
+        ),
+    );
+    let port = closed_port().port();
+    let (config, env) = config_with(
+        0,
+        &[],
+        &[("acked", vec![script.display().to_string()])],
+        &format!("\tpassive;\n\tlisten {port};\n"),
+        &[],
+    );
+    let daemon = Daemon::start(run, config, env);
+    assert_eq!(wait_for_file(&answer).trim(), "done");
+    daemon.handle.shutdown();
+    assert_eq!(daemon.join(), 0);
+}
