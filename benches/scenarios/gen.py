@@ -30,8 +30,9 @@ def prefixes(n, base=DEFAULT_BASE):
         yield "%s/24" % ipaddress.IPv4Address(b + (i << 8))
 
 
-def blocks(n, base=DEFAULT_BASE):
-    """Cover n contiguous /24s from base with the fewest aligned prefixes.
+def blocks(n, base=DEFAULT_BASE, max_k=16):
+    """Cover n contiguous /24s from base with the fewest aligned prefixes of at most 2**max_k
+    /24s each (16: a /8, 65,536 /24s, the most ferrobgp expands from one `split` line).
 
     Yields (prefix_string, k): a /(24-k) holding 2**k /24s.
     """
@@ -39,7 +40,7 @@ def blocks(n, base=DEFAULT_BASE):
     off = 0
     while off < n:
         k = 0
-        while k < 24 and (b + off) % (1 << (k + 1)) == 0 and off + (1 << (k + 1)) <= n:
+        while k < max_k and (b + off) % (1 << (k + 1)) == 0 and off + (1 << (k + 1)) <= n:
             k += 1
         net = ipaddress.IPv4Network(((b + off) << 8, 24 - k))
         yield str(net), k
