@@ -1274,13 +1274,15 @@ impl Speaker {
                     },
                     Some(a) => {
                         let key = (k.family, Arc::as_ptr(&a) as usize);
-                        // ExaBGP packs several NLRI in one UPDATE only in the classic IPv4
-                        // NLRI field; MP_REACH_NLRI carries one NLRI a message
-                        // (conf-new-v6, conf-group-limit, conf-vpn, conf-parity).
-                        let classic = k.family == Family::IPV4_UNICAST
-                            && !matches!(a.path.next_hop, Some(IpAddr::V6(_)));
+                        // ExaBGP packs several NLRI in one UPDATE in the classic IPv4 NLRI
+                        // field and for MCAST-VPN (conf-mvpn); otherwise MP_REACH_NLRI
+                        // carries one NLRI a message (conf-new-v6, conf-group-limit,
+                        // conf-vpn, conf-parity).
+                        let packs = (k.family == Family::IPV4_UNICAST
+                            && !matches!(a.path.next_hop, Some(IpAddr::V6(_))))
+                            || k.family.safi == ferrobgp_wire::model::Safi::MCAST_VPN;
                         match index.get(&key) {
-                            Some(&i) if group && classic => announces[i].2.push(k),
+                            Some(&i) if group && packs => announces[i].2.push(k),
                             _ => {
                                 estimate += 80;
                                 index.insert(key, announces.len());
@@ -1301,7 +1303,13 @@ impl Speaker {
                     &a.map(|a| (*a).clone()).unwrap_or_default(),
                     &rules,
                 );
-                attributes.next_hop = None;
+                // NEXT_HOP goes with the attributes where ExaBGP writes it for the family
+                // (api-mvpn), never for flow or VPLS (api-flow, api-vpls).
+                if !ferrobgp_wire::encode::next_hop_attribute_for(k.family)
+                    || !matches!(attributes.next_hop, Some(IpAddr::V4(_)))
+                {
+                    attributes.next_hop = None;
+                }
                 attributes.next_hop_link_local = None;
                 let u = ferrobgp_wire::Update {
                     withdrawn: vec![(k.family, k.nlri)],
