@@ -83,6 +83,7 @@ need_exabgp() {
 # ferrobgp_ready: 0 when the release binary exists and can run a daemon.
 # Builds it when BENCH_BUILD=1 (cargo build --release -p ferrobgp).
 ferrobgp_ready() {
+    [ "${FERROBGP_READY:-0}" = 1 ] && return 0
     if [ "${BENCH_BUILD:-0}" = 1 ]; then
         (cd "$BENCH_REPO" && cargo build --release -p ferrobgp) >&2 || return 1
     fi
@@ -98,6 +99,7 @@ ferrobgp_ready() {
         log "skip ferrobgp: the speaker does not run yet (exit $rc: $(printf '%s' "$out" | head -c 200))"
         return 1
     fi
+    FERROBGP_READY=1  # probed once per script (export FERROBGP_READY=1 to skip the probe)
     return 0
 }
 
