@@ -10,7 +10,8 @@ use std::fmt;
 
 use bytes::BytesMut;
 use ferrobgp_wire::{
-    encode_end_of_rib, AsPath, Family, Nlri, Origin, PathAttributes, SessionContext, UpdateBuilder,
+    encode_end_of_rib, encode_update, AsPath, Family, Origin, PathAttributes, SessionContext,
+    Update, UpdateBuilder,
 };
 
 use crate::command::{parse_command, Command, RouteRequest};
@@ -130,60 +131,6 @@ fn spec_of(route: &RouteRequest) -> Result<&ferrobgp_config::RouteSpec, EncodeEr
     }
 }
 
-/// The route's NLRI. A flow route still comes from the grammar as its parsed match
-/// (`spec.flow`) with no NLRI; it maps one-to-one onto the wire crate's `FlowRule`.
-// TODO: drop the bridge once `ferrobgp_config::route` fills `nlri` for flow routes.
-fn nlri_of(spec: &ferrobgp_config::RouteSpec) -> Result<Vec<Nlri>, EncodeError> {
-    if !spec.nlri.is_empty() {
-        return Ok(spec.nlri.clone());
-    }
-    let Some(flow) = &spec.flow else {
-        return Ok(Vec::new());
-    };
-    use ferrobgp_config::flow::FlowMatch;
-    use ferrobgp_wire::flowspec as fs;
-    let ipv6 = spec.family.afi == ferrobgp_wire::Afi::IPV6;
-    let mut rule = fs::FlowRule::default();
-    for m in &flow.spec.components {
-        let c = match m {
-            FlowMatch::Prefix {
-                kind,
-                prefix,
-                offset,
-            } => {
-                let p = match prefix {
-                    ipnet::IpNet::V4(n) => fs::FlowPrefix::V4 {
-                        addr: n.addr(),
-                        len: n.prefix_len(),
-                    },
-                    ipnet::IpNet::V6(n) => fs::FlowPrefix::V6 {
-                        addr: n.addr(),
-                        len: n.prefix_len(),
-                        offset: *offset,
-                    },
-                };
-                if *kind == 1 {
-                    fs::FlowComponent::Destination(p)
-                } else {
-                    fs::FlowComponent::Source(p)
-                }
-            }
-            FlowMatch::Ops { kind, ops, .. } => {
-                let t = fs::FlowType::from_code(*kind, ipv6).ok_or_else(|| {
-                    EncodeError::Unsupported(format!("flow component type {kind}"))
-                })?;
-                let ops = ops
-                    .iter()
-                    .map(|o| fs::FlowOp::new(if o.and { fs::OP_AND } else { 0 } | o.bits, o.value))
-                    .collect();
-                fs::FlowComponent::Match(t, ops)
-            }
-        };
-        rule.components.push(c);
-    }
-    Ok(vec![Nlri::Flow { rd: flow.rd, rule }])
-}
-
 /// Encodes `text` (`route 10.0.0.0/24 next-hop 1.2.3.4`, `announce route …`,
 /// `ipv6 unicast …`, `withdraw route …`, `eor ipv4 unicast`, …) into the messages a session
 /// would send, each as bytes (or NLRI bytes only with `nlri_only`).
@@ -219,8 +166,7 @@ pub fn encode_route(text: &str, opts: &EncodeOptions) -> Result<Vec<Vec<u8>>, En
                 ));
             }
             let a = with_session_defaults(&spec.attributes, opts.local_as, opts.peer_as);
-            let nlri = nlri_of(spec)?;
-            UpdateBuilder::new(&ctx).announce(spec.family, &a, &nlri, &mut out);
+            UpdateBuilder::new(&ctx).announce(spec.family, &a, &spec.nlri, &mut out);
         }
         Command::Withdraw { route, .. } => {
             let spec = spec_of(route)?;
@@ -234,8 +180,7 @@ pub fn encode_route(text: &str, opts: &EncodeOptions) -> Result<Vec<Vec<u8>>, En
                 }
                 return Ok(nlri_out);
             }
-            let nlri = nlri_of(spec)?;
-            UpdateBuilder::new(&ctx).withdraw(spec.family, &nlri, &mut out);
+            withdraw(spec, opts, &ctx, &mut out);
         }
         Command::Eor { family, .. } => {
             encode_end_of_rib(family.unwrap_or(Family::IPV4_UNICAST), &mut out);
@@ -253,6 +198,44 @@ pub fn encode_route(text: &str, opts: &EncodeOptions) -> Result<Vec<Vec<u8>>, En
         }
     }
     Ok(msgs)
+}
+
+/// A withdrawal as ExaBGP sends it: IPv4 unicast in the withdrawn routes field alone; other
+/// families in MP_UNREACH_NLRI followed by the route's attributes with the session's
+/// defaults (api-flow.ci, api-vpls.ci, api-mvpn.ci), NEXT_HOP only for the families that
+/// carry it in announcements. Packed by the UpdateBuilder (no attributes) when the NLRI do
+/// not fit one message.
+fn withdraw(
+    spec: &ferrobgp_config::RouteSpec,
+    opts: &EncodeOptions,
+    ctx: &SessionContext,
+    out: &mut BytesMut,
+) {
+    let family = spec.family;
+    let add_path = ctx.sends_path_id(family);
+    let nlri_len: usize = spec
+        .nlri
+        .iter()
+        .map(|n| {
+            let mut b = BytesMut::new();
+            ferrobgp_wire::nlri::write_nlri(&mut b, n, add_path, true);
+            b.len()
+        })
+        .sum();
+    if family == Family::IPV4_UNICAST || spec.nlri.is_empty() || nlri_len > 2048 {
+        UpdateBuilder::new(ctx).withdraw(family, &spec.nlri, out);
+        return;
+    }
+    let mut a = with_session_defaults(&spec.attributes, opts.local_as, opts.peer_as);
+    if !ferrobgp_wire::encode::next_hop_attribute_for(family) {
+        a.next_hop = None;
+    }
+    let u = Update {
+        withdrawn: spec.nlri.iter().map(|n| (family, n.clone())).collect(),
+        attributes: a,
+        ..Update::default()
+    };
+    encode_update(&u, ctx, out);
 }
 
 /// Moves an error's column (text was prepended before parsing).

@@ -17,6 +17,7 @@ use ferrobgp_wire::model::{
     Afi, Aggregator, AsPath, AsSegment, Family, Labels, Nlri, Origin, PathAttributes, RawAttribute,
     RouteDistinguisher, Safi, SegmentType,
 };
+use ferrobgp_wire::vpls::Vpls;
 use ipnet::IpNet;
 
 pub use crate::error::RouteError;
@@ -25,6 +26,8 @@ use crate::extcomm::{self, AnyExtCommunity};
 use crate::flow::{self, FlowMatch, FlowSpec};
 use crate::lexer::{tokenize, Token, TokenKind};
 use crate::tree::{Block, Node};
+
+mod families;
 
 /// The largest number of prefixes `split` may produce from one route.
 pub const MAX_SPLIT: u32 = 1 << 16;
@@ -396,6 +399,7 @@ impl Builder {
                 | "name"
                 | "attribute"
                 | "bgp-prefix-sid"
+                | "bgp-prefix-sid-srv6"
         );
         if !known {
             return Ok(false);
@@ -550,6 +554,7 @@ impl Builder {
             "name" => self.name = Some(c.word("a route name")?.text.clone()),
             "attribute" => a.unknown.push(generic_attribute(c)?),
             "bgp-prefix-sid" => a.unknown.push(prefix_sid(c)?),
+            "bgp-prefix-sid-srv6" => a.unknown.push(families::prefix_sid_srv6(c)?),
             _ => unreachable!("keyword list above"),
         }
         Ok(true)
@@ -982,6 +987,17 @@ pub(crate) fn family_route_from_tokens(
         }
         return Ok(ParsedRoute::Route(r));
     }
+    if family.safi == Safi::MCAST_VPN {
+        return Ok(ParsedRoute::Route(families::mvpn(family, toks, pos, end)?));
+    }
+    if family.safi == Safi::MUP {
+        return Ok(ParsedRoute::Route(families::mup(family, toks, pos, end)?));
+    }
+    if family.safi == Safi::SR_POLICY {
+        return Ok(ParsedRoute::Route(families::sr_policy(
+            family, toks, pos, end,
+        )?));
+    }
     if family == Family::L2VPN_VPLS {
         let toks = match toks.first() {
             Some(t) if t.is_word("vpls") => &toks[1..],
@@ -1266,7 +1282,7 @@ pub(crate) fn flow_from_block(
 }
 
 // ------------------------------------------------------------------------------------------
-// VPLS (RFC 4761 §3.2.2): encoded here as raw NLRI bytes until the wire model has VPLS.
+// VPLS (RFC 4761 §3.2.2): the wire crate's `Vpls`, carried as `Nlri::Raw`.
 // ------------------------------------------------------------------------------------------
 
 pub(crate) fn vpls_from_tokens(
@@ -1312,18 +1328,11 @@ pub(crate) fn vpls_from_tokens(
     let offset = need(offset, "offset", 0xffff)?;
     let size = need(size, "size", 0xffff)?;
     let base = need(base, "base", 0xFFFFF)?;
-    let mut v = vec![0, 17];
-    v.extend_from_slice(&rd.0);
-    v.extend_from_slice(&(endpoint as u16).to_be_bytes());
-    v.extend_from_slice(&(offset as u16).to_be_bytes());
-    v.extend_from_slice(&(size as u16).to_be_bytes());
-    v.extend_from_slice(&((base << 4) | 1).to_be_bytes()[1..]);
+    let vpls = Vpls::new(rd, endpoint as u16, base, offset as u16, size as u16)
+        .ok_or_else(|| ParseError::invalid(pos, "vpls base is at most 1048575"))?;
     Ok(RouteSpec {
         family: Family::L2VPN_VPLS,
-        nlri: vec![Nlri::Raw {
-            family: Family::L2VPN_VPLS,
-            bytes: Bytes::from(v),
-        }],
+        nlri: vec![vpls.to_nlri()],
         attributes: b.attrs,
         next_hop_self: b.next_hop_self,
         withdraw: b.withdraw,

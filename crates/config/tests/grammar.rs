@@ -190,12 +190,26 @@ fn api_entry_points() {
     };
     assert_eq!(r.family, Family::IPV4_MULTICAST);
     assert!(parse_family_route("ipv4 unicast 2001:db8::/32 next-hop ::1").is_err());
-    let ParsedRoute::Unsupported(u) =
-        parse_family_route("ipv4 mcast-vpn source-ad source 1.1.1.1 group 2.2.2.2 rd 1:1").unwrap()
-    else {
+    let ParsedRoute::Route(m) = parse_family_route(
+        "ipv4 mcast-vpn source-ad source 10.99.12.4 group 239.251.255.228 rd 65000:99999 next-hop 10.10.6.4",
+    )
+    .unwrap() else {
         panic!()
     };
-    assert_eq!(u.family, Family::IPV4_MCAST_VPN);
+    assert_eq!(m.family, Family::IPV4_MCAST_VPN);
+    let Nlri::Raw { bytes, .. } = &m.nlri[0] else {
+        panic!()
+    };
+    // conf-mvpn.ci
+    assert_eq!(
+        bytes[..],
+        [
+            0x05, 0x12, 0x00, 0x00, 0xFD, 0xE8, 0x00, 0x01, 0x86, 0x9F, 0x20, 0x0A, 0x63, 0x0C,
+            0x04, 0x20, 0xEF, 0xFB, 0xFF, 0xE4
+        ]
+    );
+    assert!(parse_family_route("ipv4 mcast-vpn source-ad source 1.1.1.1 rd 1:1").is_err());
+    assert!(parse_family_route("ipv4 mcast-vpn source-ad source ::1 group ::2 rd 1:1").is_err());
     let f = parse_flow_route("{ match { source 10.0.0.1/32; protocol tcp; } then { discard; } }")
         .unwrap();
     assert_eq!(f.family, Family::IPV4_FLOW);

@@ -57,7 +57,7 @@ fn family_first_flow_vpls_attributes() {
     };
     assert_eq!(route.kind, RouteKind::Family(Family::IPV4_MCAST_VPN));
     assert!(
-        matches!(&route.route, ParsedRoute::Unsupported(u) if u.family == Family::IPV4_MCAST_VPN)
+        matches!(&route.route, ParsedRoute::Route(r) if r.family == Family::IPV4_MCAST_VPN && r.nlri.len() == 1)
     );
     let Command::Announce { route, .. } =
         ok("announce flow route { match { source 10.0.0.1/32; } then { discard; } }")

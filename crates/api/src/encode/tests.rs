@@ -166,4 +166,7 @@ fn conformance_cmd_to_raw() {
     assert!(matched >= MIN_MATCHED, "{matched} < {MIN_MATCHED}");
 }
 
-const MIN_MATCHED: usize = 227;
+// 299 of 301: the two misses need what a session knows, not the route text: conf-ebgp.ci
+// (an external peer: no LOCAL_PREF, the test runs iBGP options) and conf-llnh-update.ci
+// (the link-local next hop of the session's interface).
+const MIN_MATCHED: usize = 299;

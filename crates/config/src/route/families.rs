@@ -1,0 +1,613 @@
+//! Route text of the families whose NLRI the wire crate builds as `Nlri::Raw` from owned
+//! types: MVPN (`mcast-vpn`), MUP (`mup`), SR Policy (`sr-policy`), and the attributes
+//! only they use (`bgp-prefix-sid-srv6`, the SR Policy tunnel encapsulation).
+//! ExaBGP's syntax; the bytes are the wire crate's encoders'.
+
+use std::net::IpAddr;
+
+use bytes::Bytes;
+use ferrobgp_wire::model::{Afi, Family, Nlri, RawAttribute};
+use ferrobgp_wire::mup::Mup;
+use ferrobgp_wire::mvpn::Mvpn;
+use ferrobgp_wire::prefix_sid::PrefixSid;
+use ferrobgp_wire::srpolicy::{
+    BindingSid, EndpointBehavior, Segment, SegmentList, SrPolicy, TunnelEncapsulation, TunnelSubTlv,
+};
+
+use super::{parse_ip, parse_num, parse_prefix, Builder, Cursor, RouteSpec};
+use crate::error::{ParseError, Pos};
+use crate::lexer::{Token, TokenKind};
+
+/// The RouteSpec of one NLRI with the attributes the builder read.
+fn spec(b: Builder, family: Family, nlri: Nlri, pos: Pos) -> RouteSpec {
+    RouteSpec {
+        family,
+        nlri: vec![nlri],
+        attributes: b.attrs,
+        next_hop_self: b.next_hop_self,
+        withdraw: b.withdraw,
+        watchdog: b.watchdog,
+        name: b.name,
+        split: None,
+        flow: None,
+        pos,
+    }
+}
+
+fn ip_of(t: &Token, afi: Afi, what: &str) -> Result<IpAddr, ParseError> {
+    let ip = parse_ip(t, what)?;
+    if (afi == Afi::IPV6) != ip.is_ipv6() {
+        return Err(ParseError::invalid(
+            t.pos,
+            format!("{} is not an {afi} address", t.text),
+        ));
+    }
+    Ok(ip)
+}
+
+fn need<T>(v: Option<T>, what: &str, family: &str, end: Pos) -> Result<T, ParseError> {
+    v.ok_or_else(|| {
+        ParseError::expected(
+            end,
+            format!("'{what}' in the {family} route"),
+            "end of route",
+        )
+    })
+}
+
+/// `shared-join rp RP group G rd RD source-as AS …`, `source-join source S group G rd RD
+/// source-as AS …`, `source-ad source S group G rd RD …` (after `mcast-vpn`).
+pub(crate) fn mvpn(
+    family: Family,
+    toks: &[Token],
+    pos: Pos,
+    end: Pos,
+) -> Result<RouteSpec, ParseError> {
+    let mut c = Cursor::new(toks, end);
+    let expected = "shared-join, source-join or source-ad";
+    let kind_t = c.word(expected)?;
+    let kind = kind_t.text.to_ascii_lowercase();
+    if !matches!(kind.as_str(), "shared-join" | "source-join" | "source-ad") {
+        return Err(ParseError::expected(
+            kind_t.pos,
+            expected,
+            kind_t.describe(),
+        ));
+    }
+    let mut b = Builder::default();
+    let (mut source, mut group, mut rp, mut source_as) = (None, None, None, None);
+    while let Some(t) = c.peek() {
+        let key = t.text.to_ascii_lowercase();
+        match key.as_str() {
+            "source" | "group" | "rp" if t.is(TokenKind::Word) => {
+                c.next();
+                let what = format!("an {} address after {key}", family.afi);
+                let ip = ip_of(c.word(&what)?, family.afi, &what)?;
+                match key.as_str() {
+                    "source" => source = Some(ip),
+                    "group" => group = Some(ip),
+                    _ => rp = Some(ip),
+                }
+            }
+            "source-as" => {
+                c.next();
+                source_as = Some(parse_num::<u32>(
+                    c.word("an AS number after source-as")?,
+                    "an AS number after source-as",
+                )?);
+            }
+            _ => {
+                if b.attribute(&mut c)? {
+                    continue;
+                }
+                return Err(ParseError::unknown(
+                    t.pos,
+                    t.text.clone(),
+                    "a mcast-vpn route",
+                ));
+            }
+        }
+    }
+    let f = "mcast-vpn";
+    let rd = need(b.rd, "rd", f, end)?;
+    let group = need(group, "group", f, end)?;
+    let m = match kind.as_str() {
+        "source-ad" => Mvpn::source_ad(rd, need(source, "source", f, end)?, group),
+        "shared-join" => Mvpn::shared_join(
+            rd,
+            need(source_as, "source-as", f, end)?,
+            need(rp, "rp", f, end)?,
+            group,
+        ),
+        _ => Mvpn::source_join(
+            rd,
+            need(source_as, "source-as", f, end)?,
+            need(source, "source", f, end)?,
+            group,
+        ),
+    };
+    let nlri = m
+        .to_nlri(family.afi)
+        .ok_or_else(|| ParseError::invalid(pos, "the mcast-vpn route is too long"))?;
+    Ok(spec(b, family, nlri, pos))
+}
+
+/// `mup-isd PREFIX rd RD …`, `mup-dsd ADDRESS rd RD …`, `mup-t1st PREFIX rd RD teid N qfi N
+/// endpoint ADDRESS [source ADDRESS] …`, `mup-t2st ADDRESS rd RD teid N/BITS …` (after `mup`).
+pub(crate) fn mup(
+    family: Family,
+    toks: &[Token],
+    pos: Pos,
+    end: Pos,
+) -> Result<RouteSpec, ParseError> {
+    let mut c = Cursor::new(toks, end);
+    let expected = "mup-isd, mup-dsd, mup-t1st or mup-t2st";
+    let kind_t = c.word(expected)?;
+    let kind = kind_t.text.to_ascii_lowercase();
+    if !matches!(
+        kind.as_str(),
+        "mup-isd" | "mup-dsd" | "mup-t1st" | "mup-t2st"
+    ) {
+        return Err(ParseError::expected(
+            kind_t.pos,
+            expected,
+            kind_t.describe(),
+        ));
+    }
+    let target = c.word("a prefix or an address")?;
+    let mut b = Builder::default();
+    let (mut teid, mut qfi, mut endpoint, mut source) = (None, None, None, None);
+    while let Some(t) = c.peek() {
+        let key = t.text.to_ascii_lowercase();
+        match key.as_str() {
+            "teid" => {
+                c.next();
+                let v = c.word("a TEID after teid")?;
+                let (n, bits) = match v.text.split_once('/') {
+                    Some((n, bits)) => (n, Some(bits)),
+                    None => (v.text.as_str(), None),
+                };
+                let num = |s: &str| {
+                    parse_num::<u32>(
+                        &Token {
+                            kind: TokenKind::Word,
+                            text: s.to_string(),
+                            pos: v.pos,
+                        },
+                        "a TEID (N or N/BITS)",
+                    )
+                };
+                let bits = match bits {
+                    Some(bits) => num(bits)?,
+                    None => 32,
+                };
+                if bits > 32 {
+                    return Err(ParseError::invalid(v.pos, "a TEID has at most 32 bits"));
+                }
+                teid = Some((num(n)?, bits as u8, v.pos));
+            }
+            "qfi" => {
+                c.next();
+                qfi = Some(parse_num::<u8>(
+                    c.word("a QFI after qfi")?,
+                    "a QFI (0-255) after qfi",
+                )?);
+            }
+            "endpoint" | "source" if t.is(TokenKind::Word) => {
+                c.next();
+                let what = format!("an IP address after {key}");
+                let ip = parse_ip(c.word(&what)?, &what)?;
+                if key == "endpoint" {
+                    endpoint = Some(ip)
+                } else {
+                    source = Some(ip)
+                }
+            }
+            _ => {
+                if b.attribute(&mut c)? {
+                    continue;
+                }
+                return Err(ParseError::unknown(t.pos, t.text.clone(), "a mup route"));
+            }
+        }
+    }
+    let f = "mup";
+    let rd = need(b.rd, "rd", f, end)?;
+    let prefix = || -> Result<_, ParseError> {
+        let p = parse_prefix(target)?;
+        let v6 = matches!(p, ipnet::IpNet::V6(_));
+        if v6 != (family.afi == Afi::IPV6) {
+            return Err(ParseError::invalid(
+                target.pos,
+                format!("{} is not an {} prefix", target.text, family.afi),
+            ));
+        }
+        Ok(p)
+    };
+    let what = format!("an {} address", family.afi);
+    let m = match kind.as_str() {
+        "mup-isd" => Mup::isd(rd, prefix()?),
+        "mup-dsd" => Mup::dsd(rd, ip_of(target, family.afi, &what)?),
+        "mup-t1st" => Mup::t1st(
+            rd,
+            prefix()?,
+            need(teid, "teid", f, end)?.0,
+            need(qfi, "qfi", f, end)?,
+            need(endpoint, "endpoint", f, end)?,
+            source,
+        ),
+        _ => {
+            let (n, bits, tpos) = need(teid, "teid", f, end)?;
+            Mup::t2st(rd, ip_of(target, family.afi, &what)?, n, bits).ok_or_else(|| {
+                ParseError::invalid(tpos, format!("TEID {n} does not fit {bits} bits"))
+            })?
+        }
+    };
+    let nlri = m
+        .to_nlri(family.afi)
+        .ok_or_else(|| ParseError::invalid(pos, "the mup route is too long"))?;
+    Ok(spec(b, family, nlri, pos))
+}
+
+fn words_of(g: &[Token]) -> Vec<Token> {
+    let mut out = Vec::new();
+    for t in g.iter().filter(|t| t.is(TokenKind::Word)) {
+        for w in t.text.split(',').filter(|w| !w.is_empty()) {
+            out.push(Token {
+                kind: TokenKind::Word,
+                text: w.to_string(),
+                pos: t.pos,
+            });
+        }
+    }
+    out
+}
+
+/// `bgp-prefix-sid-srv6 ( l3-service SID BEHAVIOR [LB,LN,FUN,ARG,TL,TO] )` (or `l2-service`),
+/// the SID structure optional: RFC 9252 SRv6 services in the Prefix-SID attribute.
+pub(crate) fn prefix_sid_srv6(c: &mut Cursor<'_>) -> Result<RawAttribute, ParseError> {
+    let g = c.group()?;
+    let w = words_of(g);
+    let form = "'( l3-service|l2-service SID BEHAVIOR [LB,LN,FUN,ARG,TL,TO] )'";
+    let (Some(service), Some(sid), Some(behavior)) = (w.first(), w.get(1), w.get(2)) else {
+        return Err(ParseError::expected(g[0].pos, form, g[0].describe()));
+    };
+    let l2 = match service.text.to_ascii_lowercase().as_str() {
+        "l3-service" => false,
+        "l2-service" => true,
+        _ => return Err(ParseError::expected(service.pos, form, service.describe())),
+    };
+    let sid = match parse_ip(sid, "an SRv6 SID (IPv6 address)")? {
+        IpAddr::V6(a) => a,
+        IpAddr::V4(_) => {
+            return Err(ParseError::expected(
+                sid.pos,
+                "an SRv6 SID (IPv6 address)",
+                sid.describe(),
+            ))
+        }
+    };
+    let behavior: u16 = parse_num(behavior, "an endpoint behavior (0-65535)")?;
+    let structure = match &w[3..] {
+        [] => None,
+        s if s.len() == 6 => {
+            let mut a = [0u8; 6];
+            for (i, t) in s.iter().enumerate() {
+                a[i] = parse_num(t, "a SID structure length (0-255)")?;
+            }
+            Some(a)
+        }
+        s => {
+            return Err(ParseError::expected(
+                s[0].pos,
+                "six SID structure values [LB,LN,FUN,ARG,TL,TO]",
+                s[0].describe(),
+            ))
+        }
+    };
+    PrefixSid::srv6_service(l2, sid, behavior, structure)
+        .to_attribute()
+        .ok_or_else(|| ParseError::invalid(g[0].pos, "the Prefix-SID attribute is too long"))
+}
+
+fn endpoint_behavior(c: &mut Cursor<'_>) -> Result<EndpointBehavior, ParseError> {
+    let mut v = [0u32; 5];
+    for (i, what) in [
+        "an endpoint behavior",
+        "a locator block length",
+        "a locator node length",
+        "a function length",
+        "an argument length",
+    ]
+    .iter()
+    .enumerate()
+    {
+        v[i] = parse_num(c.word(what)?, what)?;
+    }
+    let small = |x: u32| u8::try_from(x).unwrap_or(u8::MAX);
+    Ok(EndpointBehavior {
+        behavior: u16::try_from(v[0]).unwrap_or(u16::MAX),
+        lb_length: small(v[1]),
+        ln_length: small(v[2]),
+        fun_length: small(v[3]),
+        arg_length: small(v[4]),
+    })
+}
+
+fn ipv6_sid(c: &mut Cursor<'_>, what: &str) -> Result<std::net::Ipv6Addr, ParseError> {
+    let t = c.word(what)?;
+    match parse_ip(t, what)? {
+        IpAddr::V6(a) => Ok(a),
+        IpAddr::V4(_) => Err(ParseError::expected(t.pos, what, t.describe())),
+    }
+}
+
+fn label(c: &mut Cursor<'_>, what: &str) -> Result<u32, ParseError> {
+    let t = c.word(what)?;
+    let l: u32 = parse_num(t, what)?;
+    if l > 0xF_FFFF {
+        return Err(ParseError::invalid(
+            t.pos,
+            "an MPLS label is at most 1048575",
+        ));
+    }
+    Ok(l)
+}
+
+/// `segment-list [weight N] segment type-a mpls LABEL | segment type-b srv6 SID
+/// [endpoint-behavior B LB LN FUN ARG] …` (after `segment-list`).
+fn segment_list(c: &mut Cursor<'_>) -> Result<SegmentList, ParseError> {
+    let mut l = SegmentList::default();
+    if c.peek().is_some_and(|t| t.is_word("weight")) {
+        c.next();
+        l.weight = Some((0, parse_num(c.word("a weight")?, "a 32-bit weight")?));
+    }
+    while c.peek().is_some_and(|t| t.is_word("segment")) {
+        c.next();
+        let ty = c.word("type-a or type-b")?;
+        match ty.text.to_ascii_lowercase().as_str() {
+            "type-a" => {
+                let m = c.word("'mpls'")?;
+                if !m.is_word("mpls") {
+                    return Err(ParseError::expected(m.pos, "'mpls'", m.describe()));
+                }
+                l.segments.push(Segment::mpls(label(c, "an MPLS label")?));
+            }
+            "type-b" => {
+                let m = c.word("'srv6'")?;
+                if !m.is_word("srv6") {
+                    return Err(ParseError::expected(m.pos, "'srv6'", m.describe()));
+                }
+                let sid = ipv6_sid(c, "an SRv6 SID")?;
+                let behavior = if c.peek().is_some_and(|t| t.is_word("endpoint-behavior")) {
+                    c.next();
+                    Some(endpoint_behavior(c)?)
+                } else {
+                    None
+                };
+                l.segments.push(Segment::srv6(sid, behavior));
+            }
+            _ => {
+                return Err(ParseError::expected(
+                    ty.pos,
+                    "segment type-a or type-b",
+                    ty.describe(),
+                ))
+            }
+        }
+    }
+    Ok(l)
+}
+
+/// `distinguisher D color C endpoint IP next-hop IP [preference N] [priority N]
+/// [binding-sid mpls L|null] [srv6-binding-sid SID] [segment-list …]… [policy-name "N"]
+/// [candidate-path-name "N"]` (after `sr-policy`). The sub-TLVs go in the Tunnel
+/// Encapsulation attribute in the order written, as ExaBGP sends them.
+pub(crate) fn sr_policy(
+    family: Family,
+    toks: &[Token],
+    pos: Pos,
+    end: Pos,
+) -> Result<RouteSpec, ParseError> {
+    let mut c = Cursor::new(toks, end);
+    let mut b = Builder::default();
+    let (mut distinguisher, mut color, mut endpoint) = (None, None, None);
+    let mut subs: Vec<TunnelSubTlv> = Vec::new();
+    while let Some(t) = c.peek() {
+        let key = t.text.to_ascii_lowercase();
+        if t.kind != TokenKind::Word {
+            return Err(ParseError::unknown(
+                t.pos,
+                t.text.clone(),
+                "an sr-policy route",
+            ));
+        }
+        match key.as_str() {
+            "distinguisher" | "color" => {
+                c.next();
+                let what = format!("a 32-bit number after {key}");
+                let v: u32 = parse_num(c.word(&what)?, &what)?;
+                if key == "color" {
+                    color = Some(v)
+                } else {
+                    distinguisher = Some(v)
+                }
+            }
+            "endpoint" => {
+                c.next();
+                let what = format!("an {} address after endpoint", family.afi);
+                endpoint = Some(ip_of(c.word(&what)?, family.afi, &what)?);
+            }
+            "preference" => {
+                c.next();
+                let preference = parse_num(c.word("a preference")?, "a 32-bit preference")?;
+                subs.push(TunnelSubTlv::Preference {
+                    flags: 0,
+                    preference,
+                });
+            }
+            "priority" => {
+                c.next();
+                let priority = parse_num(c.word("a priority")?, "a priority (0-255)")?;
+                subs.push(TunnelSubTlv::Priority { priority });
+            }
+            "binding-sid" => {
+                c.next();
+                let k = c.word("mpls or null after binding-sid")?;
+                subs.push(match k.text.to_ascii_lowercase().as_str() {
+                    "mpls" => TunnelSubTlv::BindingSid {
+                        flags: 0x10,
+                        sid: BindingSid::Mpls((label(&mut c, "an MPLS label")? << 12) | 0x100),
+                    },
+                    "null" => TunnelSubTlv::BindingSid {
+                        flags: 0,
+                        sid: BindingSid::None,
+                    },
+                    _ => {
+                        return Err(ParseError::expected(
+                            k.pos,
+                            "mpls or null after binding-sid",
+                            k.describe(),
+                        ))
+                    }
+                });
+            }
+            "srv6-binding-sid" => {
+                c.next();
+                let sid = ipv6_sid(&mut c, "an SRv6 SID after srv6-binding-sid")?;
+                subs.push(TunnelSubTlv::Srv6BindingSid {
+                    flags: 0,
+                    sid,
+                    behavior: None,
+                });
+            }
+            "policy-name" | "candidate-path-name" => {
+                c.next();
+                let n = Bytes::from(c.word("a name")?.text.clone().into_bytes());
+                subs.push(if key == "policy-name" {
+                    TunnelSubTlv::PolicyName(n)
+                } else {
+                    TunnelSubTlv::CandidatePathName(n)
+                });
+            }
+            "segment-list" => {
+                c.next();
+                subs.push(TunnelSubTlv::SegmentList(segment_list(&mut c)?));
+            }
+            _ => {
+                if b.attribute(&mut c)? {
+                    continue;
+                }
+                return Err(ParseError::unknown(
+                    t.pos,
+                    t.text.clone(),
+                    "an sr-policy route",
+                ));
+            }
+        }
+    }
+    let f = "sr-policy";
+    let nlri = SrPolicy::new(
+        need(distinguisher, "distinguisher", f, end)?,
+        need(color, "color", f, end)?,
+        need(endpoint, "endpoint", f, end)?,
+    )
+    .to_nlri();
+    if !subs.is_empty() {
+        let attr = TunnelEncapsulation::sr_policy(subs)
+            .to_attribute()
+            .ok_or_else(|| ParseError::invalid(pos, "the tunnel encapsulation is too long"))?;
+        b.attrs.unknown.push(attr);
+    }
+    Ok(spec(b, family, nlri, pos))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::route::{parse_family_route, ParsedRoute, RouteSpec};
+    use ferrobgp_wire::model::{Family, Nlri};
+
+    fn route(text: &str) -> RouteSpec {
+        match parse_family_route(text) {
+            Ok(ParsedRoute::Route(r)) => r,
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    fn nlri_hex(r: &RouteSpec) -> String {
+        let Nlri::Raw { bytes, .. } = &r.nlri[0] else {
+            panic!("{r:?}")
+        };
+        bytes.iter().map(|b| format!("{b:02X}")).collect()
+    }
+
+    fn attr_hex(r: &RouteSpec, code: u8) -> String {
+        let a = r
+            .attributes
+            .unknown
+            .iter()
+            .find(|a| a.code == code)
+            .unwrap();
+        a.value.iter().map(|b| format!("{b:02X}")).collect()
+    }
+
+    #[test]
+    fn mvpn_types() {
+        // api-mvpn.ci
+        let r = route("ipv4 mcast-vpn shared-join rp 10.99.199.1 group 239.251.255.228 rd 65000:99999 source-as 65000 next-hop 10.10.6.3");
+        assert_eq!(
+            nlri_hex(&r),
+            "06160000FDE80001869F0000FDE8200A63C70120EFFBFFE4"
+        );
+        let r = route("ipv6 mcast-vpn source-join source fd12::2 group ff0e::1 rd 65000:99999 source-as 65000 next-hop 10.10.6.3");
+        assert_eq!(
+            r.family,
+            Family::new(ferrobgp_wire::Afi::IPV6, ferrobgp_wire::Safi::MCAST_VPN)
+        );
+        assert!(nlri_hex(&r).starts_with("072E0000FDE80001869F0000FDE880FD12"));
+        assert!(
+            parse_family_route("ipv4 mcast-vpn shared-join rp 1.1.1.1 group 2.2.2.2 rd 1:1")
+                .is_err()
+        );
+        assert!(parse_family_route("ipv4 mcast-vpn bogus-join rd 1:1").is_err());
+    }
+
+    #[test]
+    fn mup_types() {
+        // conf-srv6-mup.ci
+        let r = route("ipv4 mup mup-isd 10.0.1.0/24 rd 100:100 next-hop 2001::1 bgp-prefix-sid-srv6 ( l3-service 2001:db8:1:1:: 0x48 [64,24,16,0,0,0] )");
+        assert_eq!(nlri_hex(&r), "0100010C0000006400000064180A0001");
+        assert_eq!(
+            attr_hex(&r, 40),
+            "0500220001001E0020010DB800010001000000000000000000004800010006401810000000"
+        );
+        let r = route("ipv4 mup mup-t2st 10.0.0.1 rd 100:100 teid 12345/23 next-hop 10.0.0.2");
+        assert_eq!(nlri_hex(&r), "010004100000006400000064370A000001003039");
+        let r = route("ipv4 mup mup-t1st 192.168.0.2/32 rd 100:100 teid 12345 qfi 9 endpoint 10.0.0.1 source 10.0.1.1 next-hop 10.0.0.2");
+        assert_eq!(
+            nlri_hex(&r),
+            "0100031C000000640000006420C0A800020000303909200A000001200A000101"
+        );
+        assert!(parse_family_route("ipv4 mup mup-t2st 10.0.0.1 rd 100:100 teid 12345/0").is_err());
+        assert!(parse_family_route("ipv4 mup mup-isd 2001::/64 rd 100:100").is_err());
+        assert!(parse_family_route("ipv4 mup mup-t1st 10.0.0.0/8 rd 1:1 teid 1").is_err());
+    }
+
+    #[test]
+    fn sr_policy_routes() {
+        // conf-sr-policy.ci
+        let r = route("ipv4 sr-policy distinguisher 0 color 100 endpoint 10.0.0.1 next-hop 192.0.2.1 preference 100 binding-sid mpls 24000 segment-list weight 1 segment type-a mpls 16001");
+        assert_eq!(nlri_hex(&r), "6000000000000000640A000001");
+        assert_eq!(
+            attr_hex(&r, 23),
+            "000F00240C060000000000640D06100005DC01008000110009060000000000010106000003E81100"
+        );
+        let r = route("ipv4 sr-policy distinguisher 1 color 200 endpoint 10.0.0.2 next-hop 192.0.2.1 preference 200 srv6-binding-sid fc00::1 segment-list weight 2 segment type-b srv6 fc00::1 endpoint-behavior 65 32 0 16 0 policy-name \"my-policy\" candidate-path-name \"primary\"");
+        assert_eq!(attr_hex(&r, 23), "000F005C0C060000000000C814120000FC0000000000000000000000000000018000250009060000000000020D1A1000FC000000000000000000000000000001004100002000100082000A006D792D706F6C696379810008007072696D617279");
+        assert!(
+            parse_family_route("ipv4 sr-policy distinguisher 0 color 1 endpoint 2001::1").is_err()
+        );
+        assert!(parse_family_route("ipv4 sr-policy color 1 endpoint 10.0.0.1").is_err());
+        assert!(parse_family_route("ipv4 sr-policy distinguisher 0 color 1 endpoint 10.0.0.1 segment-list segment type-z x").is_err());
+    }
+}
