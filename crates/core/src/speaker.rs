@@ -1305,8 +1305,9 @@ impl Speaker {
                 );
                 // NEXT_HOP goes with the attributes where ExaBGP writes it for the family
                 // (api-mvpn), never for flow or VPLS (api-flow, api-vpls).
+                // A withdraw written without a next hop carries 0.0.0.0: none (api-ipv4).
                 if !ferrobgp_wire::encode::next_hop_attribute_for(k.family)
-                    || !matches!(attributes.next_hop, Some(IpAddr::V4(_)))
+                    || !matches!(attributes.next_hop, Some(IpAddr::V4(a)) if !a.is_unspecified())
                 {
                     attributes.next_hop = None;
                 }

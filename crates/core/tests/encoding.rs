@@ -432,6 +432,7 @@ const API_MUST_MATCH: &[&str] = &[
     "api-flow",
     "api-health",
     "api-healthcheck-withdraw",
+    "api-ipv4",
     "api-multiple-api",
     "api-multisession",
     "api-mvpn",
