@@ -11,7 +11,8 @@
 #        RECEIVE_SOURCES  receive's sources (default "bird blaster", see receive.sh)
 #        IMPLS      restrict implementations (e.g. "bird exabgp"); default: each script's own
 #        QUICK=1    validation sizes: N=10000, 10 x 100 and 100 idle peers, churn 2000/s for 5 s
-#        BENCH_RESULTS (default target/bench/run-<UTC time>.txt), lib.sh's.
+#        BENCH_RESULTS (default target/bench/run-<UTC time>.txt), BENCH_TIMEOUT (default
+#        1200 here), lib.sh's.
 # Results: one line per run in BENCH_RESULTS, medians in BENCH_RESULTS.md, plot in .png.
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +28,8 @@ if [ "${QUICK:-0}" = 1 ]; then
     SIZES=10000 API_SIZES=10000 MANY_PEERS=10 MANY_ROUTES=100 IDLE_PEERS=100
     CHURN_RATE=2000 CHURN_DURATION=5
 fi
+# ExaBGP needs about 260 s for originate 1M on a quiet machine: leave room
+export BENCH_TIMEOUT=${BENCH_TIMEOUT:-1200}
 export BENCH_RESULTS=${BENCH_RESULTS:-$REPO/target/bench/run-$(date -u +%Y%m%dT%H%M%SZ).txt}
 mkdir -p "$(dirname "$BENCH_RESULTS")"
 SCENARIOS=("$@")
