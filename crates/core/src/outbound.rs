@@ -242,6 +242,18 @@ pub fn merge_attributes(base: &PathAttributes, over: &PathAttributes) -> PathAtt
     }
 }
 
+/// ADAPTER until wire's `write_mp_next_hop` knows it: ExaBGP sends an IPv4 next hop of an
+/// IPv6 MUP route as an IPv4-mapped IPv6 address (16 octets, so no NEXT_HOP attribute),
+/// conf-srv6-mup.ci; wire writes IPv4 next hops in 4 octets whatever the AFI, which is right
+/// for the other families (extended-nexthop.ci, conf-mvpn.ci).
+pub fn exabgp_mup_next_hop(family: Family, a: &mut PathAttributes) {
+    if family.afi == Afi::IPV6 && family.safi == ferrobgp_wire::model::Safi::MUP {
+        if let Some(IpAddr::V4(v4)) = a.next_hop {
+            a.next_hop = Some(IpAddr::V6(v4.to_ipv6_mapped()));
+        }
+    }
+}
+
 /// The next hop's AFI, for RFC 8950 checks and logs.
 pub fn afi_of(ip: IpAddr) -> Afi {
     if ip.is_ipv4() {

@@ -1238,7 +1238,8 @@ impl Speaker {
         let mut budget = UPDATE_BATCH_BYTES.min(SEND_WINDOW.saturating_sub(in_flight));
         let mut out = BytesMut::new();
         let group = nb.cfg.group_updates;
-        let mut outbound_cache: HashMap<usize, ferrobgp_wire::PathAttributes> = HashMap::new();
+        let mut outbound_cache: HashMap<(usize, Family), ferrobgp_wire::PathAttributes> =
+            HashMap::new();
         while budget > 0 && nb.rib.has_work() {
             // Collect route changes up to the next marker, grouped by attribute set.
             let mut withdraws: Vec<(Family, Vec<RouteKey>)> = Vec::new();
@@ -1323,8 +1324,12 @@ impl Speaker {
                 // One attribute set serves many one-NLRI UPDATEs (multiprotocol families):
                 // apply the outbound rules once per set.
                 let attrs = outbound_cache
-                    .entry(Arc::as_ptr(a) as usize)
-                    .or_insert_with(|| outbound::outbound_attributes(a, &rules));
+                    .entry((Arc::as_ptr(a) as usize, *f))
+                    .or_insert_with(|| {
+                        let mut p = outbound::outbound_attributes(a, &rules);
+                        outbound::exabgp_mup_next_hop(*f, &mut p);
+                        p
+                    });
                 builder.announce(*f, attrs, keys.iter().map(|k| &k.nlri), &mut out);
             }
             if withdraws.is_empty() && announces.is_empty() && estimate == 0 {

@@ -512,6 +512,8 @@ const MUST_MATCH: &[&str] = &[
     "conf-parity",
     "conf-prefix-sid",
     "conf-sr-policy",
+    "conf-srv6-mup-v3",
+    "conf-srv6-mup",
     "conf-unknowncap",
     "conf-vpn",
     "conf-watchdog",
