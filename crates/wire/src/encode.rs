@@ -17,7 +17,7 @@ use crate::model::{
     attr_code as code, attr_flag, AsPath, Family, Nlri, PathAttributes, Safi, SegmentType,
     SessionContext, AS_TRANS,
 };
-use crate::nlri::{nlri_len, write_nlri};
+use crate::nlri::{nlri_len, nlri_len_for, write_nlri};
 use crate::update::Update;
 
 const O: u8 = attr_flag::OPTIONAL;
@@ -408,8 +408,8 @@ impl<'a> UpdateBuilder<'a> {
         while nlri.peek().is_some() {
             let mut chunk = Vec::new();
             let mut used = 0;
-            while let Some(n) = nlri.next_if(|n| used + nlri_len(n, add_path) <= budget) {
-                used += nlri_len(n, add_path);
+            while let Some(n) = nlri.next_if(|n| used + nlri_len_for(n, add_path, true) <= budget) {
+                used += nlri_len_for(n, add_path, true);
                 chunk.push(n);
             }
             if chunk.is_empty() {

@@ -299,15 +299,18 @@ impl<'a> NlriIter<'a> {
                 let (&bits, rest) = d.split_first()?;
                 let mut bits = bits as usize;
                 let mut n = 0;
-                // Labels until bottom of stack; RFC 8277 §2.4: a withdraw carries one
-                // label field whose value (0x800000 or 0) is not a stack entry.
+                // Labels until bottom of stack; RFC 8277 §2.4: a withdraw may carry one
+                // label field whose value (0x800000, or 0 from older speakers) is not a
+                // stack entry: only recognised in first position.
                 loop {
                     let w = rest.get(n..n + 3)?;
                     bits = bits.checked_sub(24)?;
                     n += 3;
                     let word = (w[0] as u32) << 16 | (w[1] as u32) << 8 | w[2] as u32;
                     if word & 1 == 1
-                        || (self.withdraw && (word == Labels::WITHDRAW_COMPAT || word == 0))
+                        || (self.withdraw
+                            && n == 3
+                            && (word == Labels::WITHDRAW_COMPAT || word == 0))
                     {
                         break;
                     }
@@ -507,14 +510,33 @@ pub(crate) fn write_prefix_octets(out: &mut bytes::BytesMut, prefix: &IpNet) {
     }
 }
 
-/// Encoded size of one owned NLRI (path id included when `add_path`).
+/// Encoded size of one owned NLRI in an announcement (path id included when `add_path`).
 pub fn nlri_len(nlri: &Nlri, add_path: bool) -> usize {
+    nlri_len_for(nlri, add_path, false)
+}
+
+/// In a withdrawal, a label stack starting with label 0 would read as the RFC 8277 §2.4
+/// withdraw marker 0x000000, so it is written as the marker 0x800000 alone (the receiver
+/// ignores a withdrawn route's label anyway).
+fn withdraw_marker_only(labels: &Labels, withdraw: bool) -> bool {
+    withdraw && (labels.is_empty() || labels.0[0] == 0)
+}
+
+/// Encoded size of one owned NLRI, in a withdrawal when `withdraw`.
+pub fn nlri_len_for(nlri: &Nlri, add_path: bool, withdraw: bool) -> usize {
     let id = if add_path { 4 } else { 0 };
     let plen = |p: &IpNet| 1 + (p.prefix_len() as usize).div_ceil(8);
+    let lablen = |l: &Labels| {
+        if withdraw_marker_only(l, withdraw) {
+            3
+        } else {
+            3 * l.len().max(1)
+        }
+    };
     match nlri {
         Nlri::Prefix { prefix, .. } => id + plen(prefix),
-        Nlri::Labeled { prefix, labels, .. } => id + plen(prefix) + 3 * labels.len().max(1),
-        Nlri::Vpn { prefix, labels, .. } => id + plen(prefix) + 3 * labels.len().max(1) + 8,
+        Nlri::Labeled { prefix, labels, .. } => id + plen(prefix) + lablen(labels),
+        Nlri::Vpn { prefix, labels, .. } => id + plen(prefix) + lablen(labels) + 8,
         Nlri::Flow { rd, rule } => {
             let len = rule.body_len() + if rd.is_some() { 8 } else { 0 };
             len + if len < 0xf0 { 1 } else { 2 }
@@ -522,6 +544,10 @@ pub fn nlri_len(nlri: &Nlri, add_path: bool) -> usize {
         // Raw keeps its path id in its bytes.
         Nlri::Raw { bytes, .. } => bytes.len(),
     }
+}
+
+fn plen_octets(p: &IpNet) -> usize {
+    (p.prefix_len() as usize).div_ceil(8)
 }
 
 /// Encode one owned NLRI. `withdraw` writes the RFC 8277 compatibility label for labeled
@@ -534,9 +560,12 @@ pub fn write_nlri(out: &mut bytes::BytesMut, nlri: &Nlri, add_path: bool, withdr
         }
     };
     let write_labels = |out: &mut bytes::BytesMut, labels: &Labels| {
+        if withdraw_marker_only(labels, withdraw) {
+            out.extend_from_slice(&Labels::WITHDRAW_COMPAT.to_be_bytes()[1..]);
+            return;
+        }
         if labels.is_empty() {
-            let w = if withdraw { Labels::WITHDRAW_COMPAT } else { 0 };
-            out.extend_from_slice(&w.to_be_bytes()[1..]);
+            out.extend_from_slice(&[0, 0, 0]);
         }
         for (i, l) in labels.0.iter().enumerate() {
             let bos = (i + 1 == labels.len()) as u32;
@@ -554,9 +583,9 @@ pub fn write_nlri(out: &mut bytes::BytesMut, nlri: &Nlri, add_path: bool, withdr
             path_id,
         } => {
             write_id(out, *path_id);
-            out.extend_from_slice(&[
-                (prefix.prefix_len() as usize + 24 * labels.len().max(1)) as u8
-            ]);
+            // Everything after the length octet, in bits, minus the prefix octets.
+            let lbits = 8 * (nlri_len_for(nlri, false, withdraw) - 1 - plen_octets(prefix));
+            out.extend_from_slice(&[(prefix.prefix_len() as usize + lbits) as u8]);
             write_labels(out, labels);
             write_prefix_octets(out, prefix);
         }
@@ -567,9 +596,8 @@ pub fn write_nlri(out: &mut bytes::BytesMut, nlri: &Nlri, add_path: bool, withdr
             path_id,
         } => {
             write_id(out, *path_id);
-            out.extend_from_slice(&[
-                (prefix.prefix_len() as usize + 24 * labels.len().max(1) + 64) as u8,
-            ]);
+            let lbits = 8 * (nlri_len_for(nlri, false, withdraw) - 1 - plen_octets(prefix));
+            out.extend_from_slice(&[(prefix.prefix_len() as usize + lbits) as u8]);
             write_labels(out, labels);
             out.extend_from_slice(&rd.0);
             write_prefix_octets(out, prefix);
@@ -619,6 +647,37 @@ mod tests {
         }
         assert!(NlriIter::new(&[129], NlriLayout::Prefix { v6: true }, false, false).is_err());
         assert!(NlriIter::new(&[0, 0, 0], NlriLayout::Prefix { v6: true }, true, false).is_err());
+    }
+
+    #[test]
+    fn withdraw_label_markers_rfc8277() {
+        // Labeled 10.0.0.0/8 withdrawn with 0x800000, then with 0x000000: no label.
+        for marker in [[0x80u8, 0, 0], [0, 0, 0]] {
+            let mut d = vec![8 + 24];
+            d.extend_from_slice(&marker);
+            d.push(10);
+            let mut it = NlriIter::new(&d, NlriLayout::Labeled { v6: false }, false, true).unwrap();
+            assert_eq!(
+                it.next().unwrap().to_owned(Family::IPV4_MPLS_LABEL),
+                Nlri::Labeled {
+                    prefix: "10.0.0.0/8".parse().unwrap(),
+                    labels: Labels(vec![]),
+                    path_id: None
+                }
+            );
+            // In an announcement 0x000000 is label 0 without bottom of stack: malformed here.
+            assert!(NlriIter::new(&d, NlriLayout::Labeled { v6: false }, false, false).is_err());
+        }
+        // A withdrawn stack starting with label 0 is written as the marker alone.
+        let n = Nlri::Labeled {
+            prefix: "10.0.0.0/8".parse().unwrap(),
+            labels: Labels(vec![0, 100]),
+            path_id: None,
+        };
+        let mut out = bytes::BytesMut::new();
+        write_nlri(&mut out, &n, false, true);
+        assert_eq!(&out[..], &[32, 0x80, 0, 0, 10]);
+        assert_eq!(nlri_len_for(&n, false, true), out.len());
     }
 
     #[test]
