@@ -485,7 +485,9 @@ pub fn resolve_program(prog: &str, cwd: Option<&std::path::Path>) -> PathBuf {
     ];
     for c in candidates.into_iter().flatten() {
         if c.is_file() {
-            return c;
+            // Absolute, because the child runs in `cwd`: a relative path found from here
+            // would be looked up again from there.
+            return c.canonicalize().unwrap_or(c);
         }
     }
     p.to_path_buf()
