@@ -147,49 +147,94 @@ pub fn encode_route(text: &str, opts: &EncodeOptions) -> Result<Vec<Vec<u8>>, En
     .map_err(EncodeError::Parse)?;
     let mut out = BytesMut::new();
     let mut nlri_out: Vec<Vec<u8>> = Vec::new();
+    // (withdraw?, route) in command order, a group's shared attributes merged in.
+    let mut routes: Vec<(bool, ferrobgp_config::RouteSpec)> = Vec::new();
     match &cmd {
-        Command::Announce { route, .. } => {
-            let spec = spec_of(route)?;
-            let ctx = session(opts, spec.family);
-            if opts.nlri_only {
-                let add_path = ctx.sends_path_id(spec.family);
-                for n in &spec.nlri {
-                    let mut b = BytesMut::new();
-                    ferrobgp_wire::nlri::write_nlri(&mut b, n, add_path, false);
-                    nlri_out.push(b.to_vec());
-                }
-                return Ok(nlri_out);
-            }
-            if spec.next_hop_self {
-                return Err(EncodeError::Unsupported(
-                    "next-hop self needs a session's local address".into(),
-                ));
-            }
-            let a = with_session_defaults(&spec.attributes, opts.local_as, opts.peer_as);
-            UpdateBuilder::new(&ctx).announce(spec.family, &a, &spec.nlri, &mut out);
-        }
-        Command::Withdraw { route, .. } => {
-            let spec = spec_of(route)?;
-            let ctx = session(opts, spec.family);
-            if opts.nlri_only {
-                let add_path = ctx.sends_path_id(spec.family);
-                for n in &spec.nlri {
-                    let mut b = BytesMut::new();
-                    ferrobgp_wire::nlri::write_nlri(&mut b, n, add_path, true);
-                    nlri_out.push(b.to_vec());
-                }
-                return Ok(nlri_out);
-            }
-            withdraw(spec, opts, &ctx, &mut out);
-        }
+        Command::Announce { route, .. } => routes.push((false, spec_of(route)?.clone())),
+        Command::Withdraw { route, .. } => routes.push((true, spec_of(route)?.clone())),
         Command::Eor { family, .. } => {
             encode_end_of_rib(family.unwrap_or(Family::IPV4_UNICAST), &mut out);
+        }
+        Command::Group {
+            shared_attributes,
+            commands,
+            ..
+        } => {
+            let shared = shared_attributes.as_ref().map(spec_of).transpose()?;
+            for c in commands {
+                let (w, route) = match c {
+                    Command::Announce { route, .. } => (false, route),
+                    Command::Withdraw { route, .. } => (true, route),
+                    other => {
+                        return Err(EncodeError::Unsupported(format!(
+                            "not a route announcement: {other:?}"
+                        )))
+                    }
+                };
+                let mut spec = spec_of(route)?.clone();
+                if let Some(g) = shared {
+                    spec.attributes = merge_attributes(&g.attributes, &spec.attributes);
+                    spec.next_hop_self |= g.next_hop_self;
+                }
+                routes.push((w, spec));
+            }
         }
         other => {
             return Err(EncodeError::Unsupported(format!(
                 "not a route announcement: {other:?}"
             )))
         }
+    }
+    // Consecutive routes of one family and attribute set go in the same UPDATEs, as ExaBGP
+    // packs a group.
+    let mut merged: Vec<(bool, ferrobgp_config::RouteSpec)> = Vec::new();
+    for (w, spec) in routes {
+        match merged.last_mut() {
+            Some((lw, last))
+                if *lw == w
+                    && last.family == spec.family
+                    && last.attributes == spec.attributes
+                    && last.next_hop_self == spec.next_hop_self =>
+            {
+                last.nlri.extend(spec.nlri)
+            }
+            _ => merged.push((w, spec)),
+        }
+    }
+    for (w, spec) in &merged {
+        let ctx = session(opts, spec.family);
+        if opts.nlri_only {
+            let add_path = ctx.sends_path_id(spec.family);
+            for n in &spec.nlri {
+                let mut b = BytesMut::new();
+                ferrobgp_wire::nlri::write_nlri(&mut b, n, add_path, *w);
+                nlri_out.push(b.to_vec());
+            }
+            continue;
+        }
+        if *w {
+            withdraw(spec, opts, &ctx, &mut out);
+            continue;
+        }
+        if spec.next_hop_self {
+            return Err(EncodeError::Unsupported(
+                "next-hop self needs a session's local address".into(),
+            ));
+        }
+        let a = with_session_defaults(&spec.attributes, opts.local_as, opts.peer_as);
+        if spec.nlri.is_empty() {
+            // `attributes …` without `nlri`: ExaBGP sends the attributes alone (api-flow.ci).
+            let u = Update {
+                attributes: a,
+                ..Update::default()
+            };
+            encode_update(&u, &ctx, &mut out);
+            continue;
+        }
+        UpdateBuilder::new(&ctx).announce(spec.family, &a, &spec.nlri, &mut out);
+    }
+    if opts.nlri_only {
+        return Ok(nlri_out);
     }
     let mut msgs = split_messages(&out);
     if opts.no_header {
@@ -198,6 +243,36 @@ pub fn encode_route(text: &str, opts: &EncodeOptions) -> Result<Vec<Vec<u8>>, En
         }
     }
     Ok(msgs)
+}
+
+/// `over`'s attributes, `base`'s where `over` has none (a group's shared attributes under a
+/// command's own).
+fn merge_attributes(base: &PathAttributes, over: &PathAttributes) -> PathAttributes {
+    fn vec<T: Clone>(o: &[T], b: &[T]) -> Vec<T> {
+        if o.is_empty() { b } else { o }.to_vec()
+    }
+    PathAttributes {
+        origin: over.origin.or(base.origin),
+        as_path: over.as_path.clone().or_else(|| base.as_path.clone()),
+        next_hop: over.next_hop.or(base.next_hop),
+        next_hop_link_local: over.next_hop_link_local.or(base.next_hop_link_local),
+        med: over.med.or(base.med),
+        local_pref: over.local_pref.or(base.local_pref),
+        atomic_aggregate: over.atomic_aggregate || base.atomic_aggregate,
+        aggregator: over.aggregator.or(base.aggregator),
+        communities: vec(&over.communities, &base.communities),
+        originator_id: over.originator_id.or(base.originator_id),
+        cluster_list: vec(&over.cluster_list, &base.cluster_list),
+        extended_communities: vec(&over.extended_communities, &base.extended_communities),
+        ipv6_extended_communities: vec(
+            &over.ipv6_extended_communities,
+            &base.ipv6_extended_communities,
+        ),
+        aigp: over.aigp.or(base.aigp),
+        large_communities: vec(&over.large_communities, &base.large_communities),
+        otc: over.otc.or(base.otc),
+        unknown: vec(&over.unknown, &base.unknown),
+    }
 }
 
 /// A withdrawal as ExaBGP sends it: IPv4 unicast in the withdrawn routes field alone; other
@@ -227,7 +302,10 @@ fn withdraw(
         return;
     }
     let mut a = with_session_defaults(&spec.attributes, opts.local_as, opts.peer_as);
-    if !ferrobgp_wire::encode::next_hop_attribute_for(family) {
+    // `next-hop 0.0.0.0`, the placeholder of withdrawals, is not sent (api-ipv4.ci's group).
+    if !ferrobgp_wire::encode::next_hop_attribute_for(family)
+        || a.next_hop.is_some_and(|nh| nh.is_unspecified())
+    {
         a.next_hop = None;
     }
     let u = Update {

@@ -246,6 +246,13 @@ pub(crate) fn mup(
     let nlri = m
         .to_nlri(family.afi)
         .ok_or_else(|| ParseError::invalid(pos, "the mup route is too long"))?;
+    // ExaBGP reads an IPv4 next hop of an IPv6 MUP route as the IPv4-mapped IPv6 address
+    // (conf-srv6-mup.conf's `next-hop 10.0.0.2` is sent as ::ffff:10.0.0.2).
+    if family.afi == Afi::IPV6 {
+        if let Some(IpAddr::V4(v4)) = b.attrs.next_hop {
+            b.attrs.next_hop = Some(IpAddr::V6(v4.to_ipv6_mapped()));
+        }
+    }
     Ok(spec(b, family, nlri, pos))
 }
 
@@ -587,6 +594,11 @@ mod tests {
         assert_eq!(
             nlri_hex(&r),
             "0100031C000000640000006420C0A800020000303909200A000001200A000101"
+        );
+        let r = route("ipv6 mup mup-t2st 2001::1 rd 100:100 teid 12345/32 next-hop 10.0.0.2");
+        assert_eq!(
+            r.attributes.next_hop,
+            Some("::ffff:10.0.0.2".parse().unwrap())
         );
         assert!(parse_family_route("ipv4 mup mup-t2st 10.0.0.1 rd 100:100 teid 12345/0").is_err());
         assert!(parse_family_route("ipv4 mup mup-isd 2001::/64 rd 100:100").is_err());
