@@ -477,7 +477,7 @@ fn notification_shutdown_communication_rfc9003() {
 
 #[test]
 fn route_refresh_invalid_length_rfc7313() {
-    let m = msg(5, &[0, 1, 0, 1, 0]);
+    let m = msg(5, &[0, 1, 1, 1, 0]);
     let e = decode_message(m.clone(), &ctx4()).unwrap_err();
     let n = e.notification(&m).unwrap();
     assert_eq!((n.code, n.subcode), (7, 1));
@@ -486,4 +486,7 @@ fn route_refresh_invalid_length_rfc7313() {
     };
     assert_eq!(r.family, Family::IPV6_UNICAST);
     assert_eq!(r.subtype, crate::RouteRefresh::BORR);
+    // A normal request followed by ORF entries (RFC 5291) is accepted.
+    assert!(decode_message(msg(5, &[0, 1, 0, 1, 1, 0]), &ctx4()).is_ok());
+    assert!(decode_message(msg(5, &[0, 1, 0]), &ctx4()).is_err());
 }

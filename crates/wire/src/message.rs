@@ -305,9 +305,16 @@ pub fn decode_notification(body: &[u8]) -> Result<Notification, Error> {
     ))
 }
 
-/// ROUTE-REFRESH body (RFC 2918 §3, RFC 7313 §3.2).
+/// ROUTE-REFRESH body (RFC 2918 §3, RFC 7313 §3.2). A normal request may be followed by
+/// ORF entries (RFC 5291), which are ignored; BoRR/EoRR must be exactly 4 octets (RFC 7313
+/// §5).
 pub fn decode_route_refresh(body: &[u8]) -> Result<RouteRefresh, Error> {
-    if body.len() != 4 {
+    let ok = match body.get(2) {
+        Some(0) => body.len() >= 4,
+        Some(_) => body.len() == 4,
+        None => false,
+    };
+    if !ok {
         return Err(Error::new(
             ErrorKind::RouteRefreshLength,
             msg_type::ROUTE_REFRESH,
