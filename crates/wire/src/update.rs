@@ -14,8 +14,49 @@ use crate::model::{
 use crate::nlri::{NlriIter, NlriLayout};
 
 const HEADER: usize = 19;
-/// Offsets are kept for attribute codes below this; others are found by iteration.
-const TRACKED: usize = 41;
+/// The attribute codes whose offsets the view keeps (others are found by iteration). Kept
+/// small so the view stays small: it is moved by value through the decode path.
+const TRACKED_CODES: [u8; 19] = [
+    code::ORIGIN,
+    code::AS_PATH,
+    code::NEXT_HOP,
+    code::MED,
+    code::LOCAL_PREF,
+    code::ATOMIC_AGGREGATE,
+    code::AGGREGATOR,
+    code::COMMUNITIES,
+    code::ORIGINATOR_ID,
+    code::CLUSTER_LIST,
+    code::MP_REACH_NLRI,
+    code::MP_UNREACH_NLRI,
+    code::EXTENDED_COMMUNITIES,
+    code::AS4_PATH,
+    code::AS4_AGGREGATOR,
+    code::IPV6_EXTENDED_COMMUNITIES,
+    code::AIGP,
+    code::LARGE_COMMUNITIES,
+    code::OTC,
+];
+const TRACKED: usize = TRACKED_CODES.len();
+
+/// Attribute code → slot in `UpdateView::at` plus one (0: not tracked).
+const SLOT: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < TRACKED {
+        t[TRACKED_CODES[i] as usize] = i as u8 + 1;
+        i += 1;
+    }
+    t
+};
+
+#[inline]
+fn slot(c: u8) -> Option<usize> {
+    match SLOT[c as usize] {
+        0 => None,
+        s => Some(s as usize - 1),
+    }
+}
 
 /// A validated UPDATE, borrowing nothing: it owns (a reference-counted slice of) the
 /// message, and iterators borrow from it.
@@ -25,7 +66,8 @@ pub struct UpdateView {
     withdrawn: (u16, u16),
     attrs: (u16, u16),
     nlri: (u16, u16),
-    /// Offset of each tracked attribute's header in `msg` (0 = absent or discarded).
+    /// Offset of each tracked attribute's header in `msg` (0 = absent or discarded), by
+    /// [`slot`].
     at: [u16; TRACKED],
     asn4: bool,
     v4_add_path: bool,
@@ -328,8 +370,8 @@ impl UpdateView {
                 // RFC 7606 §4: an attribute running past the attribute field. The NLRI
                 // field is still located by the total length, so treat-as-withdraw works
                 // unless an MP attribute may have been lost.
-                let reach_seen = view.at[code::MP_REACH_NLRI as usize] != 0
-                    || view.at[code::MP_UNREACH_NLRI as usize] != 0;
+                let reach_seen = view.at_code(code::MP_REACH_NLRI) != 0
+                    || view.at_code(code::MP_UNREACH_NLRI) != 0;
                 if reach_seen || a1 < b.len() {
                     view.flag(Error::attr(
                         ErrorKind::MalformedAttributeList,
@@ -392,16 +434,16 @@ impl UpdateView {
                 view.flag(Error::attr(kind, c, off, action));
                 continue;
             }
-            if (c as usize) < TRACKED {
-                view.at[c as usize] = off as u16;
+            if let Some(i) = slot(c) {
+                view.at[i] = off as u16;
             }
         }
 
         // RFC 7606 §3.d: a missing well-known attribute when there is NLRI to announce.
-        let has_nlri = a1 < b.len() || view.at[code::MP_REACH_NLRI as usize] != 0;
+        let has_nlri = a1 < b.len() || view.at_code(code::MP_REACH_NLRI) != 0;
         if has_nlri {
             for c in [code::ORIGIN, code::AS_PATH] {
-                if view.at[c as usize] == 0 && !view.discarded_by_problem(c) {
+                if view.at_code(c) == 0 && !view.discarded_by_problem(c) {
                     view.flag(Error::attr(
                         ErrorKind::MissingWellKnownAttribute(c),
                         c,
@@ -411,7 +453,7 @@ impl UpdateView {
                 }
             }
             if a1 < b.len()
-                && view.at[code::NEXT_HOP as usize] == 0
+                && view.at_code(code::NEXT_HOP) == 0
                 && !view.discarded_by_problem(code::NEXT_HOP)
             {
                 view.flag(Error::attr(
@@ -424,6 +466,11 @@ impl UpdateView {
         }
         view.msg = msg;
         Ok(view)
+    }
+
+    #[inline]
+    fn at_code(&self, c: u8) -> u16 {
+        slot(c).map_or(0, |i| self.at[i])
     }
 
     fn discarded_by_problem(&self, c: u8) -> bool {
@@ -525,8 +572,8 @@ impl UpdateView {
 
     /// A tracked (valid, first-seen) attribute's value.
     pub fn attribute(&self, c: u8) -> Option<&[u8]> {
-        let off = if (c as usize) < TRACKED {
-            self.at[c as usize] as usize
+        let off = if let Some(i) = slot(c) {
+            self.at[i] as usize
         } else {
             return self.attributes().find(|a| a.code == c).map(|a| a.value);
         };
