@@ -104,7 +104,10 @@ def main():
             return
         labels = ["%s\n%s" % (s, i) for (s, i), _ in medians]
         fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(labels)), 4))
-        ax.bar(range(len(labels)), [v for _, v in medians])
+        palette = {"bird": "#2ca02c", "gobgp": "#1f77b4", "exabgp": "#ff7f0e",
+                   "ferrobgp-mio": "#d62728", "ferrobgp-tokio": "#9467bd"}
+        ax.bar(range(len(labels)), [v for _, v in medians],
+               color=[palette.get(i, "#7f7f7f") for (_, i), _ in medians])
         ax.set_xticks(range(len(labels)))
         ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
         ax.set_yscale("log")
