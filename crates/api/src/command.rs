@@ -44,8 +44,8 @@ pub enum RouteKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteRequest {
     pub kind: RouteKind,
-    /// The parsed route. Families the wire model does not encode yet (mcast-vpn, mup, …)
-    /// come back as [`ParsedRoute::Unsupported`] with their text.
+    /// The parsed route. Families whose text is not read yet (evpn, bgp-ls, …) come back
+    /// as [`ParsedRoute::Unsupported`] with their text.
     pub route: ParsedRoute,
     /// 1-based column where the route text starts in the command line.
     pub column: usize,

@@ -38,7 +38,8 @@ pub const MAX_SPLIT: u32 = 1 << 16;
 pub struct RouteSpec {
     pub family: Family,
     /// The NLRI: prefixes (`split` already applied), one `Nlri::Flow` for a flow route, or
-    /// `Nlri::Raw` for VPLS.
+    /// `Nlri::Raw` built by the wire crate's owned types for VPLS, mcast-vpn, mup and
+    /// sr-policy.
     pub nlri: Vec<Nlri>,
     pub attributes: PathAttributes,
     /// `next-hop self`: the speaker fills in its local address.
@@ -111,7 +112,7 @@ impl FlowRoute {
     }
 }
 
-/// A route of a family the wire model does not encode yet (mcast-vpn, mup, sr-policy, evpn…):
+/// A route of a family whose text is not read yet (evpn, bgp-ls, rtc…):
 /// parsed as far as its family and kept as text so that the configuration loads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnsupportedRoute {
@@ -1385,9 +1386,12 @@ impl fmt::Display for RouteSpec {
                 .filter_map(|n| n.prefix())
                 .map(|p| p.to_string())
                 .collect();
-            match prefixes.as_slice() {
-                [one] => f.write_str(one)?,
-                many => {
+            let raw: Vec<String> = self.nlri.iter().filter_map(families::raw_text).collect();
+            match (prefixes.as_slice(), raw.as_slice()) {
+                ([], [one]) => f.write_str(one)?,
+                ([], [_, ..]) => f.write_str(&raw.join(" ; "))?,
+                ([one], _) => f.write_str(one)?,
+                (many, _) => {
                     f.write_str("nlri")?;
                     for p in many {
                         write!(f, " {p}")?;

@@ -529,6 +529,77 @@ pub(crate) fn sr_policy(
     Ok(spec(b, family, nlri, pos))
 }
 
+/// ExaBGP's text of an NLRI this module (or the VPLS grammar) builds, without attributes:
+/// `shared-join rp … group … rd … source-as …`, `mup-isd PREFIX rd …`,
+/// `distinguisher D color C endpoint E`, `vpls rd … endpoint … base … offset … size …`.
+pub(crate) fn raw_text(n: &Nlri) -> Option<String> {
+    use ferrobgp_wire::model::Safi;
+    use ferrobgp_wire::mup::MupRoute;
+    use ferrobgp_wire::vpls::Vpls;
+    let Nlri::Raw { family, .. } = n else {
+        return None;
+    };
+    Some(match family.safi {
+        Safi::VPLS => Vpls::from_nlri(n)?.to_string(),
+        Safi::MCAST_VPN => match Mvpn::from_nlri(n)? {
+            Mvpn::SourceActiveAd { rd, source, group } => {
+                format!("source-ad source {source} group {group} rd {rd}")
+            }
+            Mvpn::SharedTreeJoin {
+                rd,
+                source_as,
+                rp,
+                group,
+            } => format!("shared-join rp {rp} group {group} rd {rd} source-as {source_as}"),
+            Mvpn::SourceTreeJoin {
+                rd,
+                source_as,
+                source,
+                group,
+            } => format!("source-join source {source} group {group} rd {rd} source-as {source_as}"),
+            Mvpn::Other { .. } => return None,
+        },
+        Safi::MUP => match Mup::from_nlri(n)?.route {
+            MupRoute::InterworkSegmentDiscovery { rd, prefix } => {
+                format!("mup-isd {prefix} rd {rd}")
+            }
+            MupRoute::DirectSegmentDiscovery { rd, address } => {
+                format!("mup-dsd {address} rd {rd}")
+            }
+            MupRoute::Type1SessionTransformed {
+                rd,
+                prefix,
+                teid,
+                qfi,
+                endpoint,
+                source,
+            } => {
+                let mut s =
+                    format!("mup-t1st {prefix} rd {rd} teid {teid} qfi {qfi} endpoint {endpoint}");
+                if let Some(src) = source {
+                    s.push_str(&format!(" source {src}"));
+                }
+                s
+            }
+            MupRoute::Type2SessionTransformed {
+                rd,
+                endpoint,
+                teid,
+                teid_bits,
+            } => format!("mup-t2st {endpoint} rd {rd} teid {teid}/{teid_bits}"),
+            MupRoute::Other { .. } => return None,
+        },
+        Safi::SR_POLICY => {
+            let p = SrPolicy::from_nlri(n)?;
+            format!(
+                "distinguisher {} color {} endpoint {}",
+                p.distinguisher, p.color, p.endpoint
+            )
+        }
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use crate::route::{parse_family_route, ParsedRoute, RouteSpec};
@@ -577,6 +648,9 @@ mod tests {
                 .is_err()
         );
         assert!(parse_family_route("ipv4 mcast-vpn bogus-join rd 1:1").is_err());
+        // Display gives ExaBGP's text back, which parses to the same route.
+        let text = format!("ipv6 mcast-vpn {r}");
+        assert_eq!(route(&text).nlri, r.nlri, "{text}");
     }
 
     #[test]
@@ -595,6 +669,16 @@ mod tests {
             nlri_hex(&r),
             "0100031C000000640000006420C0A800020000303909200A000001200A000101"
         );
+        for text in [
+            "ipv4 mup mup-isd 10.0.1.0/24 rd 100:100 next-hop 2001::1",
+            "ipv4 mup mup-dsd 10.0.0.1 rd 100:100 next-hop 2001::1",
+            "ipv4 mup mup-t1st 192.168.0.2/32 rd 100:100 teid 12345 qfi 9 endpoint 10.0.0.1 source 10.0.1.1 next-hop 10.0.0.2",
+            "ipv6 mup mup-t2st 2001::1 rd 100:100 teid 12345/20 next-hop 2001::2",
+        ] {
+            let r = route(text);
+            let again = format!("{} mup {r}", if text.starts_with("ipv4") { "ipv4" } else { "ipv6" });
+            assert_eq!(route(&again), RouteSpec { pos: route(&again).pos, ..r }, "{again}");
+        }
         let r = route("ipv6 mup mup-t2st 2001::1 rd 100:100 teid 12345/32 next-hop 10.0.0.2");
         assert_eq!(
             r.attributes.next_hop,
