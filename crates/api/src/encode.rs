@@ -10,7 +10,7 @@ use std::fmt;
 
 use bytes::BytesMut;
 use ferrobgp_wire::{
-    encode_end_of_rib, encode_update, AsPath, Family, Origin, PathAttributes, SessionContext,
+    encode_end_of_rib, encode_update, AsPath, Family, Origin, PathAttributes, Safi, SessionContext,
     Update, UpdateBuilder,
 };
 
@@ -135,6 +135,17 @@ fn spec_of(route: &RouteRequest) -> Result<&ferrobgp_config::RouteSpec, EncodeEr
 /// `ipv6 unicast …`, `withdraw route …`, `eor ipv4 unicast`, …) into the messages a session
 /// would send, each as bytes (or NLRI bytes only with `nlri_only`).
 pub fn encode_route(text: &str, opts: &EncodeOptions) -> Result<Vec<Vec<u8>>, EncodeError> {
+    encode_route_on(text, opts, None)
+}
+
+/// [`encode_route`] on a session that sends `link_local` (the neighbor's `local-link-local`
+/// with the link-local next hop capability) after IPv6 global next hops, as ExaBGP does
+/// (conf-llnh-update.ci).
+pub fn encode_route_on(
+    text: &str,
+    opts: &EncodeOptions,
+    link_local: Option<std::net::Ipv6Addr>,
+) -> Result<Vec<Vec<u8>>, EncodeError> {
     let first = text.split_whitespace().next().unwrap_or("");
     let cmd = if ["announce", "withdraw", "neighbor", "group"]
         .iter()
@@ -221,7 +232,10 @@ pub fn encode_route(text: &str, opts: &EncodeOptions) -> Result<Vec<Vec<u8>>, En
                 "next-hop self needs a session's local address".into(),
             ));
         }
-        let a = with_session_defaults(&spec.attributes, opts.local_as, opts.peer_as);
+        let mut a = with_session_defaults(&spec.attributes, opts.local_as, opts.peer_as);
+        if matches!(a.next_hop, Some(std::net::IpAddr::V6(_))) && a.next_hop_link_local.is_none() {
+            a.next_hop_link_local = link_local;
+        }
         if spec.nlri.is_empty() {
             // `attributes …` without `nlri`: ExaBGP sends the attributes alone (api-flow.ci).
             let u = Update {
@@ -276,9 +290,9 @@ fn merge_attributes(base: &PathAttributes, over: &PathAttributes) -> PathAttribu
 }
 
 /// A withdrawal as ExaBGP sends it: IPv4 unicast in the withdrawn routes field alone; other
-/// families in MP_UNREACH_NLRI followed by the route's attributes with the session's
-/// defaults (api-flow.ci, api-vpls.ci, api-mvpn.ci), NEXT_HOP only for the families that
-/// carry it in announcements. Packed by the UpdateBuilder (no attributes) when the NLRI do
+/// families in MP_UNREACH_NLRI followed by the route's attributes, with the session's
+/// defaults unless the family is unicast or multicast (api-flow.ci, api-vpls.ci,
+/// api-mvpn.ci), NEXT_HOP only for the families that carry it in announcements. Packed by the UpdateBuilder (no attributes) when the NLRI do
 /// not fit one message.
 fn withdraw(
     spec: &ferrobgp_config::RouteSpec,
@@ -301,9 +315,16 @@ fn withdraw(
         UpdateBuilder::new(ctx).withdraw(family, &spec.nlri, out);
         return;
     }
-    let mut a = with_session_defaults(&spec.attributes, opts.local_as, opts.peer_as);
+    // ExaBGP adds no default attributes when an UPDATE only withdraws unicast or multicast
+    // routes (RFC 4760 lets MP_UNREACH_NLRI go alone), only the route's own.
+    let mut a = if matches!(family.safi, Safi::UNICAST | Safi::MULTICAST) {
+        spec.attributes.clone()
+    } else {
+        with_session_defaults(&spec.attributes, opts.local_as, opts.peer_as)
+    };
     // `next-hop 0.0.0.0`, the placeholder of withdrawals, is not sent (api-ipv4.ci's group).
     if !ferrobgp_wire::encode::next_hop_attribute_for(family)
+        || matches!(family.safi, Safi::UNICAST | Safi::MULTICAST)
         || a.next_hop.is_some_and(|nh| nh.is_unspecified())
     {
         a.next_hop = None;
