@@ -203,10 +203,11 @@ impl ConfigSource {
     }
 }
 
-/// tracing to stderr; the level from `RUST_LOG` if set, else `-d` (debug), else ExaBGP's
+/// tracing to stderr (or the file `log.destination` names); the level from `RUST_LOG` if set, else `-d` (debug), else ExaBGP's
 /// `log.level`; nothing with `log.enable = false`.
 fn init_logging(env: &ferrobgp_config::Environment, debug: bool, format: LogFormat) {
     use ferrobgp_config::env::LogLevel;
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
     use tracing_subscriber::EnvFilter;
     let level = if !env.log_enable {
         "off"
@@ -221,14 +222,35 @@ fn init_logging(env: &ferrobgp_config::Environment, debug: bool, format: LogForm
         }
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    // `log.destination` naming a file (ExaBGP accepts a path there) appends to it; anything
+    // else (stdout, stderr, syslog, host:…) logs to stderr.
+    let dest = env.log_destination.as_str();
+    let file = if dest.contains('/') {
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dest)
+        {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("ferrobgp: cannot log to {dest}: {e}; logging to stderr");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let to_terminal = file.is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let writer = match file {
+        Some(f) => BoxMakeWriter::new(std::sync::Mutex::new(f)),
+        None => BoxMakeWriter::new(std::io::stderr),
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_target(false);
     let _ = match format {
-        LogFormat::Human => builder
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .try_init(),
+        LogFormat::Human => builder.with_ansi(to_terminal).try_init(),
         LogFormat::Json => builder.json().with_current_span(false).try_init(),
     };
 }
