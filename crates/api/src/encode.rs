@@ -135,16 +135,24 @@ fn spec_of(route: &RouteRequest) -> Result<&ferrobgp_config::RouteSpec, EncodeEr
 /// `ipv6 unicast …`, `withdraw route …`, `eor ipv4 unicast`, …) into the messages a session
 /// would send, each as bytes (or NLRI bytes only with `nlri_only`).
 pub fn encode_route(text: &str, opts: &EncodeOptions) -> Result<Vec<Vec<u8>>, EncodeError> {
-    encode_route_on(text, opts, None)
+    encode_route_on(text, opts, SessionAddresses::default())
 }
 
-/// [`encode_route`] on a session that sends `link_local` (the neighbor's `local-link-local`
-/// with the link-local next hop capability) after IPv6 global next hops, as ExaBGP does
-/// (conf-llnh-update.ci).
+/// What a session knows that the route text does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SessionAddresses {
+    /// The local address: the next hop of `next-hop self`.
+    pub local: Option<std::net::IpAddr>,
+    /// The neighbor's `local-link-local` when the link-local next hop capability is on:
+    /// sent after IPv6 global next hops, as ExaBGP does (conf-llnh-update.ci).
+    pub link_local: Option<std::net::Ipv6Addr>,
+}
+
+/// [`encode_route`] on a session with these addresses.
 pub fn encode_route_on(
     text: &str,
     opts: &EncodeOptions,
-    link_local: Option<std::net::Ipv6Addr>,
+    session_addresses: SessionAddresses,
 ) -> Result<Vec<Vec<u8>>, EncodeError> {
     let first = text.split_whitespace().next().unwrap_or("");
     let cmd = if ["announce", "withdraw", "neighbor", "group"]
@@ -227,14 +235,14 @@ pub fn encode_route_on(
             withdraw(spec, opts, &ctx, &mut out);
             continue;
         }
-        if spec.next_hop_self {
-            return Err(EncodeError::Unsupported(
-                "next-hop self needs a session's local address".into(),
-            ));
-        }
         let mut a = with_session_defaults(&spec.attributes, opts.local_as, opts.peer_as);
+        if spec.next_hop_self {
+            a.next_hop = Some(session_addresses.local.ok_or_else(|| {
+                EncodeError::Unsupported("next-hop self needs a session's local address".into())
+            })?);
+        }
         if matches!(a.next_hop, Some(std::net::IpAddr::V6(_))) && a.next_hop_link_local.is_none() {
-            a.next_hop_link_local = link_local;
+            a.next_hop_link_local = session_addresses.link_local;
         }
         if spec.nlri.is_empty() {
             // `attributes …` without `nlri`: ExaBGP sends the attributes alone (api-flow.ci).
