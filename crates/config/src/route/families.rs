@@ -361,30 +361,102 @@ fn label(c: &mut Cursor<'_>, what: &str) -> Result<u32, ParseError> {
     Ok(l)
 }
 
-/// `segment-list [weight N] segment type-a mpls LABEL | segment type-b srv6 SID
-/// [endpoint-behavior B LB LN FUN ARG] …` (after `segment-list`).
+/// A segment as read, before the bottom-of-stack bit is known.
+enum PendingSegment {
+    /// Type A: the label.
+    A(u32),
+    /// Type C: the value without its SID, and the SID's label.
+    C(Vec<u8>, Option<u32>),
+    Done(Segment),
+}
+
+fn ipv4_word(c: &mut Cursor<'_>, what: &str) -> Result<[u8; 4], ParseError> {
+    let t = c.word(what)?;
+    match parse_ip(t, what)? {
+        IpAddr::V4(a) => Ok(a.octets()),
+        IpAddr::V6(_) => Err(ParseError::expected(t.pos, what, t.describe())),
+    }
+}
+
+fn keyword(c: &mut Cursor<'_>, k: &str) -> Result<(), ParseError> {
+    let t = c.word(&format!("'{k}'"))?;
+    if t.is_word(k) {
+        Ok(())
+    } else {
+        Err(ParseError::expected(t.pos, format!("'{k}'"), t.describe()))
+    }
+}
+
+fn number<T: std::str::FromStr>(c: &mut Cursor<'_>, what: &str) -> Result<T, ParseError> {
+    parse_num(c.word(what)?, what)
+}
+
+/// `sid LABEL` (an MPLS SID, types C to H) when next.
+fn mpls_sid(c: &mut Cursor<'_>) -> Result<Option<u32>, ParseError> {
+    if c.peek().is_some_and(|t| t.is_word("sid")) {
+        c.next();
+        return Ok(Some(label(c, "an MPLS label after sid")?));
+    }
+    Ok(None)
+}
+
+/// `[sid SRV6-SID [endpoint-behavior B LB LN FUN ARG]]` (types I, J, K): flags (A when the
+/// algorithm is not 0, B with a behavior) and the bytes after the fixed fields.
+fn srv6_tail(c: &mut Cursor<'_>, algorithm: u8) -> Result<(u8, Vec<u8>), ParseError> {
+    let mut flags = if algorithm != 0 { 0x40 } else { 0 };
+    let mut tail = Vec::new();
+    if c.peek().is_some_and(|t| t.is_word("sid")) {
+        c.next();
+        tail.extend_from_slice(&ipv6_sid(c, "an SRv6 SID after sid")?.octets());
+    }
+    if c.peek().is_some_and(|t| t.is_word("endpoint-behavior")) {
+        c.next();
+        let b = endpoint_behavior(c)?;
+        flags |= 0x10;
+        // ExaBGP writes the behavior only after a SID.
+        if !tail.is_empty() {
+            tail.extend_from_slice(&b.behavior.to_be_bytes());
+            tail.extend_from_slice(&[0, 0, b.lb_length, b.ln_length, b.fun_length, b.arg_length]);
+        }
+    }
+    Ok((flags, tail))
+}
+
+/// `segment-list [weight N] segment TYPE … …` (after `segment-list`), ExaBGP's segment
+/// types A to K (RFC 9830, RFC 9831): `type-a mpls L`, `type-b srv6 SID [endpoint-behavior
+/// B LB LN FUN ARG]`, `type-c ipv4 A algorithm N [sid L]`, `type-d ipv6 A algorithm N [sid
+/// L]`, `type-e local-if-id N ipv4 A [sid L]`, `type-f local A remote A [sid L]`, `type-g
+/// local-if-id N local-ipv6 A remote-if-id N remote-ipv6 A [sid L]`, `type-h local A remote
+/// A [sid L]`, `type-i ipv6 A algorithm N [sid S] [endpoint-behavior …]`, `type-j
+/// local-if-id N local-ipv6 A remote-if-id N remote-ipv6 A algorithm N [sid S]
+/// [endpoint-behavior …]`, `type-k local A remote A algorithm N [sid S] [endpoint-behavior
+/// …]`. As ExaBGP, only the last MPLS label of the list (type A, or C with a SID) has the
+/// bottom-of-stack bit.
 fn segment_list(c: &mut Cursor<'_>) -> Result<SegmentList, ParseError> {
     let mut l = SegmentList::default();
     if c.peek().is_some_and(|t| t.is_word("weight")) {
         c.next();
         l.weight = Some((0, parse_num(c.word("a weight")?, "a 32-bit weight")?));
     }
+    let mut pending = Vec::new();
+    let entry = |label: u32, bottom: bool| (label << 12) | if bottom { 0x100 } else { 0 };
+    let unknown = |code: u8, value: Vec<u8>| {
+        PendingSegment::Done(Segment::Unknown {
+            code,
+            value: Bytes::from(value),
+        })
+    };
     while c.peek().is_some_and(|t| t.is_word("segment")) {
         c.next();
-        let ty = c.word("type-a or type-b")?;
-        match ty.text.to_ascii_lowercase().as_str() {
+        let ty = c.word("a segment type (type-a … type-k)")?;
+        let v6 = |c: &mut Cursor<'_>, what: &str| ipv6_sid(c, what).map(|a| a.octets());
+        pending.push(match ty.text.to_ascii_lowercase().as_str() {
             "type-a" => {
-                let m = c.word("'mpls'")?;
-                if !m.is_word("mpls") {
-                    return Err(ParseError::expected(m.pos, "'mpls'", m.describe()));
-                }
-                l.segments.push(Segment::mpls(label(c, "an MPLS label")?));
+                keyword(c, "mpls")?;
+                PendingSegment::A(label(c, "an MPLS label")?)
             }
             "type-b" => {
-                let m = c.word("'srv6'")?;
-                if !m.is_word("srv6") {
-                    return Err(ParseError::expected(m.pos, "'srv6'", m.describe()));
-                }
+                keyword(c, "srv6")?;
                 let sid = ipv6_sid(c, "an SRv6 SID")?;
                 let behavior = if c.peek().is_some_and(|t| t.is_word("endpoint-behavior")) {
                     c.next();
@@ -392,16 +464,138 @@ fn segment_list(c: &mut Cursor<'_>) -> Result<SegmentList, ParseError> {
                 } else {
                     None
                 };
-                l.segments.push(Segment::srv6(sid, behavior));
+                PendingSegment::Done(Segment::srv6(sid, behavior))
+            }
+            "type-c" | "type-d" => {
+                let v4 = ty.text.eq_ignore_ascii_case("type-c");
+                let node: Vec<u8> = if v4 {
+                    keyword(c, "ipv4")?;
+                    ipv4_word(c, "an IPv4 node address")?.to_vec()
+                } else {
+                    keyword(c, "ipv6")?;
+                    v6(c, "an IPv6 node address")?.to_vec()
+                };
+                keyword(c, "algorithm")?;
+                let algorithm: u8 = number(c, "an SR algorithm (0-255)")?;
+                let mut v = vec![if algorithm != 0 { 0x40 } else { 0 }, algorithm];
+                v.extend_from_slice(&node);
+                let sid = mpls_sid(c)?;
+                if v4 {
+                    PendingSegment::C(v, sid)
+                } else {
+                    if let Some(l) = sid {
+                        v.extend_from_slice(&entry(l, false).to_be_bytes());
+                    }
+                    unknown(4, v)
+                }
+            }
+            "type-e" => {
+                keyword(c, "local-if-id")?;
+                let id: u32 = number(c, "a local interface id")?;
+                keyword(c, "ipv4")?;
+                let mut v = vec![0, 0];
+                v.extend_from_slice(&id.to_be_bytes());
+                v.extend_from_slice(&ipv4_word(c, "an IPv4 node address")?);
+                if let Some(l) = mpls_sid(c)? {
+                    v.extend_from_slice(&entry(l, false).to_be_bytes());
+                }
+                unknown(5, v)
+            }
+            "type-f" | "type-h" => {
+                let f = ty.text.eq_ignore_ascii_case("type-f");
+                let mut v = vec![0, 0];
+                for k in ["local", "remote"] {
+                    keyword(c, k)?;
+                    if f {
+                        v.extend_from_slice(&ipv4_word(c, "an IPv4 address")?);
+                    } else {
+                        v.extend_from_slice(&v6(c, "an IPv6 address")?);
+                    }
+                }
+                if let Some(l) = mpls_sid(c)? {
+                    v.extend_from_slice(&entry(l, false).to_be_bytes());
+                }
+                unknown(if f { 6 } else { 8 }, v)
+            }
+            "type-g" | "type-j" => {
+                let g = ty.text.eq_ignore_ascii_case("type-g");
+                let mut body = Vec::new();
+                for (k, ip) in [
+                    ("local-if-id", "local-ipv6"),
+                    ("remote-if-id", "remote-ipv6"),
+                ] {
+                    keyword(c, k)?;
+                    body.extend_from_slice(&number::<u32>(c, "an interface id")?.to_be_bytes());
+                    keyword(c, ip)?;
+                    body.extend_from_slice(&v6(c, "an IPv6 address")?);
+                }
+                if g {
+                    let mut v = vec![0, 0];
+                    v.extend_from_slice(&body);
+                    if let Some(l) = mpls_sid(c)? {
+                        v.extend_from_slice(&entry(l, false).to_be_bytes());
+                    }
+                    unknown(7, v)
+                } else {
+                    keyword(c, "algorithm")?;
+                    let algorithm: u8 = number(c, "an SR algorithm (0-255)")?;
+                    let (flags, tail) = srv6_tail(c, algorithm)?;
+                    let mut v = vec![flags, algorithm];
+                    v.extend_from_slice(&body);
+                    v.extend_from_slice(&tail);
+                    unknown(15, v)
+                }
+            }
+            "type-i" | "type-k" => {
+                let i = ty.text.eq_ignore_ascii_case("type-i");
+                let mut body = Vec::new();
+                if i {
+                    keyword(c, "ipv6")?;
+                    body.extend_from_slice(&v6(c, "an IPv6 node address")?);
+                } else {
+                    for k in ["local", "remote"] {
+                        keyword(c, k)?;
+                        body.extend_from_slice(&v6(c, "an IPv6 address")?);
+                    }
+                }
+                keyword(c, "algorithm")?;
+                let algorithm: u8 = number(c, "an SR algorithm (0-255)")?;
+                let (flags, tail) = srv6_tail(c, algorithm)?;
+                let mut v = vec![flags, algorithm];
+                v.extend_from_slice(&body);
+                v.extend_from_slice(&tail);
+                unknown(if i { 14 } else { 16 }, v)
             }
             _ => {
                 return Err(ParseError::expected(
                     ty.pos,
-                    "segment type-a or type-b",
+                    "a segment type (type-a … type-k)",
                     ty.describe(),
                 ))
             }
-        }
+        });
+    }
+    let last_mpls = pending
+        .iter()
+        .rposition(|p| matches!(p, PendingSegment::A(_) | PendingSegment::C(_, Some(_))));
+    for (i, p) in pending.into_iter().enumerate() {
+        let bottom = Some(i) == last_mpls;
+        l.segments.push(match p {
+            PendingSegment::A(label) => Segment::A {
+                flags: 0,
+                entry: entry(label, bottom),
+            },
+            PendingSegment::C(mut v, sid) => {
+                if let Some(label) = sid {
+                    v.extend_from_slice(&entry(label, bottom).to_be_bytes());
+                }
+                Segment::Unknown {
+                    code: 3,
+                    value: Bytes::from(v),
+                }
+            }
+            PendingSegment::Done(s) => s,
+        });
     }
     Ok(l)
 }
@@ -700,6 +894,25 @@ mod tests {
         );
         let r = route("ipv4 sr-policy distinguisher 1 color 200 endpoint 10.0.0.2 next-hop 192.0.2.1 preference 200 srv6-binding-sid fc00::1 segment-list weight 2 segment type-b srv6 fc00::1 endpoint-behavior 65 32 0 16 0 policy-name \"my-policy\" candidate-path-name \"primary\"");
         assert_eq!(attr_hex(&r, 23), "000F005C0C060000000000C814120000FC0000000000000000000000000000018000250009060000000000020D1A1000FC000000000000000000000000000001004100002000100082000A006D792D706F6C696379810008007072696D617279");
+        let again = format!("ipv4 sr-policy {r}");
+        assert_eq!(route(&again).nlri, r.nlri, "{again}");
+        // Only the last MPLS label of a list has the bottom-of-stack bit (ExaBGP).
+        let r = route("ipv4 sr-policy distinguisher 0 color 1 endpoint 10.0.0.1 next-hop 1.1.1.1 segment-list weight 1 segment type-a mpls 16001 segment type-c ipv4 10.0.0.9 algorithm 128 sid 16002 segment type-a mpls 16003 segment type-b srv6 fc00::1");
+        let a = attr_hex(&r, 23);
+        assert!(
+            a.contains("0106000003E81000")
+                && a.contains("030A40800A00000903E82000")
+                && a.contains("0106000003E83100"),
+            "{a}"
+        );
+        let r = route("ipv6 sr-policy distinguisher 0 color 1 endpoint 2001::1 next-hop 2001::2 segment-list weight 1 segment type-k local fe80::1 remote fe80::2 algorithm 0 sid fc00::5 endpoint-behavior 48 32 16 16 0");
+        let a = attr_hex(&r, 23);
+        assert!(a.contains("103A1000FE80"), "{a}");
+        assert!(
+            a.ends_with("FC000000000000000000000000000005003000002010100000")
+                || a.contains("0030000020101000"),
+            "{a}"
+        );
         assert!(
             parse_family_route("ipv4 sr-policy distinguisher 0 color 1 endpoint 2001::1").is_err()
         );
