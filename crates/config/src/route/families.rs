@@ -919,4 +919,83 @@ mod tests {
         assert!(parse_family_route("ipv4 sr-policy color 1 endpoint 10.0.0.1").is_err());
         assert!(parse_family_route("ipv4 sr-policy distinguisher 0 color 1 endpoint 10.0.0.1 segment-list segment type-z x").is_err());
     }
+
+    mod props {
+        use super::route;
+        use ferrobgp_wire::model::RouteDistinguisher;
+        use ferrobgp_wire::mup::Mup;
+        use ferrobgp_wire::mvpn::Mvpn;
+        use ferrobgp_wire::srpolicy::SrPolicy;
+        use proptest::prelude::*;
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+        fn addr(v6: bool) -> BoxedStrategy<IpAddr> {
+            if v6 {
+                any::<u128>()
+                    .prop_map(|a| IpAddr::V6(Ipv6Addr::from(a)))
+                    .boxed()
+            } else {
+                any::<u32>()
+                    .prop_map(|a| IpAddr::V4(Ipv4Addr::from(a)))
+                    .boxed()
+            }
+        }
+
+        fn rd() -> impl Strategy<Value = RouteDistinguisher> {
+            (0u32..=0xffff, any::<u32>()).prop_map(|(a, n)| format!("{a}:{n}").parse().unwrap())
+        }
+
+        proptest! {
+            /// Text in ExaBGP's syntax reads to the wire type it describes, and the route's
+            /// Display reads back to the same NLRI.
+            #[test]
+            fn mvpn_text_is_the_wire_route(
+                (v6, s, g) in any::<bool>().prop_flat_map(|v6| (Just(v6), addr(v6), addr(v6))),
+                kind in 0u8..3,
+                rd in rd(),
+                asn in any::<u32>(),
+            ) {
+                let afi = if v6 { "ipv6" } else { "ipv4" };
+                let (text, want) = match kind {
+                    0 => (format!("source-ad source {s} group {g} rd {rd}"), Mvpn::source_ad(rd, s, g)),
+                    1 => (format!("shared-join rp {s} group {g} rd {rd} source-as {asn}"), Mvpn::shared_join(rd, asn, s, g)),
+                    _ => (format!("source-join source {s} group {g} rd {rd} source-as {asn}"), Mvpn::source_join(rd, asn, s, g)),
+                };
+                let r = route(&format!("{afi} mcast-vpn {text} next-hop 1.2.3.4"));
+                prop_assert_eq!(Mvpn::from_nlri(&r.nlri[0]), Some(want));
+                let again = route(&format!("{afi} mcast-vpn {r}"));
+                prop_assert_eq!(again.nlri, r.nlri);
+            }
+
+            #[test]
+            fn mup_text_is_the_wire_route(a in any::<u32>(), len in 0u8..=32, rd in rd(),
+                    teid in any::<u32>(), bits in 0u8..=32, qfi in any::<u8>(), e in any::<u32>()) {
+                let p = ipnet::Ipv4Net::new(Ipv4Addr::from(a), len).unwrap().trunc();
+                let e = Ipv4Addr::from(e);
+                let teid = if bits == 32 { teid } else { teid & ((1u32 << bits) - 1) };
+                for (text, want) in [
+                    (format!("mup-isd {p} rd {rd}"), Mup::isd(rd, p.into())),
+                    (format!("mup-dsd {e} rd {rd}"), Mup::dsd(rd, e.into())),
+                    (format!("mup-t1st {p} rd {rd} teid {teid} qfi {qfi} endpoint {e}"),
+                     Mup::t1st(rd, p.into(), teid, qfi, e.into(), None)),
+                    (format!("mup-t2st {e} rd {rd} teid {teid}/{bits}"),
+                     Mup::t2st(rd, e.into(), teid, bits).unwrap()),
+                ] {
+                    let r = route(&format!("ipv4 mup {text} next-hop 1.2.3.4"));
+                    prop_assert_eq!(Mup::from_nlri(&r.nlri[0]), Some(want));
+                    let again = route(&format!("ipv4 mup {r}"));
+                    prop_assert_eq!(again.nlri, r.nlri);
+                }
+            }
+
+            #[test]
+            fn sr_policy_text_is_the_wire_route(d in any::<u32>(), c in any::<u32>(),
+                    v6 in any::<bool>(), a in any::<u128>()) {
+                let e: IpAddr = if v6 { Ipv6Addr::from(a).into() } else { Ipv4Addr::from(a as u32).into() };
+                let afi = if v6 { "ipv6" } else { "ipv4" };
+                let r = route(&format!("{afi} sr-policy distinguisher {d} color {c} endpoint {e} next-hop 1.2.3.4"));
+                prop_assert_eq!(SrPolicy::from_nlri(&r.nlri[0]), Some(SrPolicy::new(d, c, e)));
+            }
+        }
+    }
 }
