@@ -112,7 +112,7 @@ impl FlowRoute {
     }
 }
 
-/// A route of a family whose text is not read yet (evpn, bgp-ls, rtc…):
+/// A route of a family whose text is not read yet (evpn, bgp-ls…):
 /// parsed as far as its family and kept as text so that the configuration loads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnsupportedRoute {
@@ -993,6 +993,9 @@ pub(crate) fn family_route_from_tokens(
     }
     if family.safi == Safi::MUP {
         return Ok(ParsedRoute::Route(families::mup(family, toks, pos, end)?));
+    }
+    if family == Family::IPV4_RTC {
+        return Ok(ParsedRoute::Route(families::rtc(family, toks, pos, end)?));
     }
     if family.safi == Safi::SR_POLICY {
         return Ok(ParsedRoute::Route(families::sr_policy(

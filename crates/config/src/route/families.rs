@@ -723,6 +723,79 @@ pub(crate) fn sr_policy(
     Ok(spec(b, family, nlri, pos))
 }
 
+/// `origin-as ASN route-target RT …` or `default …` (after `rtc`): RFC 4684 route target
+/// membership, ExaBGP's syntax (`RT` as `ASN:N`, `IP:N` or `target:…`).
+pub(crate) fn rtc(
+    family: Family,
+    toks: &[Token],
+    pos: Pos,
+    end: Pos,
+) -> Result<RouteSpec, ParseError> {
+    use ferrobgp_wire::extcommunity::ExtendedCommunity;
+    use ferrobgp_wire::rtc::Rtc;
+    let mut c = Cursor::new(toks, end);
+    let mut b = Builder::default();
+    let (mut origin, mut target, mut default) = (None, None, false);
+    while let Some(t) = c.peek() {
+        match t.text.to_ascii_lowercase().as_str() {
+            "origin-as" => {
+                c.next();
+                let v = c.word("an AS number after origin-as")?;
+                let asn = match v.text.split_once('.') {
+                    // asdot
+                    Some((hi, lo)) => hi
+                        .parse::<u16>()
+                        .ok()
+                        .zip(lo.parse::<u16>().ok())
+                        .map(|(h, l)| (u32::from(h) << 16) | u32::from(l)),
+                    None => v.text.parse::<u32>().ok(),
+                };
+                origin = Some(asn.ok_or_else(|| {
+                    ParseError::expected(v.pos, "an AS number after origin-as", v.describe())
+                })?);
+            }
+            "route-target" => {
+                c.next();
+                let v = c.word("a route target (ASN:N or IP:N)")?;
+                let text = if v.text.to_ascii_lowercase().starts_with("target:") {
+                    v.text.clone()
+                } else {
+                    format!("target:{}", v.text)
+                };
+                let e = ExtendedCommunity::parse(&text)
+                    .ok()
+                    .filter(|e| e.0[1] == 0x02 && e.0[0] & 0x3F <= 2)
+                    .ok_or_else(|| {
+                        ParseError::expected(v.pos, "a route target (ASN:N or IP:N)", v.describe())
+                    })?;
+                target = Some(e);
+            }
+            "default" => {
+                c.next();
+                default = true;
+            }
+            _ => {
+                if b.attribute(&mut c)? {
+                    continue;
+                }
+                return Err(ParseError::unknown(t.pos, t.text.clone(), "an rtc route"));
+            }
+        }
+    }
+    let rtc = match (default, origin, target) {
+        (true, None, None) => Rtc::DEFAULT,
+        (false, Some(o), Some(t)) => Rtc::new(o, t),
+        _ => {
+            return Err(ParseError::expected(
+                pos,
+                "either 'default' or both 'origin-as' and 'route-target' in the rtc route",
+                "something else",
+            ))
+        }
+    };
+    Ok(spec(b, family, rtc.to_nlri(), pos))
+}
+
 /// ExaBGP's text of an NLRI this module (or the VPLS grammar) builds, without attributes:
 /// `shared-join rp … group … rd … source-as …`, `mup-isd PREFIX rd …`,
 /// `distinguisher D color C endpoint E`, `vpls rd … endpoint … base … offset … size …`.
@@ -735,6 +808,18 @@ pub(crate) fn raw_text(n: &Nlri) -> Option<String> {
     };
     Some(match family.safi {
         Safi::VPLS => Vpls::from_nlri(n)?.to_string(),
+        Safi::RTC => {
+            let r = ferrobgp_wire::rtc::Rtc::from_nlri(n)?;
+            match r.bits {
+                0 => "default".to_string(),
+                96 => {
+                    let t = ferrobgp_wire::extcommunity::ExtendedCommunity(r.target);
+                    let rt = t.to_string();
+                    format!("origin-as {} route-target {rt}", r.origin)
+                }
+                _ => return None,
+            }
+        }
         Safi::MCAST_VPN => match Mvpn::from_nlri(n)? {
             Mvpn::SourceActiveAd { rd, source, group } => {
                 format!("source-ad source {source} group {group} rd {rd}")
@@ -881,6 +966,20 @@ mod tests {
         assert!(parse_family_route("ipv4 mup mup-t2st 10.0.0.1 rd 100:100 teid 12345/0").is_err());
         assert!(parse_family_route("ipv4 mup mup-isd 2001::/64 rd 100:100").is_err());
         assert!(parse_family_route("ipv4 mup mup-t1st 10.0.0.0/8 rd 1:1 teid 1").is_err());
+    }
+
+    #[test]
+    fn rtc_routes() {
+        let r = route("ipv4 rtc origin-as 65001 route-target 65001:100 next-hop 1.2.3.4");
+        // RFC 4684: 96 bits, origin AS, the route target with its type bits cleared.
+        assert_eq!(nlri_hex(&r), "600000FDE90002FDE900000064");
+        assert_eq!(nlri_hex(&route("ipv4 rtc default next-hop 1.2.3.4")), "00");
+        let ip = route("ipv4 rtc origin-as 1.10 route-target target:1.2.3.4:7 next-hop 1.2.3.4");
+        assert_eq!(nlri_hex(&ip), "600001000A0102010203040007");
+        assert!(parse_family_route("ipv4 rtc origin-as 1 next-hop 1.2.3.4").is_err());
+        assert!(parse_family_route("ipv4 rtc origin-as 1 route-target origin:1:2").is_err());
+        let again = format!("ipv4 rtc {r}");
+        assert_eq!(route(&again).nlri, r.nlri, "{again}");
     }
 
     #[test]
