@@ -4,10 +4,11 @@
   check.py routes bird|gobgp FILE          print the routes of FILE normalised (debugging)
   check.py has bird|gobgp FILE PREFIX [K=V...]   0 when PREFIX is there with those attributes
   check.py absent bird|gobgp FILE PREFIX   0 when PREFIX is not there
-  check.py flow FILE TEXT...               0 when a GoBGP flowspec route's text holds every TEXT
-                                           and the route has traffic-rate 0 (discard)
+  check.py flow bird|gobgp FILE TEXT...    0 when a flow route's text holds every TEXT and the
+                                           route has traffic-rate 0 (discard)
   check.py json FILE FAMILY PREFIX [K=V...]  0 when the helper's JSON lines announce PREFIX
                                              (FAMILY e.g. "ipv4 unicast") with those attributes
+  check.py json-absent FILE FAMILY PREFIX    0 when the JSON lines withdrew PREFIX (or never had it)
 
 FILE is `birdc show route all` output or `gobgp ... adj-in -j` output. Attribute keys:
 med, local-pref, as-path ("65100 65200"), community ("65000:1 65000:2", compared sorted),
@@ -156,6 +157,46 @@ def json_routes(path, family):
     return routes
 
 
+def flow_routes(kind, path):
+    """[(text of the flow route, [its extended communities as (type, subtype, rate)])]."""
+    with open(path) as f:
+        text = f.read()
+    out = []
+    if kind == "bird":
+        # "flow4 { dst 10.99.0.0/24; proto 6; dport 80; }  [fb ...] * (100) [i]" then attributes
+        for line in text.splitlines():
+            if line.startswith("flow"):
+                out.append((line, []))
+            elif out and "BGP.ext_community:" in line:
+                for hi, lo in re.findall(r"\(generic, (0x[0-9a-f]+), (0x[0-9a-f]+)\)", line):
+                    hi = int(hi, 16)
+                    out[-1][1].append((hi >> 24, (hi >> 16) & 0xFF, int(lo, 16)))
+        return out
+    # GoBGP keys a flow route by its text: "[destination: 10.99.0.0/24][protocol: ==tcp]..."
+    data = json.loads(text) if text.strip() else {}
+    for key, paths in data.items():
+        ext = []
+        for a in (paths[0].get("attrs", []) if paths else []):
+            if a.get("type") == 16:
+                ext += [(e.get("type"), e.get("subtype"), e.get("rate")) for e in a.get("value", [])]
+        out.append((key, ext))
+    return out
+
+
+def check_flow(kind, path, texts):
+    routes = flow_routes(kind, path)
+    for key, ext in routes:
+        if not all(t in key for t in texts):
+            continue
+        # discard = traffic-rate 0: extended community type 0x80, subtype 6, rate 0.0
+        if any(t == 0x80 and st == 6 and rate == 0 for t, st, rate in ext):
+            return 0
+        print("flow route %s lacks traffic-rate 0 (discard): %s" % (key, ext))
+        return 1
+    print("no flow route with %s; got %s" % (" ".join(texts), "; ".join(k for k, _ in routes) or "none"))
+    return 1
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "routes":
@@ -174,21 +215,13 @@ def main(argv):
             return 1
         return compare(routes[prefix], want(argv[5:]), prefix)
     if cmd == "flow":
-        # GoBGP keys a flow route by its text: "[destination: 10.99.0.0/24][protocol: ==tcp]..."
-        with open(argv[2]) as f:
-            text = f.read().strip()
-        data = json.loads(text) if text else {}
-        for key, paths in data.items():
-            if not all(t in key for t in argv[3:]) or not paths:
-                continue
-            ext = [e for a in paths[0].get("attrs", []) if a.get("type") == 16 for e in a.get("value", [])]
-            # discard = traffic-rate 0 (extended community type 0x80, subtype 6)
-            if any(e.get("type") == 128 and e.get("subtype") == 6 and e.get("rate") == 0 for e in ext):
-                return 0
-            print("flow route %s lacks traffic-rate 0 (discard): %s" % (key, ext))
+        return check_flow(argv[2], argv[3], argv[4:])
+    if cmd == "json-absent":
+        routes = json_routes(argv[2], argv[3])
+        if argv[4] in routes:
+            print("%s not withdrawn in the helper's JSON" % argv[4])
             return 1
-        print("no flow route with %s; got %s" % (" ".join(argv[3:]), " ".join(data) or "none"))
-        return 1
+        return 0
     if cmd == "json":
         routes = json_routes(argv[2], argv[3])
         prefix = argv[4]
