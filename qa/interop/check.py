@@ -12,7 +12,7 @@
 
 FILE is `birdc show route all` output or `gobgp ... adj-in -j` output. Attribute keys:
 med, local-pref, as-path ("65100 65200"), community ("65000:1 65000:2", compared sorted),
-next-hop. On a mismatch it prints what it found, for the log.
+next-hop; K= (empty) means "absent". On a mismatch it prints what it found, for the log.
 """
 import json
 import re
@@ -109,7 +109,8 @@ def want(pairs):
 
 
 def compare(found, expected, what):
-    bad = [k for k, v in expected.items() if str(found.get(k)) != v]
+    # K= (empty value) means the attribute must be absent
+    bad = [k for k, v in expected.items() if (k in found if v == "" else str(found.get(k)) != v)]
     if bad:
         print("%s: %s" % (what, "; ".join("%s: want %r got %r" % (k, expected[k], found.get(k)) for k in bad)))
         return 1
