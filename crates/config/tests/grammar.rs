@@ -171,6 +171,14 @@ fn next_hop_self_label_rd_split() {
     assert_eq!(r.nlri[0].prefix().unwrap().to_string(), "10.0.0.1/32");
     assert!(parse_route_attributes("10.0.0.0/24 split /23").is_err());
     assert!(parse_route_attributes("10.0.0.0/8 split /32").is_err());
+    assert!(parse_route_attributes("::/0 split /128").is_err());
+    // More than the former 65,536-prefix limit from one line (ExaBGP has none).
+    let r = parse_route_attributes("0.0.0.0/7 next-hop 1.1.1.1 split /24").unwrap();
+    assert_eq!(r.nlri.len(), 1 << 17);
+    assert_eq!(
+        r.nlri[(1 << 17) - 1].prefix().unwrap().to_string(),
+        "1.255.255.0/24"
+    );
 }
 
 #[test]

@@ -152,103 +152,353 @@ pub enum Queued {
     RefreshEnd(Family),
 }
 
-/// One route the peer should have.
-#[derive(Debug)]
-struct Entry {
-    /// Insertion order.
-    seq: u64,
-    attrs: Attrs,
-    /// Announced to the peer on this session (an UPDATE was built for it).
-    sent: bool,
+/// A stored NLRI, compact: an IPv4 unicast prefix without path identifier (the bulk of any
+/// large table) is its address and length inline, 16 bytes and no allocation; any other NLRI
+/// is shared behind an `Arc`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Ck {
+    V4(u32, u8),
+    Other(Arc<RouteKey>),
 }
 
+/// The inline form of `k`, when it has one.
+fn v4_of(k: &RouteKey) -> Option<(u32, u8)> {
+    match &k.nlri {
+        Nlri::Prefix {
+            prefix: ipnet::IpNet::V4(p),
+            path_id: None,
+        } if k.family == Family::IPV4_UNICAST => Some((u32::from(p.addr()), p.prefix_len())),
+        _ => None,
+    }
+}
+
+/// A fixed, fast hash for the inline keys (they come from the configuration or the API, not
+/// from the network): one folded multiply.
+fn hash_v4(addr: u32, len: u8) -> u64 {
+    let x = (u64::from(addr) << 8 | u64::from(len)) ^ 0x243f_6a88_85a3_08d3;
+    let m = u128::from(x) * 0x9e37_79b9_7f4a_7c15;
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+impl Ck {
+    fn of(k: RouteKey) -> Ck {
+        match v4_of(&k) {
+            Some((a, l)) => Ck::V4(a, l),
+            None => Ck::Other(Arc::new(k)),
+        }
+    }
+
+    fn key(&self) -> RouteKey {
+        match self {
+            Ck::V4(a, l) => RouteKey {
+                family: Family::IPV4_UNICAST,
+                nlri: Nlri::Prefix {
+                    prefix: ipnet::IpNet::V4(
+                        ipnet::Ipv4Net::new(std::net::Ipv4Addr::from(*a), *l)
+                            .expect("a stored IPv4 length is at most 32"),
+                    ),
+                    path_id: None,
+                },
+            },
+            Ck::Other(k) => (**k).clone(),
+        }
+    }
+
+    fn family(&self) -> Family {
+        match self {
+            Ck::V4(..) => Family::IPV4_UNICAST,
+            Ck::Other(k) => k.family,
+        }
+    }
+
+    fn matches(&self, k: &RouteKey, v4: Option<(u32, u8)>) -> bool {
+        match (self, v4) {
+            (Ck::V4(a, l), Some((b, m))) => *a == b && *l == m,
+            (Ck::Other(x), None) => **x == *k,
+            _ => false,
+        }
+    }
+}
+
+/// One queue item: a route by its compact key (its change is in the slot's flags or
+/// `pending_withdraw`), or anything else boxed (markers, shadowed routes: few).
+#[derive(Debug, Clone)]
+enum Item {
+    Route(Ck),
+    Other(Box<Queued>),
+}
+
+/// One route the peer should have (or had, for shadowed and dead slots).
+#[derive(Debug)]
+struct Slot {
+    key: Ck,
+    /// None once the slot is dead.
+    attrs: Option<Attrs>,
+}
+
+/// Announced to the peer on this session (an UPDATE was built for it).
+const SENT: u8 = 1;
+/// An announcement of this route is queued and not sent yet.
+const PENDING: u8 = 2;
+/// Replaced by a later slot of the same NLRI while the session was down (see
+/// [`Queued::Shadowed`]); not in the index.
+const SHADOW: u8 = 4;
+/// Withdrawn or moved: only waits for compaction.
+const DEAD: u8 = 8;
+
 /// The Adj-RIB-Out of one neighbor.
-#[derive(Debug, Default)]
+///
+/// Memory layout (a million routes sharing a few attribute sets is the case it is built for):
+/// the routes are slots in insertion order (`slots`, 24 bytes each: compact key and the shared
+/// attribute set) with a byte of flags each; `index` finds a slot from its NLRI (4 bytes a
+/// bucket); a queued route is its compact key (16 bytes), its change being the slot's
+/// `PENDING` flag (announce) or an entry of `pending_withdraw`. No per-route allocation for
+/// IPv4 unicast. Slots that die (withdrawn, moved to the end by a re-announcement) are
+/// compacted away once they are half the vector.
+#[derive(Default)]
 pub struct AdjRibOut {
-    /// What the peer should have: NLRI → (insertion order, attributes).
-    desired: HashMap<RouteKey, Entry>,
-    seq: u64,
-    /// Changes not yet sent (only while the session is up): Some = announce, None = withdraw.
-    pending: HashMap<RouteKey, Option<Attrs>>,
-    queue: VecDeque<Queued>,
+    slots: Vec<Slot>,
+    flags: Vec<u8>,
+    /// Slot index of every desired route (not shadowed, not dead), hashed by its key.
+    index: hashbrown::HashTable<u32>,
+    hasher: std::collections::hash_map::RandomState,
+    desired: usize,
+    dead: usize,
+    /// Slots replaced while the session was down, in slot order.
+    shadowed: Vec<u32>,
+    /// Withdraws queued and not sent yet (their NLRI is not desired).
+    pending_withdraw: HashSet<Ck>,
+    queue: VecDeque<Item>,
+    /// What `peek` showed.
+    peeked: Option<Queued>,
     /// Attributes given with a withdraw (ExaBGP sends them beside MP_UNREACH_NLRI).
     withdraw_attrs: HashMap<RouteKey, Attrs>,
-    /// Routes replaced while the session was down: (insertion order, NLRI, attributes).
-    shadowed: Vec<(u64, RouteKey, Attrs)>,
     /// Whether changes are queued for sending (the session is Established).
     live: bool,
 }
 
+impl std::fmt::Debug for AdjRibOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdjRibOut")
+            .field("routes", &self.desired)
+            .field("slots", &self.slots.len())
+            .field("queued", &self.queue.len())
+            .field("live", &self.live)
+            .finish()
+    }
+}
+
 impl AdjRibOut {
     pub fn len(&self) -> usize {
-        self.desired.len()
+        self.desired
     }
 
     pub fn is_empty(&self) -> bool {
-        self.desired.is_empty()
+        self.desired == 0
+    }
+
+    /// Room for `additional` more routes (a configuration's table, before it is installed).
+    pub fn reserve(&mut self, additional: usize) {
+        self.slots.reserve(additional);
+        self.flags.reserve(additional);
+        let slots = &self.slots;
+        let hasher = &self.hasher;
+        self.index.reserve(additional, |&i| {
+            Self::hash_ck(hasher, &slots[i as usize].key)
+        });
+    }
+
+    fn hash_ck(hasher: &std::collections::hash_map::RandomState, k: &Ck) -> u64 {
+        use std::hash::BuildHasher;
+        match k {
+            Ck::V4(a, l) => hash_v4(*a, *l),
+            Ck::Other(k) => hasher.hash_one(&**k),
+        }
+    }
+
+    fn hash_key(&self, k: &RouteKey, v4: Option<(u32, u8)>) -> u64 {
+        use std::hash::BuildHasher;
+        match v4 {
+            Some((a, l)) => hash_v4(a, l),
+            None => self.hasher.hash_one(k),
+        }
+    }
+
+    /// The slot of a desired route.
+    fn find(&self, k: &RouteKey) -> Option<u32> {
+        let v4 = v4_of(k);
+        let h = self.hash_key(k, v4);
+        self.index
+            .find(h, |&i| self.slots[i as usize].key.matches(k, v4))
+            .copied()
+    }
+
+    fn find_ck(&self, k: &Ck) -> Option<u32> {
+        let h = Self::hash_ck(&self.hasher, k);
+        self.index
+            .find(h, |&i| self.slots[i as usize].key == *k)
+            .copied()
+    }
+
+    /// Take slot `i` out of the index (it becomes shadowed or dead).
+    fn unindex(&mut self, i: u32) {
+        let h = Self::hash_ck(&self.hasher, &self.slots[i as usize].key);
+        if let Ok(e) = self.index.find_entry(h, |&j| j == i) {
+            e.remove();
+        }
+    }
+
+    /// A new desired slot at the end.
+    fn push_slot(&mut self, key: Ck, attrs: Attrs) -> u32 {
+        let i = u32::try_from(self.slots.len()).expect("fewer than 2^32 routes per neighbor");
+        let h = Self::hash_ck(&self.hasher, &key);
+        self.slots.push(Slot {
+            key,
+            attrs: Some(attrs),
+        });
+        self.flags.push(0);
+        let slots = &self.slots;
+        let hasher = &self.hasher;
+        self.index
+            .insert_unique(h, i, |&j| Self::hash_ck(hasher, &slots[j as usize].key));
+        self.desired += 1;
+        i
+    }
+
+    fn kill(&mut self, i: u32) {
+        let s = &mut self.slots[i as usize];
+        s.attrs = None;
+        s.key = Ck::V4(0, 0);
+        self.flags[i as usize] = DEAD;
+        self.dead += 1;
+    }
+
+    /// Drop dead slots once they are half the vector (keeps the order).
+    fn maybe_compact(&mut self) {
+        if self.dead < 4096 || self.dead * 2 < self.slots.len() {
+            return;
+        }
+        let mut map = vec![u32::MAX; self.slots.len()];
+        let mut j = 0u32;
+        let slots = std::mem::take(&mut self.slots);
+        let flags = std::mem::take(&mut self.flags);
+        self.slots.reserve(slots.len() - self.dead);
+        self.flags.reserve(slots.len() - self.dead);
+        for (i, (s, f)) in slots.into_iter().zip(flags).enumerate() {
+            if f & DEAD != 0 {
+                continue;
+            }
+            map[i] = j;
+            j += 1;
+            self.slots.push(s);
+            self.flags.push(f);
+        }
+        self.dead = 0;
+        for i in &mut self.shadowed {
+            *i = map[*i as usize];
+        }
+        self.index.clear();
+        let slots = &self.slots;
+        let hasher = &self.hasher;
+        for (i, f) in self.flags.iter().enumerate() {
+            if f & SHADOW == 0 {
+                let h = Self::hash_ck(hasher, &slots[i].key);
+                self.index.insert_unique(h, i as u32, |&j| {
+                    Self::hash_ck(hasher, &slots[j as usize].key)
+                });
+            }
+        }
+    }
+
+    /// Desired slots in insertion order.
+    fn desired_slots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.flags
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| *f & (SHADOW | DEAD) == 0)
+            .map(|(i, _)| i as u32)
     }
 
     pub fn get(&self, key: &RouteKey) -> Option<&Attrs> {
-        self.desired.get(key).map(|e| &e.attrs)
+        self.find(key)
+            .and_then(|i| self.slots[i as usize].attrs.as_ref())
     }
 
     /// Routes in the order they were first announced.
     pub fn routes(&self) -> Vec<(RouteKey, Attrs)> {
-        let mut v: Vec<_> = self
-            .desired
-            .iter()
-            .map(|(k, e)| (e.seq, k.clone(), e.attrs.clone()))
-            .collect();
-        v.sort_by_key(|(s, _, _)| *s);
-        v.into_iter().map(|(_, k, a)| (k, a)).collect()
+        self.desired_slots()
+            .map(|i| {
+                let s = &self.slots[i as usize];
+                (
+                    s.key.key(),
+                    s.attrs.clone().expect("desired slots have attributes"),
+                )
+            })
+            .collect()
     }
 
-    fn push_change(&mut self, key: RouteKey, change: Option<Attrs>) {
+    /// Queue the announcement of desired slot `i` (its attributes are read when it is sent).
+    fn push_announce(&mut self, i: u32) {
+        if !self.live || self.flags[i as usize] & PENDING != 0 {
+            return;
+        }
+        self.flags[i as usize] |= PENDING;
+        let key = &self.slots[i as usize].key;
+        // A withdraw queued for the NLRI becomes this announcement, in its place.
+        if !self.pending_withdraw.is_empty() && self.pending_withdraw.remove(key) {
+            return;
+        }
+        self.queue.push_back(Item::Route(key.clone()));
+    }
+
+    /// Queue the withdraw of `key` (not desired any more); `had_pending`: an announcement of it
+    /// was queued and not sent, so the withdraw takes its place.
+    fn push_withdraw(&mut self, key: Ck, had_pending: bool) {
         if !self.live {
             return;
         }
-        match self.pending.get_mut(&key) {
-            Some(slot) => *slot = change,
-            None => {
-                self.pending.insert(key.clone(), change);
-                self.queue.push_back(Queued::Route(key));
-            }
+        if had_pending {
+            self.pending_withdraw.insert(key);
+        } else if !self.pending_withdraw.contains(&key) {
+            self.pending_withdraw.insert(key.clone());
+            self.queue.push_back(Item::Route(key));
         }
     }
 
     pub fn announce(&mut self, key: RouteKey, attrs: Attrs) {
-        // Like ExaBGP's outgoing RIB cache: re-announcing exactly what the peer has (and
-        // nothing else is pending for it) sends nothing.
-        if self.live
-            && !self.pending.contains_key(&key)
-            && self
-                .desired
-                .get(&key)
-                .is_some_and(|e| Arc::ptr_eq(&e.attrs, &attrs))
-        {
-            return;
-        }
-        match self.desired.get_mut(&key) {
-            Some(e) if !self.live => {
-                if !Arc::ptr_eq(&e.attrs, &attrs) {
-                    self.shadowed.push((e.seq, key.clone(), e.attrs.clone()));
-                    self.seq += 1;
-                    e.seq = self.seq;
+        let found = self.find(&key);
+        match found {
+            Some(i) => {
+                let idx = i as usize;
+                let same = self.slots[idx]
+                    .attrs
+                    .as_ref()
+                    .is_some_and(|a| Arc::ptr_eq(a, &attrs));
+                // Like ExaBGP's outgoing RIB cache: re-announcing exactly what the peer has (and
+                // nothing else is pending for it) sends nothing.
+                if self.live && same && self.flags[idx] & PENDING == 0 {
+                    return;
                 }
-                e.attrs = attrs.clone();
+                if !self.live && !same {
+                    // Replaced before the session came up: the old one is still sent with the
+                    // initial table (Queued::Shadowed), the new one goes at the end.
+                    self.unindex(i);
+                    self.flags[idx] |= SHADOW;
+                    self.shadowed.push(i);
+                    self.desired -= 1;
+                    let k = self.slots[idx].key.clone();
+                    let j = self.push_slot(k, attrs);
+                    self.push_announce(j);
+                } else {
+                    self.slots[idx].attrs = Some(attrs);
+                    self.push_announce(i);
+                }
             }
-            Some(e) => e.attrs = attrs.clone(),
             None => {
-                self.seq += 1;
-                let e = Entry {
-                    seq: self.seq,
-                    attrs: attrs.clone(),
-                    sent: false,
-                };
-                self.desired.insert(key.clone(), e);
+                let j = self.push_slot(Ck::of(key), attrs);
+                self.push_announce(j);
             }
         }
-        self.push_change(key, Some(attrs));
     }
 
     /// Withdraw an NLRI with the attributes the command gave (sent beside MP_UNREACH_NLRI,
@@ -262,73 +512,128 @@ impl AdjRibOut {
 
     /// The attributes given with the pending withdraw of `key`, if any.
     pub fn take_withdraw_attrs(&mut self, key: &RouteKey) -> Option<Attrs> {
+        if self.withdraw_attrs.is_empty() {
+            return None;
+        }
         self.withdraw_attrs.remove(key)
+    }
+
+    /// Remove desired slot `i`; whether an announcement of it was pending.
+    fn remove_slot(&mut self, i: u32) -> (Ck, bool) {
+        self.unindex(i);
+        let had = self.flags[i as usize] & PENDING != 0;
+        let key = self.slots[i as usize].key.clone();
+        self.kill(i);
+        self.desired -= 1;
+        (key, had)
+    }
+
+    fn withdraw_inner(&mut self, key: RouteKey) {
+        let (ck, had) = match self.find(&key) {
+            Some(i) => self.remove_slot(i),
+            None => (Ck::of(key), false),
+        };
+        if !self.shadowed.is_empty() {
+            let mut kept = Vec::with_capacity(self.shadowed.len());
+            for i in std::mem::take(&mut self.shadowed) {
+                if self.slots[i as usize].key == ck {
+                    self.kill(i);
+                } else {
+                    kept.push(i);
+                }
+            }
+            self.shadowed = kept;
+        }
+        self.push_withdraw(ck, had);
     }
 
     /// Withdraw an NLRI. Like ExaBGP, a withdraw is sent even when the route was not announced.
     pub fn withdraw(&mut self, key: RouteKey) {
-        self.desired.remove(&key);
-        self.shadowed.retain(|(_, k, _)| *k != key);
-        self.push_change(key, None);
+        self.withdraw_inner(key);
+        self.maybe_compact();
     }
 
     pub fn push_marker(&mut self, q: Queued) {
         if self.live {
-            self.queue.push_back(q);
+            self.queue.push_back(match q {
+                Queued::Route(k) => Item::Route(Ck::of(k)),
+                q => Item::Other(Box::new(q)),
+            });
+        }
+    }
+
+    fn clear_pending(&mut self) {
+        self.pending_withdraw.clear();
+        self.queue.clear();
+        self.peeked = None;
+        for f in &mut self.flags {
+            *f &= !PENDING;
         }
     }
 
     /// The session came up: queue the whole table, then End-of-RIB per family unless manual.
     pub fn session_up(&mut self, eor_families: &[Family]) {
         self.live = true;
-        self.pending.clear();
-        self.queue.clear();
-        let mut table: Vec<(u64, Queued)> = self
-            .shadowed
-            .iter()
-            .map(|(s, k, a)| (*s, Queued::Shadowed(k.clone(), a.clone())))
-            .collect();
-        for (k, e) in &mut self.desired {
-            e.sent = false;
-            self.pending.insert(k.clone(), Some(e.attrs.clone()));
-            table.push((e.seq, Queued::Route(k.clone())));
+        self.clear_pending();
+        self.queue
+            .reserve(self.slots.len() - self.dead + eor_families.len());
+        for (i, f) in self.flags.iter_mut().enumerate() {
+            let s = &self.slots[i];
+            if *f & DEAD != 0 {
+                continue;
+            }
+            if *f & SHADOW != 0 {
+                let a = s.attrs.clone().expect("shadowed slots have attributes");
+                self.queue
+                    .push_back(Item::Other(Box::new(Queued::Shadowed(s.key.key(), a))));
+                continue;
+            }
+            *f = (*f & !SENT) | PENDING;
+            self.queue.push_back(Item::Route(s.key.clone()));
         }
-        table.sort_by_key(|(s, _)| *s);
-        self.queue.extend(table.into_iter().map(|(_, q)| q));
         for f in eor_families {
-            self.queue.push_back(Queued::EndOfRib(*f));
+            self.queue
+                .push_back(Item::Other(Box::new(Queued::EndOfRib(*f))));
         }
     }
 
     pub fn session_down(&mut self) {
         self.live = false;
         self.withdraw_attrs.clear();
-        self.shadowed.clear();
-        self.pending.clear();
-        self.queue.clear();
+        for i in std::mem::take(&mut self.shadowed) {
+            self.kill(i);
+        }
+        self.clear_pending();
+        self.maybe_compact();
     }
 
     /// `flush adj-rib out` / ROUTE-REFRESH: resend every route (of `family`, or all).
     pub fn resend(&mut self, family: Option<Family>) {
-        for (k, a) in self.routes() {
-            if family.is_none_or(|f| f == k.family) {
-                self.push_change(k, Some(a));
-            }
+        let list: Vec<u32> = self
+            .desired_slots()
+            .filter(|&i| family.is_none_or(|f| f == self.slots[i as usize].key.family()))
+            .collect();
+        for i in list {
+            self.push_announce(i);
         }
     }
 
     /// `clear adj-rib out`: withdraw everything the peer was sent; routes still waiting to
     /// be sent are dropped without a withdraw (ExaBGP, api-rib.ci).
     pub fn clear(&mut self) {
-        for (k, _) in self.routes() {
-            if self.desired.get(&k).is_some_and(|e| e.sent) {
-                self.withdraw(k);
+        let list: Vec<u32> = self.desired_slots().collect();
+        for i in list {
+            if self.flags[i as usize] & SENT != 0 {
+                let k = self.slots[i as usize].key.key();
+                self.withdraw_inner(k);
             } else {
-                self.desired.remove(&k);
-                self.pending.remove(&k);
-                self.withdraw_attrs.remove(&k);
+                let (ck, _) = self.remove_slot(i);
+                if !self.withdraw_attrs.is_empty() {
+                    self.withdraw_attrs.remove(&ck.key());
+                }
             }
         }
+        self.maybe_compact();
     }
 
     pub fn has_work(&self) -> bool {
@@ -341,38 +646,58 @@ impl AdjRibOut {
 
     /// Take the next item to send. For routes, the pending change is returned with it.
     pub fn pop(&mut self) -> Option<(Queued, Option<Attrs>)> {
+        self.peeked = None;
         loop {
-            let q = self.queue.pop_front()?;
-            return match q {
-                Queued::Route(k) => {
-                    let Some(change) = self.pending.remove(&k) else {
+            match self.queue.pop_front()? {
+                Item::Route(k) => {
+                    if !self.pending_withdraw.is_empty() && self.pending_withdraw.remove(&k) {
+                        return Some((Queued::Route(k.key()), None));
+                    }
+                    let Some(i) = self.find_ck(&k) else {
                         // Its change was dropped (`clear adj-rib out` before it was sent).
                         continue;
                     };
-                    if change.is_some() {
-                        if let Some(e) = self.desired.get_mut(&k) {
-                            e.sent = true;
-                        }
+                    let f = &mut self.flags[i as usize];
+                    if *f & PENDING == 0 {
+                        continue;
                     }
-                    Some((Queued::Route(k), change))
+                    *f = (*f & !PENDING) | SENT;
+                    let a = self.slots[i as usize].attrs.clone();
+                    return Some((Queued::Route(k.key()), a));
                 }
-                Queued::Shadowed(k, a) => Some((Queued::Route(k), Some(a))),
-                q => Some((q, None)),
-            };
+                Item::Other(q) => {
+                    return Some(match *q {
+                        Queued::Shadowed(k, a) => (Queued::Route(k), Some(a)),
+                        q => (q, None),
+                    })
+                }
+            }
         }
+    }
+
+    /// Whether the queued route `k` still has a change to send.
+    fn is_pending(&self, k: &Ck) -> bool {
+        self.pending_withdraw.contains(k)
+            || self
+                .find_ck(k)
+                .is_some_and(|i| self.flags[i as usize] & PENDING != 0)
     }
 
     /// Look at the next item without taking it.
     pub fn peek(&mut self) -> Option<&Queued> {
         // Entries whose change was dropped are skipped here too, so that what `peek` shows is
         // what `pop` returns.
-        while let Some(Queued::Route(k)) = self.queue.front() {
-            if self.pending.contains_key(k) {
+        while let Some(Item::Route(k)) = self.queue.front() {
+            if self.is_pending(k) {
                 break;
             }
             self.queue.pop_front();
         }
-        self.queue.front()
+        self.peeked = self.queue.front().map(|q| match q {
+            Item::Route(k) => Queued::Route(k.key()),
+            Item::Other(q) => (**q).clone(),
+        });
+        self.peeked.as_ref()
     }
 }
 
@@ -459,5 +784,110 @@ mod tests {
         assert_eq!(rib.pop().unwrap().0, Queued::Route(k1));
         assert_eq!(rib.pop().unwrap().0, Queued::Route(k2));
         assert_eq!(rib.pop().unwrap().0, Queued::EndOfRib(Family::IPV4_UNICAST));
+    }
+}
+
+#[cfg(test)]
+mod layout {
+    use super::*;
+
+    /// The per-route cost of the Adj-RIB-Out: a 24-byte slot and a flag byte, a 4-byte index
+    /// bucket, and a 16-byte queue item while the table is being sent.
+    #[test]
+    fn compact_sizes() {
+        assert_eq!(std::mem::size_of::<Slot>(), 24);
+        assert_eq!(std::mem::size_of::<Item>(), 16);
+        eprintln!(
+            "RouteKey {} Nlri {} Queued {} RouteSpec {}",
+            std::mem::size_of::<RouteKey>(),
+            std::mem::size_of::<Nlri>(),
+            std::mem::size_of::<Queued>(),
+            std::mem::size_of::<RouteSpec>()
+        );
+    }
+
+    fn attrs(i: &mut Interner, lp: u32) -> Attrs {
+        i.intern(RouteAttrs {
+            path: PathAttributes {
+                local_pref: Some(lp),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+    }
+
+    fn v4(n: u32) -> RouteKey {
+        RouteKey::prefix(
+            std::net::Ipv4Addr::from(0x0a00_0000 + (n << 8)).into(),
+            24,
+            None,
+        )
+    }
+
+    #[test]
+    fn keys_round_trip_and_other_families_are_kept_whole() {
+        for k in [
+            v4(7),
+            RouteKey::prefix("10.0.0.0".parse().unwrap(), 0, None),
+            RouteKey::prefix("10.0.0.1".parse().unwrap(), 32, Some(3)),
+            RouteKey::parse_prefix("2001:db8::/32").unwrap(),
+        ] {
+            assert_eq!(Ck::of(k.clone()).key(), k);
+        }
+        assert!(matches!(Ck::of(v4(1)), Ck::V4(..)));
+        let with_id = RouteKey::prefix("10.0.0.0".parse().unwrap(), 24, Some(1));
+        assert!(matches!(Ck::of(with_id), Ck::Other(_)));
+    }
+
+    #[test]
+    fn shadowed_routes_and_compaction_keep_the_order() {
+        let mut i = Interner::default();
+        let (a, b) = (attrs(&mut i, 1), attrs(&mut i, 2));
+        let mut rib = AdjRibOut::default();
+        for n in 0..10_000 {
+            rib.announce(v4(n), a.clone());
+        }
+        // Replaced while down: the old one stays in its place, the new one goes last.
+        rib.announce(v4(0), b.clone());
+        // Withdrawn while down: enough dead slots to compact.
+        for n in 1..9_000 {
+            rib.withdraw(v4(n));
+        }
+        assert_eq!(rib.len(), 1001);
+        assert!(rib.slots.len() < 10_000, "compacted");
+        rib.session_up(&[Family::IPV4_UNICAST]);
+        assert_eq!(rib.pop(), Some((Queued::Route(v4(0)), Some(a.clone()))));
+        for n in 9_000..10_000 {
+            assert_eq!(rib.pop(), Some((Queued::Route(v4(n)), Some(a.clone()))));
+        }
+        assert_eq!(rib.pop(), Some((Queued::Route(v4(0)), Some(b.clone()))));
+        assert_eq!(rib.pop().unwrap().0, Queued::EndOfRib(Family::IPV4_UNICAST));
+        assert_eq!(rib.pop(), None);
+        assert_eq!(rib.get(&v4(0)), Some(&b));
+        assert_eq!(rib.routes().len(), 1001);
+    }
+
+    #[test]
+    fn withdraw_then_announce_before_sending_keeps_the_queue_place() {
+        let mut i = Interner::default();
+        let (a, b) = (attrs(&mut i, 1), attrs(&mut i, 2));
+        let mut rib = AdjRibOut::default();
+        rib.session_up(&[]);
+        rib.announce(v4(1), a.clone());
+        rib.announce(v4(2), a.clone());
+        rib.withdraw(v4(1));
+        rib.announce(v4(1), b.clone());
+        assert_eq!(rib.queued(), 2);
+        assert_eq!(rib.peek(), Some(&Queued::Route(v4(1))));
+        assert_eq!(rib.pop(), Some((Queued::Route(v4(1)), Some(b.clone()))));
+        assert_eq!(rib.pop(), Some((Queued::Route(v4(2)), Some(a.clone()))));
+        // Re-announcing what was sent sends nothing; a withdraw of it does.
+        rib.announce(v4(2), a.clone());
+        assert!(!rib.has_work());
+        rib.withdraw(v4(2));
+        assert_eq!(rib.pop(), Some((Queued::Route(v4(2)), None)));
+        // Insertion order: 1 was re-announced after 2.
+        let order: Vec<_> = rib.routes().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(order, vec![v4(1)]);
     }
 }
