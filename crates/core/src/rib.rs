@@ -701,6 +701,86 @@ impl AdjRibOut {
     }
 }
 
+/// NLRI → attribute set, compact (the configuration's routes of a neighbor, kept for reload):
+/// entries in insertion order (24 bytes each) and a 4-byte hash index, where a
+/// `HashMap<RouteKey, Attrs>` took 80 bytes a bucket.
+#[derive(Default)]
+pub struct RouteMap {
+    entries: Vec<(Ck, Attrs)>,
+    index: hashbrown::HashTable<u32>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl std::fmt::Debug for RouteMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouteMap")
+            .field("len", &self.entries.len())
+            .finish()
+    }
+}
+
+impl RouteMap {
+    pub fn new() -> RouteMap {
+        RouteMap::default()
+    }
+
+    pub fn with_capacity(n: usize) -> RouteMap {
+        RouteMap {
+            entries: Vec::with_capacity(n),
+            index: hashbrown::HashTable::with_capacity(n),
+            ..Default::default()
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn find(&self, k: &RouteKey) -> Option<u32> {
+        let v4 = v4_of(k);
+        let h = match v4 {
+            Some((a, l)) => hash_v4(a, l),
+            None => std::hash::BuildHasher::hash_one(&self.hasher, k),
+        };
+        self.index
+            .find(h, |&i| self.entries[i as usize].0.matches(k, v4))
+            .copied()
+    }
+
+    /// Insert or replace; returns the replaced attributes.
+    pub fn insert(&mut self, k: RouteKey, a: Attrs) -> Option<Attrs> {
+        if let Some(i) = self.find(&k) {
+            return Some(std::mem::replace(&mut self.entries[i as usize].1, a));
+        }
+        let ck = Ck::of(k);
+        let h = AdjRibOut::hash_ck(&self.hasher, &ck);
+        let i = u32::try_from(self.entries.len()).expect("fewer than 2^32 routes");
+        self.entries.push((ck, a));
+        let (entries, hasher) = (&self.entries, &self.hasher);
+        self.index.insert_unique(h, i, |&j| {
+            AdjRibOut::hash_ck(hasher, &entries[j as usize].0)
+        });
+        None
+    }
+
+    pub fn get(&self, k: &RouteKey) -> Option<&Attrs> {
+        self.find(k).map(|i| &self.entries[i as usize].1)
+    }
+
+    pub fn contains_key(&self, k: &RouteKey) -> bool {
+        self.find(k).is_some()
+    }
+
+    /// The routes in insertion order (keys are rebuilt: owned).
+    pub fn iter(&self) -> impl Iterator<Item = (RouteKey, &Attrs)> + '_ {
+        self.entries.iter().map(|(k, a)| (k.key(), a))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -822,6 +902,23 @@ mod layout {
             24,
             None,
         )
+    }
+
+    #[test]
+    fn route_map() {
+        let mut i = Interner::default();
+        let (a, b) = (attrs(&mut i, 1), attrs(&mut i, 2));
+        let mut m = RouteMap::new();
+        let v6 = RouteKey::parse_prefix("2001:db8::/32").unwrap();
+        assert!(m.insert(v4(1), a.clone()).is_none());
+        assert!(m.insert(v6.clone(), a.clone()).is_none());
+        assert_eq!(m.insert(v4(1), b.clone()), Some(a.clone()));
+        assert_eq!(m.len(), 2);
+        assert_eq!(m.get(&v4(1)), Some(&b));
+        assert_eq!(m.get(&v6), Some(&a));
+        assert!(!m.contains_key(&v4(2)));
+        let keys: Vec<_> = m.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, vec![v4(1), v6]);
     }
 
     #[test]
