@@ -1,7 +1,8 @@
 //! What the speaker sends, built with `ferrobgp_wire`: the OPEN for a neighbor's
 //! configuration (capabilities in ExaBGP's order), the per-neighbor outbound rules applied to
-//! a route's attributes (RFC 4271 §5.1: eBGP prepends the local AS, LOCAL_PREF only towards
-//! iBGP with ExaBGP's default of 100, `next-hop self`), and thin helpers around wire's
+//! a route's attributes (RFC 4271 §5.1 as ExaBGP applies it: eBGP gets [local AS] when no
+//! AS_PATH is written, LOCAL_PREF only towards iBGP with ExaBGP's default of 100,
+//! `next-hop self`), and thin helpers around wire's
 //! message encoders. No byte layout is decided here: wire's `UpdateBuilder`,
 //! `encode_open`, `encode_notification`… do that.
 
@@ -178,21 +179,20 @@ pub fn outbound_attributes(a: &RouteAttrs, rules: &PeerRules) -> PathAttributes 
     if p.origin.is_none() {
         p.origin = Some(Origin::Igp);
     }
-    let mut path = p.as_path.take().unwrap_or(AsPath { segments: vec![] });
-    if !rules.ibgp {
-        match path.segments.first_mut() {
-            Some(s) if s.kind == SegmentType::Sequence && s.asns.len() < 255 => {
-                s.asns.insert(0, rules.local_as)
-            }
-            _ => path.segments.insert(
-                0,
-                AsSegment {
-                    kind: SegmentType::Sequence,
-                    asns: vec![rules.local_as],
-                },
-            ),
-        }
-    }
+    // ExaBGP compatibility: towards an external peer an AS_PATH given in the configuration
+    // or a command goes out as written (ExaBGP's users write the whole path, their own AS
+    // included), and only an absent one becomes [local AS]. Seen with ExaBGP 5.0.15 against
+    // BIRD and GoBGP (qa/interop, ebgp-ipv4); RFC 4271 §5.1.2's prepend is the user's to write.
+    let path = match p.as_path.take() {
+        Some(path) => path,
+        None if !rules.ibgp => AsPath {
+            segments: vec![AsSegment {
+                kind: SegmentType::Sequence,
+                asns: vec![rules.local_as],
+            }],
+        },
+        None => AsPath { segments: vec![] },
+    };
     p.as_path = Some(path);
     if a.next_hop_self {
         p.next_hop = rules.local_addr;
@@ -279,14 +279,23 @@ mod tests {
     }
 
     #[test]
-    fn ebgp_prepends_and_drops_local_pref() {
+    fn ebgp_keeps_a_written_as_path_and_drops_local_pref() {
         let mut a = RouteAttrs::default();
         a.path.local_pref = Some(200);
         a.path.as_path = Some(AsPath::sequence(vec![65002]));
         let p = outbound_attributes(&a, &rules(false));
         assert_eq!(p.origin, Some(Origin::Igp));
-        assert_eq!(p.as_path.unwrap().segments[0].asns, vec![65001, 65002]);
+        assert_eq!(p.as_path.unwrap().segments[0].asns, vec![65002]);
         assert_eq!(p.local_pref, None);
+    }
+
+    #[test]
+    fn ebgp_without_as_path_sends_the_local_as() {
+        let p = outbound_attributes(&RouteAttrs::default(), &rules(false));
+        let path = p.as_path.unwrap();
+        assert_eq!(path.segments.len(), 1);
+        assert_eq!(path.segments[0].kind, SegmentType::Sequence);
+        assert_eq!(path.segments[0].asns, vec![65001]);
     }
 
     #[test]
