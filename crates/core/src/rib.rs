@@ -122,10 +122,107 @@ impl Interner {
     }
 }
 
+/// The NLRI of one configured route, compact: runs of consecutive IPv4 unicast prefixes of
+/// one length (what `split` makes: `10.0.0.0/8 split /24` is one 12-byte run, not 65,536
+/// 72-byte keys), anything else one key at a time. Iterating gives owned keys, in order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RouteKeys {
+    runs: Vec<Run>,
+    len: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Run {
+    /// `count` prefixes of length `len` from `first`, each the next block of that size.
+    V4 {
+        first: u32,
+        len: u8,
+        count: u32,
+    },
+    One(RouteKey),
+}
+
+impl RouteKeys {
+    pub fn new() -> RouteKeys {
+        RouteKeys::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, k: RouteKey) {
+        self.len += 1;
+        if let Some((a, l)) = v4_of(&k) {
+            if let Some(Run::V4 { first, len, count }) = self.runs.last_mut() {
+                // The next block of the same size, host bits clear (so the run rebuilds the
+                // same keys), without wrapping past 255.255.255.255.
+                let step = if *len == 0 { 0 } else { 1u64 << (32 - *len) };
+                let next = u64::from(*first) + step * u64::from(*count);
+                if l == *len && step != 0 && u64::from(a) == next && u64::from(a) % step == 0 {
+                    *count += 1;
+                    return;
+                }
+            }
+            self.runs.push(Run::V4 {
+                first: a,
+                len: l,
+                count: 1,
+            });
+        } else {
+            self.runs.push(Run::One(k));
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = RouteKey> + '_ {
+        self.runs.iter().flat_map(|r| {
+            let (one, v4) = match r {
+                Run::One(k) => (Some(k.clone()), None),
+                Run::V4 { first, len, count } => (None, Some((*first, *len, *count))),
+            };
+            one.into_iter()
+                .chain(v4.into_iter().flat_map(|(first, len, count)| {
+                    let step = if len == 0 { 0 } else { 1u32 << (32 - len) };
+                    (0..count)
+                        .map(move |i| Ck::V4(first.wrapping_add(step.wrapping_mul(i)), len).key())
+                }))
+        })
+    }
+}
+
+impl FromIterator<RouteKey> for RouteKeys {
+    fn from_iter<I: IntoIterator<Item = RouteKey>>(it: I) -> RouteKeys {
+        let mut v = RouteKeys::new();
+        for k in it {
+            v.push(k);
+        }
+        v
+    }
+}
+
+impl From<Vec<RouteKey>> for RouteKeys {
+    fn from(v: Vec<RouteKey>) -> RouteKeys {
+        v.into_iter().collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a RouteKeys {
+    type Item = RouteKey;
+    type IntoIter = Box<dyn Iterator<Item = RouteKey> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
 /// A route as the configuration or a command gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouteSpec {
-    pub nlris: Vec<RouteKey>,
+    pub nlris: RouteKeys,
     pub attrs: RouteAttrs,
     /// `withdraw`: the route starts withdrawn (with a watchdog, until `announce watchdog`).
     pub withdraw: bool,
@@ -902,6 +999,31 @@ mod layout {
             24,
             None,
         )
+    }
+
+    #[test]
+    fn route_keys_pack_split_runs() {
+        let mut keys: Vec<RouteKey> = (0..1000).map(v4).collect();
+        keys.push(RouteKey::parse_prefix("2001:db8::/32").unwrap());
+        keys.push(v4(5000));
+        keys.push(RouteKey::parse_prefix("10.0.0.0/24").unwrap());
+        // Host bits set: kept as written, its own run.
+        keys.push(RouteKey::new(
+            Family::IPV4_UNICAST,
+            Nlri::Prefix {
+                prefix: "10.0.1.1/24".parse().unwrap(),
+                path_id: None,
+            },
+        ));
+        keys.push(RouteKey::parse_prefix("255.255.255.0/24").unwrap());
+        keys.push(RouteKey::parse_prefix("0.0.0.0/0").unwrap());
+        keys.push(RouteKey::parse_prefix("0.0.0.0/0").unwrap());
+        let packed: RouteKeys = keys.clone().into();
+        assert_eq!(packed.len(), keys.len());
+        assert_eq!(packed.runs.len(), 8);
+        assert_eq!(packed.iter().collect::<Vec<_>>(), keys);
+        assert_eq!((&packed).into_iter().count(), keys.len());
+        assert!(RouteKeys::new().is_empty());
     }
 
     #[test]

@@ -1637,7 +1637,7 @@ impl Speaker {
                                 .watchdogs
                                 .entry(w.clone())
                                 .or_insert((!spec.withdraw, Vec::new()));
-                            e.1.retain(|(x, _)| x != k);
+                            e.1.retain(|(x, _)| *x != k);
                             e.1.push((k.clone(), attrs.clone()));
                             if !e.0 {
                                 continue;
@@ -1911,8 +1911,8 @@ impl Speaker {
                     }
                     for r in &cfg.routes {
                         for k in &r.nlris {
-                            if let Some(a) = new.get(k) {
-                                if old.get(k).is_none_or(|o| !Arc::ptr_eq(o, a)) {
+                            if let Some(a) = new.get(&k) {
+                                if old.get(&k).is_none_or(|o| !Arc::ptr_eq(o, a)) {
                                     nb.rib.announce(k.clone(), a.clone());
                                 }
                             }

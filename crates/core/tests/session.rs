@@ -26,7 +26,7 @@ fn route(prefix: &str, nh: &str, f: impl FnOnce(&mut PathAttributes)) -> RouteSp
     attrs.path.next_hop = Some(ip(nh));
     f(&mut attrs.path);
     RouteSpec {
-        nlris: vec![RouteKey::parse_prefix(prefix).unwrap()],
+        nlris: vec![RouteKey::parse_prefix(prefix).unwrap()].into(),
         attrs,
         withdraw: false,
         watchdog: None,
@@ -611,7 +611,7 @@ fn updates_match_conf_ipself6() {
     let mut n = neighbor("::1", "::1", 12345, 12345, "127.0.0.2");
     n.families = vec![Family::IPV6_UNICAST];
     n.routes = vec![RouteSpec {
-        nlris: vec![RouteKey::parse_prefix("2a04:6d80::1/128").unwrap()],
+        nlris: vec![RouteKey::parse_prefix("2a04:6d80::1/128").unwrap()].into(),
         attrs: RouteAttrs {
             next_hop_self: true,
             ..Default::default()
