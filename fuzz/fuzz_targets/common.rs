@@ -18,7 +18,14 @@ fn context(b: u8) -> ferrobgp_wire::SessionContext {
         asn4: b & 1 != 0,
         extended_message: b & 2 != 0,
         add_path_receive: if b & 4 != 0 { fams.clone() } else { vec![] },
-        add_path_send: if b & 4 != 0 { fams } else { vec![] },
-        extended_next_hop: vec![],
+        add_path_send: if b & 4 != 0 { fams.clone() } else { vec![] },
+        extended_next_hop: if b & 16 != 0 {
+            fams.iter()
+                .map(|f| (*f, ferrobgp_wire::Afi::IPV6))
+                .collect()
+        } else {
+            vec![]
+        },
+        external: b & 8 != 0,
     }
 }

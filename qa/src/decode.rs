@@ -22,6 +22,17 @@ pub fn exabgp_context(add_path: bool) -> SessionContext {
     let mut ctx = SessionContext {
         asn4: true,
         extended_message: true,
+        // ExaBGP's peers may send IPv4 NLRI with IPv6 next hops (RFC 8950), which wire
+        // only accepts once negotiated.
+        extended_next_hop: [
+            Family::IPV4_UNICAST,
+            Family::IPV4_MULTICAST,
+            Family::IPV4_MPLS_LABEL,
+            Family::IPV4_MPLS_VPN,
+        ]
+        .iter()
+        .map(|f| (*f, ferrobgp_wire::Afi::IPV6))
+        .collect(),
         ..Default::default()
     };
     if add_path {

@@ -49,6 +49,10 @@ pub enum ErrorKind {
     MalformedAsPath,
     /// MP_REACH/MP_UNREACH for a family whose NLRI could not be parsed (RFC 7606 §7.3/§5.3).
     MalformedMpNlri,
+    /// An attribute an external peer may not send (LOCAL_PREF, ORIGINATOR_ID,
+    /// CLUSTER_LIST): discarded, never answered with a NOTIFICATION (RFC 7606 §7.5, §7.9,
+    /// §7.10).
+    NotFromExternalPeer,
     // --- NOTIFICATION and ROUTE-REFRESH
     /// A NOTIFICATION shorter than its fixed part: never answered (RFC 4271 §6.4).
     MalformedNotification,
@@ -81,6 +85,7 @@ impl fmt::Display for ErrorKind {
             InvalidNetworkField => write!(f, "invalid network field"),
             MalformedAsPath => write!(f, "malformed AS_PATH"),
             MalformedMpNlri => write!(f, "malformed MP_REACH/MP_UNREACH NLRI"),
+            NotFromExternalPeer => write!(f, "attribute not accepted from an external peer"),
             MalformedNotification => write!(f, "malformed NOTIFICATION"),
             RouteRefreshLength => write!(f, "ROUTE-REFRESH of invalid length"),
         }
@@ -150,7 +155,7 @@ impl Error {
             UnsupportedOptionalParameter(_) => (OPEN_MESSAGE_ERROR, UNSUPPORTED_OPTIONAL_PARAMETER),
             UnacceptableHoldTime(_) => (OPEN_MESSAGE_ERROR, UNACCEPTABLE_HOLD_TIME),
             MalformedOpen | MalformedCapability(_) => (OPEN_MESSAGE_ERROR, 0),
-            MalformedAttributeList | MalformedMpNlri => {
+            MalformedAttributeList | MalformedMpNlri | NotFromExternalPeer => {
                 (UPDATE_MESSAGE_ERROR, MALFORMED_ATTRIBUTE_LIST)
             }
             UnrecognizedWellKnownAttribute => {

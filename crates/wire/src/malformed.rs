@@ -490,3 +490,174 @@ fn route_refresh_invalid_length_rfc7313() {
     assert!(decode_message(msg(5, &[0, 1, 0, 1, 1, 0]), &ctx4()).is_ok());
     assert!(decode_message(msg(5, &[0, 1, 0]), &ctx4()).is_err());
 }
+
+// --- Session facts: external peer, extended next hop (RFC 7606 §7.3, §7.5, §7.9-7.11,
+// RFC 8950)
+
+fn ebgp() -> SessionContext {
+    SessionContext {
+        asn4: true,
+        external: true,
+        ..Default::default()
+    }
+}
+
+fn problems_in(m: Bytes, ctx: &SessionContext) -> (UpdateView, Vec<(ErrorKind, u8, Action)>) {
+    let v = UpdateView::parse(m, ctx).expect("no session reset");
+    let p = v
+        .problems()
+        .iter()
+        .map(|e| (e.kind, e.attr, e.action))
+        .collect();
+    (v, p)
+}
+
+const LOCAL_PREF: &[u8] = &[0x40, 5, 4, 0, 0, 0, 200];
+const ORIGINATOR_ID: &[u8] = &[0x80, 9, 4, 1, 1, 1, 1];
+const CLUSTER_LIST: &[u8] = &[0x80, 10, 4, 2, 2, 2, 2];
+
+#[test]
+fn local_pref_from_external_peer_is_discarded() {
+    let a = attrs(&[ORIGIN, AS_PATH, NEXT_HOP, LOCAL_PREF]);
+    // Internal peer: kept.
+    let (v, p) = problems_in(update(&[], &a, NLRI), &ctx4());
+    assert!(p.is_empty());
+    assert_eq!(v.local_pref(), Some(200));
+    // External peer: attribute discard, the route stays.
+    let (v, p) = problems_in(update(&[], &a, NLRI), &ebgp());
+    assert_eq!(
+        p,
+        vec![(ErrorKind::NotFromExternalPeer, 5, Action::AttributeDiscard)]
+    );
+    assert!(!v.treat_as_withdraw());
+    assert_eq!(v.local_pref(), None);
+    assert_eq!(v.to_update().attributes.local_pref, None);
+    assert_eq!(v.nlri().count(), 1);
+    // Even a malformed one (RFC 7606 §7.5 checks the length for internal peers only).
+    let bad_lp: &[u8] = &[0x40, 5, 2, 0, 1];
+    let (v, p) = problems_in(
+        update(&[], &attrs(&[ORIGIN, AS_PATH, NEXT_HOP, bad_lp]), NLRI),
+        &ebgp(),
+    );
+    assert_eq!(p[0].2, Action::AttributeDiscard);
+    assert!(!v.treat_as_withdraw());
+    let (v, _) = problems_in(
+        update(&[], &attrs(&[ORIGIN, AS_PATH, NEXT_HOP, bad_lp]), NLRI),
+        &ctx4(),
+    );
+    assert!(v.treat_as_withdraw());
+}
+
+#[test]
+fn route_reflection_attributes_from_external_peer_are_discarded() {
+    let a = attrs(&[ORIGIN, AS_PATH, NEXT_HOP, ORIGINATOR_ID, CLUSTER_LIST]);
+    let (v, p) = problems_in(update(&[], &a, NLRI), &ebgp());
+    assert_eq!(
+        p,
+        vec![
+            (ErrorKind::NotFromExternalPeer, 9, Action::AttributeDiscard),
+            (ErrorKind::NotFromExternalPeer, 10, Action::AttributeDiscard),
+        ]
+    );
+    assert_eq!(v.originator_id(), None);
+    assert_eq!(v.cluster_list().count(), 0);
+    let (v, p) = problems_in(update(&[], &a, NLRI), &ctx4());
+    assert!(p.is_empty());
+    assert_eq!(v.cluster_list().count(), 1);
+}
+
+#[test]
+fn next_hop_that_is_no_unicast_host_from_external_peer_is_treat_as_withdraw() {
+    for nh in [
+        [0, 0, 0, 0],
+        [127, 0, 0, 1],
+        [224, 0, 0, 5],
+        [255, 255, 255, 255],
+    ] {
+        let next_hop = [&[0x40, 3, 4][..], &nh].concat();
+        let a = attrs(&[ORIGIN, AS_PATH, &next_hop]);
+        let (v, p) = problems_in(update(&[], &a, NLRI), &ebgp());
+        assert_eq!(
+            p,
+            vec![(ErrorKind::InvalidNextHop, 3, Action::TreatAsWithdraw)],
+            "{nh:?}"
+        );
+        assert!(v.treat_as_withdraw());
+        // Internal peer (e.g. a route server's test feed): left alone.
+        let (v, p) = problems_in(update(&[], &a, NLRI), &ctx4());
+        assert!(p.is_empty() && !v.treat_as_withdraw());
+    }
+    // A unicast next hop from an external peer is fine.
+    let (v, p) = problems_in(
+        update(&[], &attrs(&[ORIGIN, AS_PATH, NEXT_HOP]), NLRI),
+        &ebgp(),
+    );
+    assert!(p.is_empty() && !v.treat_as_withdraw());
+}
+
+/// MP_REACH_NLRI (RFC 4760 §3) for one IPv4/IPv6 unicast prefix with this next hop.
+fn mp_reach(afi: u8, nh: &[u8], nlri: &[u8]) -> Vec<u8> {
+    let mut v = vec![0, afi, 1, nh.len() as u8];
+    v.extend_from_slice(nh);
+    v.push(0);
+    v.extend_from_slice(nlri);
+    let mut a = vec![0x80, 14, v.len() as u8];
+    a.extend_from_slice(&v);
+    a
+}
+
+#[test]
+fn mp_reach_next_hop_that_is_no_unicast_host_from_external_peer() {
+    let v6_prefix: &[u8] = &[32, 0x20, 0x01, 0x0d, 0xb8];
+    let mut mcast = [0u8; 16];
+    mcast[0] = 0xff;
+    mcast[1] = 0x02;
+    mcast[15] = 1;
+    let a = attrs(&[ORIGIN, AS_PATH, &mp_reach(2, &mcast, v6_prefix)]);
+    let (v, p) = problems_in(update(&[], &a, &[]), &ebgp());
+    assert_eq!(
+        p,
+        vec![(ErrorKind::InvalidNextHop, 14, Action::TreatAsWithdraw)]
+    );
+    assert!(v.treat_as_withdraw());
+    assert_eq!(v.mp_reach().unwrap().nlri.count(), 1);
+    let (v, _) = problems_in(update(&[], &a, &[]), &ctx4());
+    assert!(!v.treat_as_withdraw());
+    // 2001:db8::1 is a unicast host.
+    let mut good = [0u8; 16];
+    good[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    good[15] = 1;
+    let a = attrs(&[ORIGIN, AS_PATH, &mp_reach(2, &good, v6_prefix)]);
+    let (v, p) = problems_in(update(&[], &a, &[]), &ebgp());
+    assert!(p.is_empty() && !v.treat_as_withdraw());
+}
+
+#[test]
+fn ipv6_next_hop_for_ipv4_nlri_needs_extended_next_hop() {
+    let mut nh = [0u8; 16];
+    nh[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    nh[15] = 1;
+    let a = attrs(&[ORIGIN, AS_PATH, &mp_reach(1, &nh, NLRI)]);
+    // Not negotiated: the length is inconsistent with IPv4 unicast (RFC 7606 §7.11).
+    let e = UpdateView::parse(update(&[], &a, &[]), &ctx4()).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::MalformedMpNlri);
+    assert_eq!(e.attr, 14);
+    assert_eq!(e.action, Action::AfiSafiDisable);
+    // The offset is the next hop length octet: header 19, lengths 4, ORIGIN 4, AS_PATH 9,
+    // MP_REACH header 3, AFI/SAFI 3.
+    assert_eq!(e.offset as usize, 19 + 4 + 4 + 9 + 3 + 3);
+    // Negotiated for IPv4 unicast over IPv6 (RFC 8950 §4): accepted.
+    let ctx = SessionContext {
+        asn4: true,
+        extended_next_hop: vec![(Family::IPV4_UNICAST, crate::Afi::IPV6)],
+        ..Default::default()
+    };
+    let v = UpdateView::parse(update(&[], &a, &[]), &ctx).unwrap();
+    assert!(v.problems().is_empty());
+    let r = v.mp_reach().unwrap();
+    assert_eq!(r.next_hop().0, Some("2001:db8::1".parse().unwrap()));
+    assert_eq!(r.nlri.count(), 1);
+    // An IPv4 next hop needs nothing.
+    let a = attrs(&[ORIGIN, AS_PATH, &mp_reach(1, &[10, 0, 0, 1], NLRI)]);
+    assert!(UpdateView::parse(update(&[], &a, &[]), &ctx4()).is_ok());
+}

@@ -876,6 +876,12 @@ pub struct SessionContext {
     pub add_path_send: Vec<Family>,
     /// RFC 8950: (NLRI family, next-hop AFI) pairs allowed.
     pub extended_next_hop: Vec<(Family, Afi)>,
+    /// The peer is external (another AS, RFC 4271 §5.1.5): LOCAL_PREF, ORIGINATOR_ID and
+    /// CLUSTER_LIST it sends are discarded (RFC 7606 §7.5, §7.9, §7.10) and next hops that
+    /// are no unicast host address make the UPDATE treat-as-withdraw (RFC 4271 §6.3,
+    /// RFC 7606 §7.3). [`SessionContext::negotiate`] sets it from the two AS numbers; a
+    /// peer in the same confederation is to be left internal.
+    pub external: bool,
 }
 
 /// The same thing under the name the RFCs use for the result of capability exchange.
@@ -944,12 +950,23 @@ impl SessionContext {
         };
         let re = enh(remote);
         let extended_next_hop = enh(local).into_iter().filter(|x| re.contains(x)).collect();
+        // RFC 6793 §4.1: the 4-octet AS number is in the capability when advertised.
+        let asn = |o: &Open| {
+            o.capabilities
+                .iter()
+                .find_map(|c| match c {
+                    Capability::FourOctetAsn(a) => Some(*a),
+                    _ => None,
+                })
+                .unwrap_or(o.my_as as u32)
+        };
         SessionContext {
             asn4,
             extended_message,
             add_path_receive,
             add_path_send,
             extended_next_hop,
+            external: asn(local) != asn(remote),
         }
     }
 }
@@ -1012,6 +1029,9 @@ mod tests {
         ]);
         let n = SessionContext::negotiate(&local, &remote);
         assert!(n.asn4);
+        // Different AS numbers (from the 4-octet capability): an external peer.
+        assert!(n.external);
+        assert!(!SessionContext::negotiate(&local, &local).external);
         assert!(!n.extended_message);
         assert_eq!(n.max_message_len(), 4096);
         // RFC 7911 §4: we receive ids where we said receive and they said send.

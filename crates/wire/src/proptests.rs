@@ -226,7 +226,7 @@ fn ctx(asn4: bool, add_path: bool) -> SessionContext {
         extended_message: true,
         add_path_receive: fams.clone(),
         add_path_send: fams,
-        extended_next_hop: vec![],
+        ..Default::default()
     }
 }
 

@@ -174,6 +174,19 @@ fn parse_next_hop(nh: &[u8]) -> (Option<IpAddr>, Option<Ipv6Addr>) {
     }
 }
 
+/// A next hop that can be a unicast host (RFC 4271 §6.3 "valid IP host address"): not
+/// unspecified, loopback, multicast, 0/8 or 240/4 (broadcast included) for IPv4; not
+/// unspecified, loopback or multicast for IPv6.
+pub fn unicast_host(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(a) => {
+            let o = a.octets()[0];
+            o != 0 && o != 127 && o < 224
+        }
+        IpAddr::V6(a) => !(a.is_unspecified() || a.is_loopback() || a.is_multicast()),
+    }
+}
+
 /// Expected (optional, transitive) flag bits of the known attributes (RFC 4271 §5 and the
 /// RFC defining each); `None` for codes we do not check.
 fn expected_flags(c: u8) -> Option<u8> {
@@ -411,6 +424,23 @@ impl UpdateView {
                 continue;
             }
 
+            // RFC 7606 §7.5, §7.9, §7.10 (RFC 4271 §5.1.5, RFC 4456 §8): attributes that
+            // stay inside an AS are discarded when an external peer sends them.
+            if ctx.external
+                && matches!(
+                    c,
+                    code::LOCAL_PREF | code::ORIGINATOR_ID | code::CLUSTER_LIST
+                )
+            {
+                view.flag(Error::attr(
+                    ErrorKind::NotFromExternalPeer,
+                    c,
+                    off,
+                    Action::AttributeDiscard,
+                ));
+                continue;
+            }
+
             // An unknown code without the optional bit: RFC 4271 §6.3 would call it an
             // unrecognized well-known attribute, but no unknown code can be well-known, and
             // ExaBGP sends such generic attributes (conf-generic-attribute.ci) and accepts
@@ -432,6 +462,22 @@ impl UpdateView {
             } else if let Some(kind) = check_value(c, value, ctx.asn4) {
                 let action = malformed_action(c);
                 view.flag(Error::attr(kind, c, off, action));
+                continue;
+            } else if c == code::NEXT_HOP
+                && ctx.external
+                && a1 < b.len()
+                && !unicast_host(IpAddr::V4(Ipv4Addr::new(
+                    value[0], value[1], value[2], value[3],
+                )))
+            {
+                // RFC 4271 §6.3, RFC 7606 §7.3: a semantically incorrect NEXT_HOP (no
+                // unicast host address) from an external peer: the routes are withdrawn.
+                view.flag(Error::attr(
+                    ErrorKind::InvalidNextHop,
+                    c,
+                    off,
+                    Action::TreatAsWithdraw,
+                ));
                 continue;
             }
             if let Some(i) = slot(c) {
@@ -512,6 +558,35 @@ impl UpdateView {
             // RFC 7606 §7.11: a next hop length that fits no known form.
             if !matches!(nhl, 0 | 4 | 12 | 16 | 24 | 32 | 48) {
                 return bad(voff + 3, Action::AfiSafiDisable);
+            }
+            let ip_family = matches!(family.afi, Afi::IPV4 | Afi::IPV6)
+                && matches!(
+                    family.safi,
+                    Safi::UNICAST | Safi::MULTICAST | Safi::MPLS_LABEL | Safi::MPLS_VPN
+                );
+            // RFC 8950 §3-4: an IPv6 next hop for IPv4 NLRI only once the extended next hop
+            // capability was negotiated for the family; otherwise the length is
+            // inconsistent with the AFI/SAFI (RFC 7606 §7.11).
+            if ip_family
+                && family.afi == Afi::IPV4
+                && matches!(nhl, 16 | 24 | 32 | 48)
+                && !ctx.extended_next_hop_allowed(family, Afi::IPV6)
+            {
+                return bad(voff + 3, Action::AfiSafiDisable);
+            }
+            // RFC 4271 §6.3 (RFC 4760 §7): a global next hop that is no unicast host
+            // address, from an external peer: treat-as-withdraw.
+            if ip_family && ctx.external {
+                if let (Some(nh), _) = parse_next_hop(&v[4..4 + nhl]) {
+                    if !unicast_host(nh) {
+                        self.flag(Error::attr(
+                            ErrorKind::InvalidNextHop,
+                            c,
+                            off,
+                            Action::TreatAsWithdraw,
+                        ));
+                    }
+                }
             }
             if let Err(ne) = NlriIter::new(&v[5 + nhl..], layout, add_path, false) {
                 return bad(voff + 5 + nhl + ne.offset, Action::AfiSafiDisable);

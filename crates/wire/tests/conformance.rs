@@ -39,6 +39,17 @@ fn context_for(dir: &std::path::Path, ci: &str) -> SessionContext {
             }) {
                 add_path = true;
             }
+            // `nexthop { ipv4 unicast ipv6; }`: RFC 8950 extended next hop, negotiated (the
+            // test peer mirrors ExaBGP's capabilities).
+            for l in conf.lines() {
+                let w: Vec<&str> = l.trim().trim_end_matches(';').split_whitespace().collect();
+                if let [afi, safi, nh @ ("ipv4" | "ipv6")] = w[..] {
+                    if let Some(f) = Family::from_names(afi, safi) {
+                        let nh = if nh == "ipv6" { Afi::IPV6 } else { Afi::IPV4 };
+                        ctx.extended_next_hop.push((f, nh));
+                    }
+                }
+            }
         }
     }
     if add_path {
@@ -180,9 +191,19 @@ fn decoding_cases_decode() {
     let Some(dir) = conformance_dir() else {
         return;
     };
+    // ExaBGP's `decode` assumes every capability: IPv4 NLRI may have IPv6 next hops.
     let ctx = SessionContext {
         asn4: true,
         extended_message: true,
+        extended_next_hop: [
+            Family::IPV4_UNICAST,
+            Family::IPV4_MULTICAST,
+            Family::IPV4_MPLS_LABEL,
+            Family::IPV4_MPLS_VPN,
+        ]
+        .iter()
+        .map(|f| (*f, Afi::IPV6))
+        .collect(),
         ..Default::default()
     };
     let mut n = 0;
