@@ -291,6 +291,11 @@ pub fn write_attributes(out: &mut Vec<u8>, a: &PathAttributes, next_hop_in_attri
         {
             continue;
         }
+        if u.code == crate::mvpn::PMSI_TUNNEL
+            && crate::mvpn::PmsiTunnel::write_attribute_json(out, &u.value)
+        {
+            continue;
+        }
         if u.code == crate::bgpls::BGP_LS_ATTRIBUTE
             && crate::bgpls::write_attribute_json(out, &u.value)
         {

@@ -300,6 +300,77 @@ impl PmsiTunnel {
         self.label_field >> 4
     }
 
+    /// ExaBGP's name of the tunnel type, spaces removed and lower-cased as its text shows it.
+    fn type_name(&self) -> &'static str {
+        match self.tunnel_type {
+            0 => "notunnel",
+            1 => "rsvp-tep2mplsp",
+            2 => "mldpp2mplsp",
+            3 => "pim-ssmtree",
+            4 => "pim-smtree",
+            5 => "bidir-pimtree",
+            6 => "ingressreplication",
+            7 => "mldpmp2mplsp",
+            _ => "unknown",
+        }
+    }
+
+    /// ExaBGP's text of the attribute, `pmsi:TYPE:FLAGS:LABEL:TUNNEL`: the label is the
+    /// upper 20 bits, followed by the whole field in parentheses when the low bits are not
+    /// zero; the tunnel is the endpoint address for ingress replication, nothing for no
+    /// tunnel, else `0x` and the identifier in upper-case hex.
+    pub fn exabgp_text(&self) -> String {
+        let mut s = String::new();
+        self.write_text(&mut s);
+        s
+    }
+
+    fn write_text(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let raw = self.label_field;
+        let _ = write!(
+            out,
+            "pmsi:{}:{}:{}",
+            self.type_name(),
+            self.flags,
+            self.label()
+        );
+        if raw != self.label() << 4 {
+            let _ = write!(out, "({raw})");
+        }
+        out.push(':');
+        let t = &self.tunnel_id[..];
+        match (self.tunnel_type, t.len()) {
+            (Self::NO_TUNNEL, _) => {}
+            (Self::INGRESS_REPLICATION, 4 | 16) => {
+                if let Some(ip) = fields::ip(t, t.len() == 16) {
+                    let _ = write!(out, "{ip}");
+                }
+            }
+            (_, 0) => {}
+            _ => {
+                out.push_str("0x");
+                for b in t {
+                    let _ = write!(out, "{b:02X}");
+                }
+            }
+        }
+    }
+
+    /// `"pmsi":"pmsi:…"` as ExaBGP's JSON has it (a string attribute, its text). `false`
+    /// (nothing written) when the value is shorter than the fixed part.
+    pub fn write_attribute_json(out: &mut Vec<u8>, v: &[u8]) -> bool {
+        let Some(p) = PmsiTunnel::parse(v) else {
+            return false;
+        };
+        out.extend_from_slice(b"\"pmsi\":\"");
+        let mut s = String::with_capacity(48);
+        p.write_text(&mut s);
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        true
+    }
+
     /// As an attribute for `PathAttributes::unknown` (optional, transitive).
     pub fn to_attribute(&self) -> crate::model::RawAttribute {
         let mut v = Vec::with_capacity(5 + self.tunnel_id.len());
@@ -410,6 +481,48 @@ mod tests {
                 prop_assert!(serde_json::from_slice::<serde_json::Value>(&j).is_ok());
             }
             let _ = PmsiTunnel::parse(&d);
+            let mut j = Vec::new();
+            if PmsiTunnel::write_attribute_json(&mut j, &d) {
+                j.insert(0, b'{');
+                j.push(b'}');
+                prop_assert!(serde_json::from_slice::<serde_json::Value>(&j).is_ok());
+            }
         }
+    }
+
+    /// Values laid out by hand after RFC 6514 §5 (flags, type, 3-octet label field, tunnel
+    /// identifier); the text follows ExaBGP's `pmsi:TYPE:FLAGS:LABEL:TUNNEL` form.
+    #[test]
+    fn pmsi_text_as_exabgp() {
+        let text = |h: &str| {
+            PmsiTunnel::parse(&hex::decode(h).unwrap())
+                .unwrap()
+                .exabgp_text()
+        };
+        // Ingress replication, label 100 (0x000640), endpoint 10.0.0.1.
+        assert_eq!(
+            text("00060006400A000001"),
+            "pmsi:ingressreplication:0:100:10.0.0.1"
+        );
+        // RFC 8365 §5.1.3: a VNI (1001) in the whole field: label 62 and the raw field.
+        assert_eq!(
+            text("00060003E901010101"),
+            "pmsi:ingressreplication:0:62(1001):1.1.1.1"
+        );
+        // No tunnel, leaf information required.
+        assert_eq!(text("0100000000"), "pmsi:notunnel:1:0:");
+        // mLDP P2MP LSP: the identifier in hex.
+        assert_eq!(text("0002000010010203"), "pmsi:mldpp2mplsp:0:1:0x010203");
+        assert_eq!(text("00FF000000"), "pmsi:unknown:0:0:");
+        assert!(PmsiTunnel::parse(&[0, 6, 0, 0]).is_none());
+        let mut j = Vec::new();
+        assert!(PmsiTunnel::write_attribute_json(
+            &mut j,
+            &hex::decode("00060006400A000001").unwrap()
+        ));
+        assert_eq!(
+            String::from_utf8(j).unwrap(),
+            r#""pmsi":"pmsi:ingressreplication:0:100:10.0.0.1""#
+        );
     }
 }
