@@ -568,6 +568,47 @@ mod tests {
         assert_eq!(j["parsed"], false);
     }
 
+    /// Route types 1, 3, 4 and 5 laid out by hand after RFC 7432 §7.1, §7.3, §7.4 and
+    /// RFC 9136 §3.1; the members are those ExaBGP's `json()` of each type writes.
+    #[test]
+    fn json_of_types_1_3_4_5_as_exabgp() {
+        const RD: &str = "0000FDE800000001"; // 65000:1
+        const ESI: &str = "00112233445566778899";
+        let cases = [
+            (
+                format!("0119{RD}{ESI}00000064000641"),
+                serde_json::json!({"code": 1, "parsed": true, "name": "Ethernet Auto-Discovery",
+                    "rd": "65000:1", "esi": "00:11:22:33:44:55:66:77:88:99",
+                    "ethernet-tag": 100, "label": [[100, 1601]]}),
+            ),
+            (
+                format!("0311{RD}00000000200A000001"),
+                serde_json::json!({"code": 3, "parsed": true,
+                    "name": "Inclusive Multicast Ethernet Tag", "rd": "65000:1",
+                    "ethernet-tag": 0, "ip": "10.0.0.1"}),
+            ),
+            (
+                format!("0417{RD}{ESI}200A000001"),
+                serde_json::json!({"code": 4, "parsed": true, "name": "Ethernet Segment",
+                    "rd": "65000:1", "esi": "00:11:22:33:44:55:66:77:88:99", "ip": "10.0.0.1"}),
+            ),
+            (
+                format!(
+                    "0522{RD}{}0000000018C000020000000000000641",
+                    "00".repeat(10)
+                ),
+                serde_json::json!({"code": 5, "parsed": true, "name": "IP Prefix Advertisement",
+                    "rd": "65000:1", "esi": "-", "ethernet-tag": 0, "label": [[100, 1601]],
+                    "ip": "192.0.2.0", "iplen": 24, "gateway": "0.0.0.0"}),
+            ),
+        ];
+        for (h, mut want) in cases {
+            let (_, j) = check(&h);
+            want["raw"] = serde_json::Value::from(h.clone());
+            assert_eq!(j, want, "{h}");
+        }
+    }
+
     #[test]
     fn esi_text() {
         let e: Esi = "01:02:03:04:05:06:07:08:09:0a".parse().unwrap();
