@@ -79,6 +79,8 @@ fn session(opts: &EncodeOptions, family: Family) -> SessionContext {
         add_path_receive: if opts.add_path { fams.clone() } else { vec![] },
         add_path_send: if opts.add_path { fams } else { vec![] },
         extended_next_hop: vec![],
+        // The rest (which side is external) only matters when receiving.
+        ..Default::default()
     }
 }
 

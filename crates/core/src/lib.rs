@@ -138,9 +138,33 @@ impl ConnId {
     }
 }
 
-/// One API helper process (one `process` block).
+/// One API helper process (one `process` block), or one control-channel client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ProcessId(pub u32);
+
+impl ProcessId {
+    const CONTROL_SPACE: u32 = 1 << 30;
+
+    /// The id a driver gives the `n`th client of its control channel (`ferrobgp cli`). These
+    /// ids come from the top of the id space, so they never meet the speaker's own (indices of
+    /// `process` blocks).
+    ///
+    /// A control client is an unnamed text API client: the driver reports it as
+    /// `ProcessStarted { pid: 0 }` when it connects, each line it sends as `ProcessLine`, and
+    /// its end as `ProcessExited`. The speaker answers its commands (`show …` output, then
+    /// `done`/`error`, always in text and always acked) with `WriteProcess` for its id, and
+    /// sends it no events. A command without a neighbor selector applies to every neighbor
+    /// (ExaBGP's CLI). Its writes are not windowed: answers are small and the client reads
+    /// them at once.
+    pub fn control(n: u32) -> ProcessId {
+        ProcessId(u32::MAX - (n % Self::CONTROL_SPACE))
+    }
+
+    /// Whether this is a control-channel client's id.
+    pub fn is_control(self) -> bool {
+        self.0 > u32::MAX - Self::CONTROL_SPACE
+    }
+}
 
 /// Signals the driver forwards (ExaBGP's meanings, reference §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,10 +226,11 @@ pub enum Input {
     Reload { config: Config },
 }
 
-/// Log levels for `Output::Log`.
+/// Levels of the speaker's log lines. The speaker logs through `tracing` only (there is no
+/// log output for the driver to repeat: each line is written once, by the subscriber the
+/// program installed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LogLevel {
-    Debug,
+pub(crate) enum LogLevel {
     Info,
     Warning,
     Error,
@@ -252,8 +277,9 @@ pub enum Output {
     CloseProcessStdin { process: ProcessId },
     /// Kill the process (SIGTERM then SIGKILL is the driver's choice).
     KillProcess { process: ProcessId },
-    /// A log line the driver should emit (the speaker also logs through `tracing`).
-    Log { level: LogLevel, message: String },
+    /// Re-read the configuration (the `reload` API command) and answer with `Input::Reload`;
+    /// when it cannot be read, keep running on the current one (ExaBGP).
+    Reload,
     /// Shutdown finished; exit the program with this code.
     Exit { code: i32 },
 }

@@ -111,6 +111,18 @@ struct Process {
     given_up: bool,
 }
 
+/// A control-channel client (`ferrobgp cli`): see [`ProcessId::control`].
+struct Control {
+    ack: AckState,
+}
+
+/// Where a command came from: a configured process (its index) or a control client.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    Process(usize),
+    Control(ProcessId),
+}
+
 struct Shutdown {
     code: i32,
     deadline: Instant,
@@ -124,6 +136,7 @@ pub struct Speaker {
     neighbors: Vec<Neighbor>,
     conns: HashMap<ConnId, usize>,
     processes: Vec<Process>,
+    controls: HashMap<ProcessId, Control>,
     interner: Interner,
     outputs: VecDeque<Output>,
     next_conn: u64,
@@ -152,6 +165,7 @@ impl Speaker {
             neighbors: Vec::new(),
             conns: HashMap::new(),
             processes: Vec::new(),
+            controls: HashMap::new(),
             interner: Interner::default(),
             outputs: VecDeque::new(),
             next_conn: 0,
@@ -312,6 +326,9 @@ impl Speaker {
                     self.neighbors[n].sessions[s].in_flight = 0;
                 }
             }
+            Input::ProcessStarted { process, .. } if process.is_control() => {
+                self.control_started(process);
+            }
             Input::ProcessStarted { process, pid } => {
                 if let Some(p) = self.processes.get_mut(process.0 as usize) {
                     p.running = true;
@@ -325,7 +342,18 @@ impl Speaker {
                 );
                 self.on_process_exit(process.0 as usize);
             }
-            Input::ProcessLine { process, line } => self.on_process_line(process.0 as usize, &line),
+            Input::ProcessLine { process, line } if process.is_control() => {
+                self.control_started(process);
+                self.on_line(Origin::Control(process), &line)
+            }
+            Input::ProcessLine { process, line } => {
+                if (process.0 as usize) < self.processes.len() {
+                    self.on_line(Origin::Process(process.0 as usize), &line)
+                }
+            }
+            Input::ProcessExited { process, .. } if process.is_control() => {
+                self.controls.remove(&process);
+            }
             Input::ProcessExited { process, status } => {
                 tracing::info!(process = process.0, ?status, "process exited");
                 self.on_process_exit(process.0 as usize)
@@ -428,12 +456,10 @@ impl Speaker {
 
     fn log(&mut self, level: LogLevel, message: String) {
         match level {
-            LogLevel::Debug => tracing::debug!("{message}"),
             LogLevel::Info => tracing::info!("{message}"),
             LogLevel::Warning => tracing::warn!("{message}"),
             LogLevel::Error => tracing::error!("{message}"),
         }
-        self.outputs.push_back(Output::Log { level, message });
     }
 
     fn session_of(&self, conn: ConnId) -> Option<(usize, usize)> {
@@ -1532,55 +1558,96 @@ impl Speaker {
         }
     }
 
-    /// The ack for a command (or a line that did not parse), in the process's encoding.
-    fn answer(&mut self, i: usize, cmd: Option<&Command>, ok: bool) {
-        let mut out = Vec::new();
-        self.processes[i].ack.answer_into(cmd, ok, &mut out);
-        if !out.is_empty() {
-            self.queue_process(i, Bytes::from(out));
+    fn control_started(&mut self, id: ProcessId) {
+        self.controls.entry(id).or_insert_with(|| Control {
+            // `ferrobgp cli` waits for the final answer whatever `api.ack` says.
+            ack: AckState::new(Encoding::Text, true),
+        });
+    }
+
+    /// Bytes for whoever sent a command: queued behind the process's events, or straight to a
+    /// control client.
+    fn write_to(&mut self, origin: Origin, data: Bytes) {
+        match origin {
+            Origin::Process(i) => self.queue_process(i, data),
+            Origin::Control(id) => {
+                if self.controls.contains_key(&id) {
+                    self.outputs
+                        .push_back(Output::WriteProcess { process: id, data });
+                }
+            }
         }
     }
 
-    fn on_process_line(&mut self, i: usize, line: &str) {
-        if i >= self.processes.len() {
-            return;
+    fn origin_name(&self, origin: Origin) -> String {
+        match origin {
+            Origin::Process(i) => format!("process {}", self.processes[i].cfg.name),
+            Origin::Control(id) => format!("control client {}", u32::MAX - id.0),
         }
+    }
+
+    /// The ack for a command (or a line that did not parse), in the process's encoding.
+    fn answer(&mut self, origin: Origin, cmd: Option<&Command>, ok: bool) {
+        let mut out = Vec::new();
+        match origin {
+            Origin::Process(i) => self.processes[i].ack.answer_into(cmd, ok, &mut out),
+            Origin::Control(id) => match self.controls.get_mut(&id) {
+                Some(c) => c.ack.answer_into(cmd, ok, &mut out),
+                None => return,
+            },
+        }
+        if !out.is_empty() {
+            self.write_to(origin, Bytes::from(out));
+        }
+    }
+
+    fn on_line(&mut self, origin: Origin, line: &str) {
         let cmd = match ferrobgp_api::parse_command(line) {
             Ok(c) => c,
             Err(e) => {
-                let name = self.processes[i].cfg.name.clone();
-                self.log(LogLevel::Warning, format!("process {name}: {e}"));
-                return self.answer(i, None, false);
+                let name = self.origin_name(origin);
+                self.log(LogLevel::Warning, format!("{name}: {e}"));
+                return self.answer(origin, None, false);
             }
         };
         match &cmd {
             Command::Comment => {}
             Command::Shutdown => {
-                self.answer(i, Some(&cmd), true);
+                self.answer(origin, Some(&cmd), true);
                 self.begin_shutdown(0);
             }
             Command::Restart | Command::Reset => {
-                self.answer(i, Some(&cmd), true);
+                self.answer(origin, Some(&cmd), true);
                 self.on_signal(Signal::Alrm);
             }
+            Command::Reload => {
+                // Re-reading files is the driver's job; it answers with Input::Reload (or
+                // logs why it could not, and the running configuration stays).
+                self.outputs.push_back(Output::Reload);
+                self.answer(origin, Some(&cmd), true);
+            }
             _ => {
-                let ok = self.apply(i, &cmd, &Targets::Default, None);
-                self.answer(i, Some(&cmd), ok);
+                let ok = self.apply(origin, &cmd, &Targets::Default, None);
+                self.answer(origin, Some(&cmd), ok);
             }
         }
     }
 
     /// The neighbors a command's targets select; `Targets::Default` means the neighbors whose
-    /// api blocks name this process.
-    fn selected(&self, i: usize, targets: &Targets) -> Vec<usize> {
-        let name = &self.processes[i].cfg.name;
+    /// api blocks name this process, or every neighbor for a control client (ExaBGP's CLI).
+    fn selected(&self, origin: Origin, targets: &Targets) -> Vec<usize> {
+        let name = match origin {
+            Origin::Process(i) => Some(&self.processes[i].cfg.name),
+            Origin::Control(_) => None,
+        };
         (0..self.neighbors.len())
             .filter(|&n| {
                 let c = &self.neighbors[n].cfg;
                 let id = identity(c);
-                targets
-                    .matches(&id)
-                    .unwrap_or_else(|| c.api.iter().any(|a| a.processes.contains(name)))
+                targets.matches(&id).unwrap_or_else(|| match name {
+                    Some(name) => c.api.iter().any(|a| a.processes.contains(name)),
+                    None => true,
+                })
             })
             .collect()
     }
@@ -1600,7 +1667,7 @@ impl Speaker {
     /// attributes.
     fn apply(
         &mut self,
-        i: usize,
+        i: Origin,
         cmd: &Command,
         outer: &Targets,
         shared: Option<&RouteSpec>,
@@ -1760,12 +1827,12 @@ impl Speaker {
             Command::Version => {
                 let mut out = Vec::new();
                 ferrobgp_api::show::write_version(env!("CARGO_PKG_VERSION"), &mut out);
-                self.queue_process(i, Bytes::from(out));
+                self.write_to(i, Bytes::from(out));
             }
             Command::Help => {
                 let mut out = Vec::new();
                 ferrobgp_api::show::write_help(&mut out);
-                self.queue_process(i, Bytes::from(out));
+                self.write_to(i, Bytes::from(out));
             }
             Command::ShowNeighbor { peers, json, .. } => {
                 let rows: Vec<ferrobgp_api::show::NeighborSummary> = self
@@ -1780,7 +1847,7 @@ impl Speaker {
                 } else {
                     ferrobgp_api::show::write_summary(&rows, &mut out);
                 }
-                self.queue_process(i, Bytes::from(out));
+                self.write_to(i, Bytes::from(out));
             }
             Command::ShowAdjRib {
                 peers,
@@ -1813,7 +1880,7 @@ impl Speaker {
                 } else {
                     ferrobgp_api::show::write_adj_rib(&entries, *extensive, &mut out);
                 }
-                self.queue_process(i, Bytes::from(out));
+                self.write_to(i, Bytes::from(out));
             }
             Command::GroupStart
             | Command::GroupEnd
@@ -1822,9 +1889,12 @@ impl Speaker {
             | Command::SilenceAck
             | Command::EnableSync
             | Command::DisableSync => {}
-            // Re-reading files is the driver's job; it answers with Input::Reload.
-            Command::Reload | Command::Crash | Command::Operational { .. } => return false,
-            Command::Comment | Command::Shutdown | Command::Restart | Command::Reset => {}
+            Command::Crash | Command::Operational { .. } => return false,
+            Command::Comment
+            | Command::Shutdown
+            | Command::Restart
+            | Command::Reset
+            | Command::Reload => {}
         }
         true
     }

@@ -112,9 +112,6 @@ fn run_with(
                 Output::WriteProcess { data, .. } if std::env::var("CI_DEBUG").is_ok() => {
                     eprint!("to process: {}", String::from_utf8_lossy(&data))
                 }
-                Output::Log { message, .. } if std::env::var("CI_DEBUG").is_ok() => {
-                    eprintln!("log: {message}")
-                }
                 _ => {}
             }
         }

@@ -753,3 +753,130 @@ fn show_and_version_answers_come_from_the_api_formatters() {
     let out = net.stdin_text(1, 0);
     assert!(out.contains("\"notification\": \"shutdown\""), "{out}");
 }
+
+#[test]
+fn control_client_gets_text_answers_and_no_events() {
+    // A control client (`ferrobgp cli`) on A, whose neighbor has no api block: its commands
+    // apply to every neighbor, its answers are text and always acked, and it gets no events.
+    let mut net = pair(vec![], |_, _| {});
+    let cli = ProcessId::control(0);
+    assert!(cli.is_control() && !ProcessId(0).is_control());
+    net.input(
+        0,
+        Input::ProcessStarted {
+            process: cli,
+            pid: 0,
+        },
+    );
+    for line in [
+        "show neighbor summary",
+        "announce route 10.44.0.0/16 next-hop 10.0.0.1",
+        "announce flubber",
+    ] {
+        net.input(
+            0,
+            Input::ProcessLine {
+                process: cli,
+                line: line.into(),
+            },
+        );
+        net.settle();
+    }
+    let out =
+        String::from_utf8_lossy(net.nodes[0].stdin.get(&cli).map_or(&[][..], |v| v)).into_owned();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(out.contains("10.0.0.2        65000"), "{out}");
+    assert!(out.contains("established"), "{out}");
+    assert_eq!(
+        lines.iter().filter(|l| **l == "done").count(),
+        2,
+        "show and announce answered done: {out}"
+    );
+    assert_eq!(lines.last(), Some(&"error"), "{out}");
+    assert!(
+        !out.contains("\"type\""),
+        "no events for a control client: {out}"
+    );
+    assert_eq!(net.nodes[0].speaker.adj_rib_out_len(ip(B)), 1);
+    // B's watcher saw the route arrive.
+    assert!(net.stdin_text(1, 0).contains("10.44.0.0/16"));
+    // Once gone, nothing more is written for it.
+    net.input(
+        0,
+        Input::ProcessExited {
+            process: cli,
+            status: None,
+        },
+    );
+    net.input(
+        0,
+        Input::ProcessLine {
+            process: ProcessId::control(1),
+            line: "version".into(),
+        },
+    );
+    net.settle();
+    assert!(net.nodes[0].stdin.contains_key(&ProcessId::control(1)));
+    let before = net.nodes[0].stdin[&cli].len();
+    net.input(1, Input::Signal(ferrobgp_core::Signal::Alrm));
+    net.settle();
+    assert_eq!(net.nodes[0].stdin[&cli].len(), before);
+}
+
+#[test]
+fn reload_command_asks_the_driver_and_is_acked() {
+    let mut net = pair(vec![], |_, _| {});
+    net.input(
+        1,
+        Input::ProcessLine {
+            process: ProcessId(0),
+            line: "reload".into(),
+        },
+    );
+    net.settle();
+    assert!(
+        net.log
+            .iter()
+            .any(|(n, o)| *n == 1 && matches!(o, Output::Reload)),
+        "Output::Reload"
+    );
+    let out = net.stdin_text(1, 0);
+    assert!(out.contains("\"answer\": \"done\""), "{out}");
+}
+
+#[test]
+fn commands_of_one_read_are_applied_before_the_peers_run() {
+    // api-rib: `announce X` then `clear adj-rib out` delivered in one iteration send nothing
+    // for X; the UPDATEs of what stays wait for the iteration's Tick.
+    let mut net = pair(vec![], |_, _| {});
+    let before = net.sent_messages(1).iter().filter(|m| m[18] == 2).count();
+    for line in [
+        "announce route 10.50.0.0/16 next-hop 10.0.0.2",
+        "clear adj-rib out",
+        "announce route 10.51.0.0/16 next-hop 10.0.0.2",
+    ] {
+        net.input(
+            1,
+            Input::ProcessLine {
+                process: ProcessId(0),
+                line: line.into(),
+            },
+        );
+        // No UPDATE is produced by a line alone.
+        assert!(!std::iter::from_fn(|| net.nodes[1].speaker.poll_output())
+            .any(|o| matches!(o, Output::Send { .. })));
+    }
+    net.settle();
+    let updates: Vec<Vec<u8>> = net
+        .sent_messages(1)
+        .into_iter()
+        .filter(|m| m[18] == 2)
+        .skip(before)
+        .collect();
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert!(
+        to_hex(&updates[0]).ends_with("100A33"),
+        "{}",
+        to_hex(&updates[0])
+    );
+}

@@ -869,7 +869,11 @@ impl Reactor {
                         .add(Instant::now() + KILL_GRACE, DriverTimer::Kill(process));
                 }
             }
-            Output::Log { level, message } => shared::log(level, &message),
+            Output::Reload => {
+                for i in shared::reload_inputs(&mut self.opts.reload) {
+                    self.inputs.push(i);
+                }
+            }
             Output::Exit { code } => {
                 self.exit = Some(code);
             }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
 
-use ferrobgp_core::{Config, Input, LogLevel, ProcessId, Signal};
+use ferrobgp_core::{Config, Input, ProcessId, Signal};
 
 /// Re-reads the configuration for `Input::Reload` (SIGUSR1, SIGUSR2). `ferrobgp run` builds
 /// it from the command line (with ExaBGP's debug.rotate: the next file on each call).
@@ -31,13 +31,21 @@ pub fn signal_inputs(signum: libc::c_int, reload: &mut Reloader) -> Vec<Input> {
     tracing::info!(?signal, "signal received");
     let mut inputs = vec![Input::Signal(signal)];
     if matches!(signal, Signal::Usr1 | Signal::Usr2) {
-        match reload() {
-            Ok(config) => inputs.push(Input::Reload { config }),
-            // ExaBGP keeps running on the configuration it has when a reload fails.
-            Err(e) => tracing::error!("reload failed, keeping the running configuration: {e}"),
-        }
+        inputs.extend(reload_inputs(reload));
     }
     inputs
+}
+
+/// `Output::Reload` (the `reload` API command) and SIGUSR1/SIGUSR2: re-read the configuration.
+/// ExaBGP keeps running on the configuration it has when a reload fails.
+pub fn reload_inputs(reload: &mut Reloader) -> Vec<Input> {
+    match reload() {
+        Ok(config) => vec![Input::Reload { config }],
+        Err(e) => {
+            tracing::error!("reload failed, keeping the running configuration: {e}");
+            Vec::new()
+        }
+    }
 }
 
 /// The exit code of a helper, `None` when a signal killed it.
@@ -45,26 +53,18 @@ pub fn exit_code(status: ExitStatus) -> Option<i32> {
     status.code()
 }
 
-/// `Output::Log`: the core already logged the line through `tracing` when it produced it,
-/// so the driver only repeats it at trace level (for a subscriber that wants to see which
-/// log lines travelled as outputs) instead of printing every line twice.
-pub fn log(level: LogLevel, message: &str) {
-    tracing::trace!(target: "ferrobgp_core::output", ?level, "{message}");
-}
-
-/// Control-channel clients (`ferrobgp cli`) are API processes the driver, not the
-/// configuration, started; their ids come from the top of the id space so that they never meet
-/// the speaker's own (indices of `process` blocks). Both loops report a client to the core as
-/// `ProcessStarted { pid: 0 }` when it connects, each line it sends as `ProcessLine`, and its
-/// end as `ProcessExited { status: None }`; what the core writes to it (`WriteProcess`) goes
-/// back on the socket, and `CloseProcessStdin` ends it once that is written.
+/// Control-channel clients (`ferrobgp cli`): the core's [`ProcessId::control`] ids. Both loops
+/// report a client to the core as `ProcessStarted { pid: 0 }` when it connects, each line it
+/// sends as `ProcessLine`, and its end as `ProcessExited { status: None }`; what the core
+/// writes to it (`WriteProcess`) goes back on the socket, and `CloseProcessStdin` ends it once
+/// that is written.
 pub fn control_client_id(n: u32) -> ProcessId {
-    ProcessId(u32::MAX - (n % (1 << 30)))
+    ProcessId::control(n)
 }
 
 /// Whether `id` is a control-channel client.
 pub fn is_control_client(id: ProcessId) -> bool {
-    id.0 > u32::MAX - (1 << 30)
+    id.is_control()
 }
 
 /// Bind the control socket. A stale socket file (no daemon answers on it) is replaced; a live

@@ -68,3 +68,13 @@ fn garbage_gets_notification() {
 fn helper_reads_its_ack() {
     support::helper_reads_its_ack(run);
 }
+
+#[test]
+fn helper_lines_of_one_read_are_one_batch() {
+    support::helper_lines_of_one_read_are_one_batch(run);
+}
+
+#[test]
+fn control_client_is_answered() {
+    support::control_client_is_answered(run);
+}

@@ -41,6 +41,10 @@ pub use ferrobgp_reactor_mio::{Handle, Options};
 /// Events the I/O tasks report to the main task.
 enum Ev {
     Input(Input),
+    /// Every line one read of a helper or control client brought, delivered together so that
+    /// they reach the core in the same iteration, before its `Tick` runs the peers (ExaBGP
+    /// applies all the commands a read brought before its peers run: api-rib).
+    Lines(Vec<Input>),
     Accepted {
         stream: TcpStream,
         local: SocketAddr,
@@ -412,17 +416,13 @@ async fn send_lines(sh: &ProcShared, lines: &mut LineSplitter, eof: bool, tx: &T
     if eof {
         out.extend(lines.finish());
     }
+    let mut inputs = Vec::new();
     for l in out {
         match l {
-            Line::Text(line) => {
-                let input = Input::ProcessLine {
-                    process: sh.id,
-                    line,
-                };
-                if tx.send(Ev::Input(input)).await.is_err() {
-                    return false;
-                }
-            }
+            Line::Text(line) => inputs.push(Input::ProcessLine {
+                process: sh.id,
+                line,
+            }),
             Line::TooLong => tracing::error!(
                 process = %sh.name,
                 "line longer than {} bytes dropped",
@@ -430,7 +430,7 @@ async fn send_lines(sh: &ProcShared, lines: &mut LineSplitter, eof: bool, tx: &T
             ),
         }
     }
-    true
+    inputs.is_empty() || tx.send(Ev::Lines(inputs)).await.is_ok()
 }
 
 async fn stderr_task(name: String, mut err: tokio::process::ChildStderr) {
@@ -613,6 +613,11 @@ impl Reactor {
     fn on_event(&mut self, ev: Ev) {
         match ev {
             Ev::Signal(s) => self.on_signal(s),
+            Ev::Lines(lines) => {
+                for input in lines {
+                    self.inputs.push(input);
+                }
+            }
             Ev::Input(input) => {
                 match &input {
                     Input::Closed { conn, .. } | Input::ConnectFailed { conn, .. } => {
@@ -685,13 +690,15 @@ impl Reactor {
                 if eof {
                     out.extend(lines.finish());
                 }
-                for l in out {
-                    if let Line::Text(line) = l {
-                        let input = Input::ProcessLine { process: id, line };
-                        if tx.send(Ev::Input(input)).await.is_err() {
-                            return;
-                        }
-                    }
+                let inputs: Vec<Input> = out
+                    .into_iter()
+                    .filter_map(|l| match l {
+                        Line::Text(line) => Some(Input::ProcessLine { process: id, line }),
+                        Line::TooLong => None,
+                    })
+                    .collect();
+                if !inputs.is_empty() && tx.send(Ev::Lines(inputs)).await.is_err() {
+                    return;
                 }
                 if eof {
                     // The client closed its side: the writer ends once the answer is out.
@@ -869,7 +876,11 @@ impl Reactor {
                         .add(Instant::now() + KILL_GRACE, DriverTimer::Kill(process));
                 }
             }
-            Output::Log { level, message } => shared::log(level, &message),
+            Output::Reload => {
+                for i in shared::reload_inputs(&mut self.opts.reload) {
+                    self.inputs.push(i);
+                }
+            }
             Output::Exit { code } => self.exit = Some(code),
         }
     }

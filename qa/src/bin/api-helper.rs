@@ -99,13 +99,16 @@ fn main() -> ExitCode {
             Some(n) => lines.by_ref().take(n).collect(),
             None => vec![line],
         };
-        for command in &batch {
-            if writeln!(out, "{command}")
-                .and_then(|_| out.flush())
-                .is_err()
-            {
-                return ExitCode::from(1);
-            }
+        // One write for the whole batch (atomic on a pipe below PIPE_BUF): the daemon reads
+        // it in one go, as ExaBGP's helpers' batches are, instead of racing a read between
+        // two commands.
+        let text: String = batch.iter().map(|c| format!("{c}\n")).collect();
+        if out
+            .write_all(text.as_bytes())
+            .and_then(|_| out.flush())
+            .is_err()
+        {
+            return ExitCode::from(1);
         }
         if acks {
             for command in &batch {

@@ -238,7 +238,7 @@ impl Net {
                 },
             ),
             Output::Exit { code } => self.nodes[i].exit = Some(code),
-            Output::PauseProcess { .. } | Output::ResumeProcess { .. } | Output::Log { .. } => {}
+            Output::PauseProcess { .. } | Output::ResumeProcess { .. } | Output::Reload => {}
         }
     }
 

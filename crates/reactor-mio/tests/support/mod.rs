@@ -889,3 +889,90 @@ pub fn helper_reads_its_ack(run: Runner) {
     daemon.handle.shutdown();
     assert_eq!(daemon.join(), 0);
 }
+
+/// api-rib: the lines a helper wrote in one go are applied together before the peers run, so
+/// `announce A`, `clear adj-rib out`, `announce B` sends B only, never A.
+pub fn helper_lines_of_one_read_are_one_batch(run: Runner) {
+    let dir = TempDir::new("batch");
+    let go = dir.0.join("go");
+    let script = dir.script(
+        "batch.sh",
+        &format!(
+            "n=0\n\
+             while [ ! -f '{}' ] && [ $n -lt 500 ]; do sleep 0.02; n=$((n+1)); done\n\
+             printf 'announce route 10.60.0.0/24 next-hop 127.0.0.1\\nclear adj-rib out\\n\
+             announce route 10.61.0.0/24 next-hop 127.0.0.1\\n'\n\
+             while read line; do :; done\n",
+            go.display()
+        ),
+    );
+    let peer = Peer::bind();
+    let (config, env) = config(
+        peer.port,
+        &["10.59.0.0/24"],
+        &[("batch", vec![script.display().to_string()])],
+    );
+    let daemon = Daemon::start(run, config, env);
+    let mut s = peer.accept();
+    s.handshake();
+    s.wait_for_prefixes(&["10.59.0.0/24"]);
+    std::fs::write(&go, "").unwrap();
+    let seen = s.wait_for_prefixes(&["10.61.0.0/24"]);
+    assert!(
+        !seen.iter().any(|p| p == "10.60.0.0/24"),
+        "10.60.0.0/24 was cleared in the same batch: {seen:?}"
+    );
+    daemon.handle.shutdown();
+    s.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+}
+
+/// `ferrobgp cli`'s side of the control socket: each connection is an unnamed text API client
+/// that gets its answer (then `done`/`error`), no events, and whose commands reach every
+/// neighbor.
+pub fn control_client_is_answered(run: Runner) {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::net::UnixStream;
+    let dir = TempDir::new("cli");
+    let path = dir.0.join("ctl.sock");
+    let peer = Peer::bind();
+    let (config, env) = config(peer.port, &["10.70.0.0/24"], &[]);
+    let daemon = Daemon::start_full(run, config, env, shared::no_reload(), Some(path.clone()));
+    let mut s = peer.accept();
+    s.handshake();
+    s.wait_for_prefixes(&["10.70.0.0/24"]);
+    let ask = |command: &str| -> Vec<String> {
+        let mut c = UnixStream::connect(&path).expect("control socket");
+        c.set_read_timeout(Some(STEP)).unwrap();
+        c.write_all(format!("{command}\n").as_bytes()).unwrap();
+        let mut lines = Vec::new();
+        for line in BufReader::new(c).lines() {
+            let line = line.expect("an answer before the timeout");
+            let end = line == "done" || line == "error";
+            lines.push(line);
+            if end {
+                break;
+            }
+        }
+        lines
+    };
+    let summary = ask("show neighbor summary");
+    assert_eq!(
+        summary.last().map(String::as_str),
+        Some("done"),
+        "{summary:?}"
+    );
+    assert!(
+        summary
+            .iter()
+            .any(|l| l.starts_with("127.0.0.1") && l.contains("established")),
+        "{summary:?}"
+    );
+    let announce = ask("announce route 10.71.0.0/24 next-hop 127.0.0.1");
+    assert_eq!(announce, vec!["done".to_string()]);
+    s.wait_for_prefixes(&["10.71.0.0/24"]);
+    assert_eq!(ask("no such command"), vec!["error".to_string()]);
+    daemon.handle.shutdown();
+    s.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+}
