@@ -172,6 +172,7 @@ fn family_confs_encode_to_exabgp_bytes() {
             add_path_receive: vec![],
             add_path_send: vec![],
             extended_next_hop: vec![],
+            ..Default::default()
         };
         // group-updates: consecutive routes sharing family and attributes go together.
         let mut batches: Vec<ferrobgp_config::RouteSpec> = Vec::new();
