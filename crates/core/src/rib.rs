@@ -798,21 +798,38 @@ impl AdjRibOut {
     }
 }
 
-/// NLRI → attribute set, compact (the configuration's routes of a neighbor, kept for reload):
-/// entries in insertion order (24 bytes each) and a 4-byte hash index, where a
-/// `HashMap<RouteKey, Attrs>` took 80 bytes a bucket.
-#[derive(Default)]
+/// NLRI → attribute set, compact (the configuration's routes of a neighbor, kept for reload).
+/// IPv4 unicast prefixes inserted in ascending order (what `split` and sorted tables give) are
+/// runs: `10.0.0.0/8 split /24` is one 24-byte run, looked up by binary search. Anything else
+/// (other families, out-of-order or repeated prefixes) goes to a `HashMap`.
+#[derive(Debug, Default)]
 pub struct RouteMap {
-    entries: Vec<(Ck, Attrs)>,
-    index: hashbrown::HashTable<u32>,
-    hasher: std::collections::hash_map::RandomState,
+    /// Ascending, non-overlapping: each run starts after the previous one's last block.
+    runs: Vec<MapRun>,
+    others: HashMap<RouteKey, Attrs>,
+    len: usize,
 }
 
-impl std::fmt::Debug for RouteMap {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RouteMap")
-            .field("len", &self.entries.len())
-            .finish()
+#[derive(Debug)]
+struct MapRun {
+    first: u32,
+    /// The address after the run's last block (u64: it may be 2^32).
+    end: u64,
+    len: u8,
+    attrs: Attrs,
+}
+
+impl MapRun {
+    fn step(&self) -> u64 {
+        1u64 << (32 - u32::from(self.len))
+    }
+
+    fn contains(&self, a: u32, l: u8) -> bool {
+        let a = u64::from(a);
+        l == self.len
+            && a >= u64::from(self.first)
+            && a < self.end
+            && (a - u64::from(self.first)) % self.step() == 0
     }
 }
 
@@ -821,60 +838,100 @@ impl RouteMap {
         RouteMap::default()
     }
 
-    pub fn with_capacity(n: usize) -> RouteMap {
-        RouteMap {
-            entries: Vec::with_capacity(n),
-            index: hashbrown::HashTable::with_capacity(n),
-            ..Default::default()
-        }
+    /// A map for about `n` routes: runs need no room reserved, so this is `new`.
+    pub fn with_capacity(_n: usize) -> RouteMap {
+        RouteMap::default()
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
-    fn find(&self, k: &RouteKey) -> Option<u32> {
-        let v4 = v4_of(k);
-        let h = match v4 {
-            Some((a, l)) => hash_v4(a, l),
-            None => std::hash::BuildHasher::hash_one(&self.hasher, k),
-        };
-        self.index
-            .find(h, |&i| self.entries[i as usize].0.matches(k, v4))
-            .copied()
+    /// The run holding (a, l), if any.
+    fn run_of(&self, a: u32, l: u8) -> Option<usize> {
+        let i = self.runs.partition_point(|r| r.first <= a);
+        (i > 0 && self.runs[i - 1].contains(a, l)).then(|| i - 1)
     }
 
     /// Insert or replace; returns the replaced attributes.
     pub fn insert(&mut self, k: RouteKey, a: Attrs) -> Option<Attrs> {
-        if let Some(i) = self.find(&k) {
-            return Some(std::mem::replace(&mut self.entries[i as usize].1, a));
+        if let Some((addr, l)) = v4_of(&k) {
+            if let Some(i) = self.run_of(addr, l) {
+                let r = &self.runs[i];
+                if Arc::ptr_eq(&r.attrs, &a) {
+                    return Some(a);
+                }
+                // Another attribute set for a prefix inside a run: it goes to `others`, which
+                // `get` looks at first.
+            } else if l > 0 {
+                let step = 1u64 << (32 - u32::from(l));
+                let a64 = u64::from(addr);
+                let after_last = self.runs.last().is_none_or(|r| a64 >= r.end);
+                if after_last && a64 % step == 0 && !self.others.contains_key(&k) {
+                    self.len += 1;
+                    if let Some(r) = self.runs.last_mut() {
+                        if r.len == l && r.end == a64 && Arc::ptr_eq(&r.attrs, &a) {
+                            r.end += step;
+                            return None;
+                        }
+                    }
+                    self.runs.push(MapRun {
+                        first: addr,
+                        end: a64 + step,
+                        len: l,
+                        attrs: a,
+                    });
+                    return None;
+                }
+            }
         }
-        let ck = Ck::of(k);
-        let h = AdjRibOut::hash_ck(&self.hasher, &ck);
-        let i = u32::try_from(self.entries.len()).expect("fewer than 2^32 routes");
-        self.entries.push((ck, a));
-        let (entries, hasher) = (&self.entries, &self.hasher);
-        self.index.insert_unique(h, i, |&j| {
-            AdjRibOut::hash_ck(hasher, &entries[j as usize].0)
-        });
-        None
+        let old = self.others.insert(k.clone(), a);
+        match old {
+            Some(o) => Some(o),
+            None => match self.run_get(&k) {
+                Some(o) => Some(o.clone()),
+                None => {
+                    self.len += 1;
+                    None
+                }
+            },
+        }
+    }
+
+    fn run_get(&self, k: &RouteKey) -> Option<&Attrs> {
+        let (a, l) = v4_of(k)?;
+        self.run_of(a, l).map(|i| &self.runs[i].attrs)
     }
 
     pub fn get(&self, k: &RouteKey) -> Option<&Attrs> {
-        self.find(k).map(|i| &self.entries[i as usize].1)
+        if !self.others.is_empty() {
+            if let Some(a) = self.others.get(k) {
+                return Some(a);
+            }
+        }
+        self.run_get(k)
     }
 
     pub fn contains_key(&self, k: &RouteKey) -> bool {
-        self.find(k).is_some()
+        self.get(k).is_some()
     }
 
-    /// The routes in insertion order (keys are rebuilt: owned).
+    /// Every route once: the runs in address order, then the others (in no fixed order).
     pub fn iter(&self) -> impl Iterator<Item = (RouteKey, &Attrs)> + '_ {
-        self.entries.iter().map(|(k, a)| (k.key(), a))
+        let runs = self.runs.iter().flat_map(move |r| {
+            let step = r.step();
+            let count = (r.end - u64::from(r.first)) / step;
+            (0..count).filter_map(move |i| {
+                let k = Ck::V4((u64::from(r.first) + i * step) as u32, r.len).key();
+                // A prefix also in `others` is listed there, with its newer attributes.
+                (self.others.is_empty() || !self.others.contains_key(&k)).then_some((k, &r.attrs))
+            })
+        });
+        runs.chain(self.others.iter().map(|(k, a)| (k.clone(), a)))
     }
 }
 
@@ -1040,7 +1097,36 @@ mod layout {
         assert_eq!(m.get(&v6), Some(&a));
         assert!(!m.contains_key(&v4(2)));
         let keys: Vec<_> = m.iter().map(|(k, _)| k).collect();
-        assert_eq!(keys, vec![v4(1), v6]);
+        assert_eq!(keys.len(), 2);
+        assert!(keys.contains(&v4(1)) && keys.contains(&v6));
+        // Ascending prefixes with one attribute set are one run; a prefix inside it with other
+        // attributes, a repeat, or one out of order go beside it.
+        let mut m = RouteMap::new();
+        for n in 0..1000 {
+            assert!(m.insert(v4(n), a.clone()).is_none());
+        }
+        assert_eq!(m.runs.len(), 1);
+        assert_eq!(m.insert(v4(10), a.clone()), Some(a.clone()));
+        assert_eq!(m.insert(v4(10), b.clone()), Some(a.clone()));
+        assert_eq!(m.insert(v4(10), b.clone()), Some(b.clone()));
+        assert!(m.insert(v4(2000), b.clone()).is_none());
+        assert!(m.insert(v4(1500), a.clone()).is_none()); // before the last run: others
+        assert!(m
+            .insert(RouteKey::parse_prefix("10.0.0.0/16").unwrap(), a.clone())
+            .is_none());
+        assert!(m.insert(v6.clone(), a.clone()).is_none());
+        assert_eq!(m.len(), 1004);
+        assert_eq!(m.get(&v4(10)), Some(&b));
+        assert_eq!(m.get(&v4(11)), Some(&a));
+        assert_eq!(m.get(&v4(1500)), Some(&a));
+        assert_eq!(m.get(&v4(2000)), Some(&b));
+        assert_eq!(m.get(&v4(1000)), None);
+        assert_eq!(m.get(&v4(1999)), None);
+        let all: Vec<_> = m.iter().collect();
+        assert_eq!(all.len(), 1004);
+        assert!(all.contains(&(v4(10), &b)));
+        let mut seen = std::collections::HashSet::new();
+        assert!(all.iter().all(|(k, _)| seen.insert(k.clone())));
     }
 
     #[test]
