@@ -1,6 +1,7 @@
 //! Codec benchmarks: decode and encode UPDATEs of 1, 3, 10 and 100 prefixes (ORIGIN,
 //! 4-octet AS_PATH of 3-7 hops, NEXT_HOP, MED, 2 communities), full-UPDATE packing, OPEN and
-//! NOTIFICATION. Run: `cargo bench -p ferrobgp-wire --bench codec`.
+//! NOTIFICATION; EVPN (MAC/IP advertisement) and flowspec UPDATEs of 1, 10 and 100 NLRI,
+//! decoded down to each route's fields. Run: `cargo bench -p ferrobgp-wire --bench codec`.
 
 use std::hint::black_box;
 
@@ -75,6 +76,124 @@ fn decode(c: &mut Criterion) {
     g.finish();
 }
 
+/// Attributes of the family benches: ORIGIN, AS_PATH of 3 hops, one extended community
+/// (a route target for EVPN, a traffic-rate action for flowspec).
+fn family_attrs(ext: &str) -> PathAttributes {
+    PathAttributes {
+        origin: Some(Origin::Igp),
+        as_path: Some(AsPath::sequence(vec![65001, 65002, 65003])),
+        next_hop: Some("192.0.2.1".parse().unwrap()),
+        extended_communities: vec![ext.parse().unwrap()],
+        ..Default::default()
+    }
+}
+
+fn evpn_update(n: u32) -> Bytes {
+    let routes: Vec<Nlri> = (0..n)
+        .map(|i| {
+            let b = i.to_be_bytes();
+            evpn::Evpn::mac_ip(
+                "65000:1".parse().unwrap(),
+                evpn::Esi::ZERO,
+                i,
+                [0x02, 0, b[0], b[1], b[2], b[3]],
+                Some(
+                    format!("10.1.{}.{}", (i / 256) % 256, i % 256)
+                        .parse()
+                        .unwrap(),
+                ),
+                100 + i,
+            )
+            .to_nlri()
+            .unwrap()
+        })
+        .collect();
+    let mut out = BytesMut::new();
+    let c = ctx();
+    UpdateBuilder::new(&c).announce(
+        Family::L2VPN_EVPN,
+        &family_attrs("target:65000:1"),
+        &routes,
+        &mut out,
+    );
+    out.freeze()
+}
+
+fn flow_update(n: u32) -> Bytes {
+    let routes: Vec<Nlri> = (0..n)
+        .map(|i| Nlri::Flow {
+            rd: None,
+            rule: flowspec::FlowRule::parse_text(&format!(
+                "destination 10.{}.{}.0/24; source 192.0.2.0/24; protocol [ tcp udp ]; \
+                 destination-port =80; packet-length >200&<1500",
+                (i / 256) % 256,
+                i % 256
+            ))
+            .unwrap(),
+        })
+        .collect();
+    let mut out = BytesMut::new();
+    let c = ctx();
+    UpdateBuilder::new(&c).announce(
+        Family::IPV4_FLOW,
+        &family_attrs("rate-limit:0"),
+        &routes,
+        &mut out,
+    );
+    out.freeze()
+}
+
+fn decode_families(c: &mut Criterion) {
+    let ctx = ctx();
+    let mut g = c.benchmark_group("decode_evpn");
+    for n in [1u32, 10, 100] {
+        let msg = evpn_update(n);
+        assert!(msg.len() <= 4096, "one UPDATE");
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &msg, |b, msg| {
+            b.iter(|| {
+                let Ok(Message::Update(u)) = decode_message(black_box(msg.clone()), &ctx) else {
+                    unreachable!()
+                };
+                let r = u.mp_reach().unwrap();
+                let mut k = 0u32;
+                for v in r.nlri {
+                    if let NlriView::Other { wire, .. } = v {
+                        if let Some(evpn::Evpn::MacIp { etag, .. }) = evpn::Evpn::parse(wire) {
+                            k = k.wrapping_add(etag);
+                        }
+                    }
+                }
+                black_box((k, u.extended_communities().count()))
+            })
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("decode_flow");
+    for n in [1u32, 10, 100] {
+        let msg = flow_update(n);
+        assert!(msg.len() <= 4096, "one UPDATE");
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &msg, |b, msg| {
+            b.iter(|| {
+                let Ok(Message::Update(u)) = decode_message(black_box(msg.clone()), &ctx) else {
+                    unreachable!()
+                };
+                let r = u.mp_reach().unwrap();
+                let mut k = 0usize;
+                for v in r.nlri {
+                    if let NlriView::Flow { wire, .. } = v {
+                        let (f, _) = flowspec::FlowNlri::parse(wire, false, false).unwrap();
+                        k += f.components().count();
+                    }
+                }
+                black_box((k, u.extended_communities().count()))
+            })
+        });
+    }
+    g.finish();
+}
+
 fn encode(c: &mut Criterion) {
     let ctx = ctx();
     let mut g = c.benchmark_group("encode_update");
@@ -140,5 +259,5 @@ fn other(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, decode, encode, other);
+criterion_group!(benches, decode, decode_families, encode, other);
 criterion_main!(benches);
