@@ -13,6 +13,7 @@ pub mod error;
 pub mod event;
 pub mod selector;
 pub mod show;
+pub mod text;
 
 pub use ack::{AckState, Answer, Encoding};
 pub use command::{

@@ -5,9 +5,7 @@
 //! What is here only plugs wire's owned messages into api's [`MessageBody`] trait:
 //!
 //! * wire's `write_open` writes `"open":{…}` while api wants the value only: the key is cut.
-//! * wire has no text renderer for UPDATEs yet: [`UpdateBody::write_text`] writes ExaBGP's
-//!   `announced PREFIX next-hop NH` / `withdrawn PREFIX` lines from wire's NLRI `Display`
-//!   (prefix families) or its JSON (others). To be replaced when wire or api provides one.
+//! * the text encoder's UPDATE lines are `ferrobgp_api::text`'s, from wire's decoded view.
 
 use ferrobgp_api::event::{self as ev, MessageBody};
 use ferrobgp_wire::model::{Nlri, Open};
@@ -59,17 +57,6 @@ pub struct UpdateBody<'a> {
     pub end_of_rib: Option<Family>,
 }
 
-fn nlri_text(f: Family, n: &Nlri) -> String {
-    match n.prefix() {
-        Some(p) if matches!(n, Nlri::Prefix { .. }) => p.to_string(),
-        _ => {
-            let mut v = Vec::new();
-            ferrobgp_wire::json::write_nlri(&mut v, f, n);
-            String::from_utf8_lossy(&v).into_owned()
-        }
-    }
-}
-
 impl MessageBody for UpdateBody<'_> {
     fn write_json(&self, out: &mut Vec<u8>) {
         ferrobgp_wire::json::write_update_message(
@@ -81,24 +68,14 @@ impl MessageBody for UpdateBody<'_> {
         );
     }
     fn write_text(&self, prefix: &str, out: &mut Vec<u8>) {
-        use std::io::Write;
-        if let Some(f) = self.end_of_rib {
-            let _ = writeln!(out, "{prefix} eor {} {}", f.afi, f.safi);
-            return;
-        }
-        for (f, n) in self.withdrawn {
-            let _ = writeln!(out, "{prefix} withdrawn {}", nlri_text(*f, n));
-        }
-        for (f, n) in self.announced {
-            let _ = write!(out, "{prefix} announced {}", nlri_text(*f, n));
-            if let Some(nh) = self.attributes.next_hop {
-                let _ = write!(out, " next-hop {nh}");
-            }
-            if let Some(o) = self.attributes.origin {
-                let _ = write!(out, " origin {}", o.name());
-            }
-            out.push(b'\n');
-        }
+        ferrobgp_api::text::write_update_lines(
+            prefix,
+            self.attributes,
+            self.withdrawn,
+            self.announced,
+            self.end_of_rib,
+            out,
+        );
     }
 }
 
