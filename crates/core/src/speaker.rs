@@ -1290,7 +1290,12 @@ impl Speaker {
                 if !neg.families.contains(&k.family) {
                     continue;
                 }
-                estimate += k.encoded_len(true);
+                // The NLRI's real length (a path id only where ADD-PATH send was negotiated):
+                // the batch must hold a full Extended Message UPDATE of /32s
+                // (ferro-extended-message: 8192 routes in one 40 KB UPDATE, as ExaBGP).
+                let add_path =
+                    !neg.ctx.add_path_send.is_empty() && neg.ctx.add_path_send.contains(&k.family);
+                estimate += k.encoded_len(add_path);
                 match change {
                     // ExaBGP withdraws multiprotocol NLRI one a message, with attributes.
                     None if k.family != Family::IPV4_UNICAST => {
