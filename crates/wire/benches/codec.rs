@@ -1,7 +1,7 @@
 //! Codec benchmarks: decode and encode UPDATEs of 1, 3, 10 and 100 prefixes (ORIGIN,
 //! 4-octet AS_PATH of 3-7 hops, NEXT_HOP, MED, 2 communities), full-UPDATE packing, OPEN and
 //! NOTIFICATION; EVPN (MAC/IP advertisement) and flowspec UPDATEs of 1, 10 and 100 NLRI,
-//! decoded down to each route's fields. Run: `cargo bench -p ferrobgp-wire --bench codec`.
+//! decoded down to each route's fields; ExaBGP's JSON of received UPDATEs. Run: `cargo bench -p ferrobgp-wire --bench codec`.
 
 use std::hint::black_box;
 
@@ -194,6 +194,42 @@ fn decode_families(c: &mut Criterion) {
     g.finish();
 }
 
+/// ExaBGP's JSON of a received UPDATE (already decoded): written from the view, and through
+/// the owned form (`to_update`) as before, for comparison.
+fn json_received(c: &mut Criterion) {
+    let ctx = ctx();
+    let mut g = c.benchmark_group("json_received");
+    for n in [1u32, 10, 100] {
+        let Ok(Message::Update(u)) = decode_message(update_bytes(n), &ctx) else {
+            unreachable!()
+        };
+        let mut out = Vec::with_capacity(1 << 16);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::new("view", n), &u, |b, u| {
+            b.iter(|| {
+                out.clear();
+                json::write_update_view(&mut out, black_box(u));
+                black_box(out.len())
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("owned", n), &u, |b, u| {
+            b.iter(|| {
+                out.clear();
+                let o = black_box(u).to_update();
+                json::write_update_message(
+                    &mut out,
+                    &o.attributes,
+                    &o.withdrawn,
+                    &o.announced,
+                    o.end_of_rib,
+                );
+                black_box(out.len())
+            })
+        });
+    }
+    g.finish();
+}
+
 fn encode(c: &mut Criterion) {
     let ctx = ctx();
     let mut g = c.benchmark_group("encode_update");
@@ -259,5 +295,12 @@ fn other(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, decode, decode_families, encode, other);
+criterion_group!(
+    benches,
+    decode,
+    decode_families,
+    json_received,
+    encode,
+    other
+);
 criterion_main!(benches);

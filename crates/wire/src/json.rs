@@ -66,6 +66,35 @@ fn display(out: &mut Vec<u8>, v: impl std::fmt::Display) {
     out.push(b'"');
 }
 
+/// `"a.b.c.d/len"` written digit by digit (the formatter costs more than the rest of a
+/// route's JSON); IPv6 through `Display`.
+fn write_prefix(out: &mut Vec<u8>, p: &ipnet::IpNet) {
+    fn small(out: &mut Vec<u8>, v: u8) {
+        if v >= 100 {
+            out.push(b'0' + v / 100);
+        }
+        if v >= 10 {
+            out.push(b'0' + (v / 10) % 10);
+        }
+        out.push(b'0' + v % 10);
+    }
+    match p {
+        ipnet::IpNet::V4(n) => {
+            out.push(b'"');
+            for (i, o) in n.addr().octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b'.');
+                }
+                small(out, o);
+            }
+            out.push(b'/');
+            small(out, n.prefix_len());
+            out.push(b'"');
+        }
+        ipnet::IpNet::V6(_) => display(out, p),
+    }
+}
+
 fn num(out: &mut Vec<u8>, v: u64) {
     crate::extcommunity::write_u64(out, v);
 }
@@ -379,7 +408,7 @@ pub fn write_nlri_with_next_hop(
     match n {
         Nlri::Prefix { prefix, path_id } => {
             out.extend_from_slice(b"{\"nlri\":");
-            display(out, prefix);
+            write_prefix(out, prefix);
             write_path_id(out, *path_id);
             out.push(b'}');
         }
@@ -389,7 +418,7 @@ pub fn write_nlri_with_next_hop(
             path_id,
         } => {
             out.extend_from_slice(b"{\"nlri\":");
-            display(out, prefix);
+            write_prefix(out, prefix);
             write_path_id(out, *path_id);
             out.extend_from_slice(b",\"label\":");
             write_labels(out, labels);
@@ -402,7 +431,7 @@ pub fn write_nlri_with_next_hop(
             path_id,
         } => {
             out.extend_from_slice(b"{\"nlri\":");
-            display(out, prefix);
+            write_prefix(out, prefix);
             write_path_id(out, *path_id);
             out.extend_from_slice(b",\"label\":");
             write_labels(out, labels);
@@ -548,6 +577,240 @@ pub fn write_update_message(
         out.push(b'}');
     }
     out.extend_from_slice(b"}}");
+}
+
+/// ExaBGP's `[[value, raw]]` label list from the wire's label stack entries, as
+/// [`write_labels`] writes the owned form (a withdrawn route's 0x800000 or 0 is no label).
+fn write_wire_labels(out: &mut Vec<u8>, labels: &[u8]) {
+    if labels.len() == 3 {
+        let w = u32::from_be_bytes([0, labels[0], labels[1], labels[2]]);
+        if w == Labels::WITHDRAW_COMPAT || w == 0 {
+            out.extend_from_slice(b"[]");
+            return;
+        }
+    }
+    out.push(b'[');
+    let n = labels.len() / 3;
+    for (i, l) in crate::nlri::label_values(labels).enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let raw = (l << 4) | u32::from(i + 1 == n);
+        let _ = write!(out, "[{l},{raw}]");
+    }
+    out.push(b']');
+}
+
+/// One NLRI object from its view, as [`write_nlri_with_next_hop`] writes the owned form,
+/// without allocating for the unicast, labeled, VPN and flow families (and the families with
+/// their own modules when the NLRI has no path identifier).
+pub fn write_nlri_view(
+    out: &mut Vec<u8>,
+    family: Family,
+    n: &crate::nlri::NlriView<'_>,
+    next_hop: Option<IpAddr>,
+) {
+    use crate::model::{Afi, Safi};
+    use crate::nlri::NlriView;
+    match *n {
+        NlriView::Prefix { path_id, prefix } => {
+            out.extend_from_slice(b"{\"nlri\":");
+            write_prefix(out, &prefix);
+            write_path_id(out, path_id);
+            out.push(b'}');
+        }
+        NlriView::Labeled {
+            path_id,
+            labels,
+            prefix,
+        } => {
+            out.extend_from_slice(b"{\"nlri\":");
+            write_prefix(out, &prefix);
+            write_path_id(out, path_id);
+            out.extend_from_slice(b",\"label\":");
+            write_wire_labels(out, labels);
+            out.push(b'}');
+        }
+        NlriView::Vpn {
+            path_id,
+            labels,
+            rd,
+            prefix,
+        } => {
+            out.extend_from_slice(b"{\"nlri\":");
+            write_prefix(out, &prefix);
+            write_path_id(out, path_id);
+            out.extend_from_slice(b",\"label\":");
+            write_wire_labels(out, labels);
+            out.extend_from_slice(b",\"rd\":");
+            display(out, rd);
+            out.push(b'}');
+        }
+        NlriView::Flow {
+            path_id: None,
+            wire,
+            ..
+        } => {
+            let vpn = family.safi == Safi::FLOW_VPN;
+            match FlowNlri::parse(wire, family.afi == Afi::IPV6, vpn) {
+                Ok((v, _)) => v.write_json(out),
+                Err(_) => write_raw(out, wire),
+            }
+        }
+        NlriView::Other {
+            path_id: None,
+            wire,
+        } => {
+            if !write_family_nlri(out, family, wire, next_hop) {
+                write_raw(out, wire);
+            }
+        }
+        // A path identifier on the other families: the owned form keeps it in the bytes.
+        _ => write_nlri_with_next_hop(out, family, &n.to_owned(family), next_hop),
+    }
+}
+
+fn write_raw(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(b"{\"raw\":\"");
+    for b in bytes {
+        let _ = write!(out, "{b:02X}");
+    }
+    out.extend_from_slice(b"\"}");
+}
+
+/// Writes ExaBGP's `message` object of a received UPDATE straight from the view: the same
+/// JSON as [`write_update_message`] of [`crate::UpdateView::to_update`], with the attributes
+/// built once and every route written from the NLRI iterators (no allocation per route).
+pub fn write_update_view(out: &mut Vec<u8>, u: &crate::update::UpdateView) {
+    if let Some(f) = u.end_of_rib() {
+        write_update_message(out, &PathAttributes::default(), &[], &[], Some(f));
+        return;
+    }
+    let attributes = u.path_attributes();
+    let reach = u.mp_reach();
+    let unreach = u.mp_unreach();
+    let classic_ann = u.nlri().next().is_some();
+    let mp_ann = reach
+        .as_ref()
+        .is_some_and(|r| r.nlri.clone().next().is_some());
+    let classic_wd = u.withdrawn().next().is_some();
+    let mp_wd = unreach
+        .as_ref()
+        .is_some_and(|r| r.nlri.clone().next().is_some());
+    let (announced, withdrawn) = (classic_ann || mp_ann, classic_wd || mp_wd);
+    out.extend_from_slice(b"{\"update\":{");
+    let mut first = true;
+    if attributes != PathAttributes::default() {
+        out.extend_from_slice(b"\"attribute\":");
+        write_attributes(out, &attributes, !announced && withdrawn);
+        first = false;
+    }
+    let v4 = Family::IPV4_UNICAST;
+    // Families in the order they first appear: the classic fields, then the MP attribute's
+    // (joined when it is IPv4 unicast too).
+    let write_group = |out: &mut Vec<u8>,
+                       classic: Option<crate::nlri::NlriIter<'_>>,
+                       mp: Option<(Family, crate::nlri::NlriIter<'_>)>,
+                       nh: Option<IpAddr>,
+                       announce: bool| {
+        let mut groups = 0;
+        let same = mp.as_ref().is_some_and(|(f, _)| *f == v4);
+        let mut item = 0;
+        let open_group = |out: &mut Vec<u8>, fam: Family, groups: &mut usize| {
+            if *groups > 0 {
+                out.push(b',');
+            }
+            *groups += 1;
+            display(out, fam);
+            out.push(b':');
+            if announce {
+                out.push(b'{');
+                match nh {
+                    Some(nh) => display(out, nh),
+                    None => out.extend_from_slice(b"\"no-nexthop\""),
+                }
+                out.push(b':');
+            }
+            out.push(b'[');
+        };
+        let close_group = |out: &mut Vec<u8>| {
+            out.push(b']');
+            if announce {
+                out.push(b'}');
+            }
+        };
+        if let Some(it) = classic {
+            open_group(out, v4, &mut groups);
+            for n in it {
+                if item > 0 {
+                    out.push(b',');
+                }
+                item += 1;
+                write_nlri_view(out, v4, &n, nh);
+            }
+            if !same {
+                close_group(out);
+            }
+        }
+        if let Some((fam, it)) = mp {
+            if !(same && groups > 0) {
+                open_group(out, fam, &mut groups);
+                item = 0;
+            }
+            for n in it {
+                if item > 0 {
+                    out.push(b',');
+                }
+                item += 1;
+                write_nlri_view(out, fam, &n, nh);
+            }
+            close_group(out);
+        }
+    };
+    if announced {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        out.extend_from_slice(b"\"announce\":{");
+        write_group(
+            out,
+            classic_ann.then(|| u.nlri()),
+            reach.filter(|_| mp_ann).map(|r| (r.family, r.nlri)),
+            attributes.next_hop,
+            true,
+        );
+        out.push(b'}');
+    }
+    if withdrawn {
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"withdraw\":{");
+        write_group(
+            out,
+            classic_wd.then(|| u.withdrawn()),
+            unreach.filter(|_| mp_wd).map(|r| (r.family, r.nlri)),
+            None,
+            false,
+        );
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"}}");
+}
+
+/// A whole `update` event line for a received UPDATE, from its view (see
+/// [`write_update_view`]).
+pub fn update_view_event(
+    out: &mut Vec<u8>,
+    env: &Envelope,
+    neighbor: &Neighbor,
+    u: &crate::update::UpdateView,
+) {
+    write_envelope(out, env, neighbor, |out| {
+        out.extend_from_slice(b"\"message\":");
+        write_update_view(out, u);
+    });
 }
 
 fn families(list: &[(Family, Nlri)]) -> impl Iterator<Item = Family> + '_ {
@@ -811,18 +1074,7 @@ pub fn message_event(
     };
     match msg {
         Message::Open(o) => open_event(out, &env, neighbor, o),
-        Message::Update(u) => {
-            let u = u.to_update();
-            update_event(
-                out,
-                &env,
-                neighbor,
-                &u.attributes,
-                &u.withdrawn,
-                &u.announced,
-                u.end_of_rib,
-            );
-        }
+        Message::Update(u) => update_view_event(out, &env, neighbor, u),
         Message::Notification(n) => notification_event(out, &env, neighbor, n),
         Message::RouteRefresh(r) => refresh_event(out, &env, neighbor, r),
         Message::Keepalive => write_envelope(out, &env, neighbor, |out| {
@@ -834,6 +1086,23 @@ pub fn message_event(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixes_written_by_hand_as_display() {
+        for p in [
+            "0.0.0.0/0",
+            "10.0.0.0/8",
+            "192.168.100.7/32",
+            "255.255.255.255/32",
+            "1.20.199.0/24",
+            "2001:db8::/32",
+        ] {
+            let p: ipnet::IpNet = p.parse().unwrap();
+            let mut v = Vec::new();
+            write_prefix(&mut v, &p);
+            assert_eq!(String::from_utf8(v).unwrap(), format!("\"{p}\""));
+        }
+    }
 
     #[test]
     fn escapes() {

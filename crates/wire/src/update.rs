@@ -853,8 +853,10 @@ impl UpdateView {
         None
     }
 
-    /// The owned form: attributes, withdrawn and announced NLRI with their families.
-    pub fn to_update(&self) -> Update {
+    /// The owned attributes (once per UPDATE, not per route): the next hop is MP_REACH_NLRI's
+    /// when it has one (with its RFC 2545 link-local), else NEXT_HOP's; unknown attributes
+    /// kept unless discarded.
+    pub fn path_attributes(&self) -> PathAttributes {
         let mut a = PathAttributes {
             origin: self.origin(),
             as_path: self.as_path(),
@@ -887,6 +889,19 @@ impl UpdateView {
                 });
             }
         }
+        if let Some(r) = self.mp_reach() {
+            let (nh, ll) = r.next_hop();
+            if nh.is_some() {
+                a.next_hop = nh;
+            }
+            a.next_hop_link_local = ll;
+        }
+        a
+    }
+
+    /// The owned form: attributes, withdrawn and announced NLRI with their families.
+    pub fn to_update(&self) -> Update {
+        let a = self.path_attributes();
         let mut withdrawn: Vec<(Family, Nlri)> = self
             .withdrawn()
             .map(|n| (Family::IPV4_UNICAST, n.to_owned(Family::IPV4_UNICAST)))
@@ -900,11 +915,6 @@ impl UpdateView {
             .collect();
         let mut mp_family = None;
         if let Some(r) = self.mp_reach() {
-            let (nh, ll) = r.next_hop();
-            if nh.is_some() {
-                a.next_hop = nh;
-            }
-            a.next_hop_link_local = ll;
             mp_family = Some(r.family);
             announced.extend(r.nlri.map(|n| (r.family, n.to_owned(r.family))));
         }

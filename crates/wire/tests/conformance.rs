@@ -101,6 +101,39 @@ fn raw_messages() -> Vec<Raw> {
     out
 }
 
+/// The JSON written straight from the view is byte for byte the JSON of the owned form, on
+/// every UPDATE of ExaBGP's cases (all families, ADD-PATH, End-of-RIB, withdrawals).
+#[test]
+fn json_from_the_view_equals_json_from_the_owned_update() {
+    let mut n = 0;
+    for r in raw_messages() {
+        let Ok(Message::Update(u)) = decode_message(Bytes::copy_from_slice(&r.bytes), &r.ctx)
+        else {
+            continue;
+        };
+        let o = u.to_update();
+        let mut owned = Vec::new();
+        ferrobgp_wire::json::write_update_message(
+            &mut owned,
+            &o.attributes,
+            &o.withdrawn,
+            &o.announced,
+            o.end_of_rib,
+        );
+        let mut view = Vec::new();
+        ferrobgp_wire::json::write_update_view(&mut view, &u);
+        assert_eq!(
+            String::from_utf8(view).unwrap(),
+            String::from_utf8(owned).unwrap(),
+            "{}:{}",
+            r.file,
+            r.line
+        );
+        n += 1;
+    }
+    eprintln!("{n} UPDATEs rendered alike");
+}
+
 #[test]
 fn every_ci_raw_message_decodes() {
     let raws = raw_messages();
