@@ -372,6 +372,10 @@ pub struct AdjRibOut {
     withdraw_attrs: HashMap<RouteKey, Attrs>,
     /// Whether changes are queued for sending (the session is Established).
     live: bool,
+    /// Above every inline key ever given a slot (address << 8 | length, + 1): a key past it
+    /// cannot be in the index, so a table announced in ascending order skips the lookup (a
+    /// cache miss per route at 1M).
+    v4_above: u64,
 }
 
 impl std::fmt::Debug for AdjRibOut {
@@ -449,6 +453,9 @@ impl AdjRibOut {
     fn push_slot(&mut self, key: Ck, attrs: Attrs) -> u32 {
         let i = u32::try_from(self.slots.len()).expect("fewer than 2^32 routes per neighbor");
         let h = Self::hash_ck(&self.hasher, &key);
+        if let Ck::V4(a, l) = key {
+            self.v4_above = self.v4_above.max((u64::from(a) << 8 | u64::from(l)) + 1);
+        }
         self.slots.push(Slot {
             key,
             attrs: Some(attrs),
@@ -563,7 +570,9 @@ impl AdjRibOut {
     }
 
     pub fn announce(&mut self, key: RouteKey, attrs: Attrs) {
-        let found = self.find(&key);
+        let fresh =
+            v4_of(&key).is_some_and(|(a, l)| (u64::from(a) << 8 | u64::from(l)) >= self.v4_above);
+        let found = if fresh { None } else { self.find(&key) };
         match found {
             Some(i) => {
                 let idx = i as usize;
