@@ -226,6 +226,14 @@ pub enum Command {
     GroupStart,
     /// `group end`
     GroupEnd,
+    /// `create neighbor IP [local-address IP] [local-as N] [peer-as N] [router-id IP]
+    /// [family-allowed F] [api PROCESS…]` (ExaBGP main): a neighbor added at run time, fed
+    /// by the named processes.
+    CreateNeighbor(NeighborSpec),
+    /// `delete neighbor IP …` (ExaBGP main): the selected neighbors are ceased and removed.
+    DeleteNeighbor {
+        selector: Selector,
+    },
     Shutdown,
     Reload,
     Restart,
@@ -547,8 +555,100 @@ fn selectors(i: &str) -> PResult<'_, Targets> {
 // ---------------------------------------------------------------------------------------------
 
 /// Parses one command line (a trailing `\n`/`\r\n` is ignored).
+/// What `create neighbor` says about the new neighbor.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NeighborSpec {
+    pub peer: Option<IpAddr>,
+    pub local_address: Option<IpAddr>,
+    pub local_as: Option<u32>,
+    pub peer_as: Option<u32>,
+    pub router_id: Option<Ipv4Addr>,
+    pub families: Vec<Family>,
+    /// Processes (`api NAME …`) that feed this neighbor.
+    pub processes: Vec<String>,
+}
+
+/// `create neighbor IP key value …` / `delete neighbor IP …`.
+fn neighbor_lifecycle(i: &str) -> Option<Result<Command, ApiError>> {
+    let mut words = i.split_ascii_whitespace();
+    let verb = words.next()?.to_ascii_lowercase();
+    if verb != "create" && verb != "delete" {
+        return None;
+    }
+    let bad = |expected: &'static str, found: &str| {
+        Some(Err(ApiError::Syntax {
+            column: i.find(found).map_or(1, |c| c + 1),
+            expected,
+            found: found.chars().take(40).collect(),
+        }))
+    };
+    match words.next() {
+        Some(w) if w.eq_ignore_ascii_case("neighbor") => {}
+        Some(w) => return bad("neighbor", w),
+        None => return bad("neighbor", ""),
+    }
+    if verb == "delete" {
+        let rest = i.trim_start().split_once(char::is_whitespace)?.1;
+        return Some(match selector(rest.trim_start()) {
+            Ok((r, selector)) if r.trim().is_empty() => Ok(Command::DeleteNeighbor { selector }),
+            Ok((r, _)) => Err(ApiError::Syntax {
+                column: i.len() - r.len() + 1,
+                expected: "the end of the command",
+                found: peek_word(r).chars().take(40).collect(),
+            }),
+            Err(_) => return bad("a neighbor selector", rest.trim()),
+        });
+    }
+    let mut spec = NeighborSpec::default();
+    let Some(peer) = words.next() else {
+        return bad("a peer address", "");
+    };
+    match peer.parse() {
+        Ok(a) => spec.peer = Some(a),
+        Err(_) => return bad("a peer address", peer),
+    }
+    while let Some(key) = words.next() {
+        let Some(value) = words.next() else {
+            return bad("a value", key);
+        };
+        let ok = match key.to_ascii_lowercase().as_str() {
+            "local-address" | "local-ip" => {
+                value.parse().map(|v| spec.local_address = Some(v)).is_ok()
+            }
+            "local-as" => value.parse().map(|v| spec.local_as = Some(v)).is_ok(),
+            "peer-as" => value.parse().map(|v| spec.peer_as = Some(v)).is_ok(),
+            "router-id" => value.parse().map(|v| spec.router_id = Some(v)).is_ok(),
+            "family-allowed" => match family_allowed(value) {
+                Ok((_, FamilyAllowed::Families(f))) => {
+                    spec.families = f;
+                    true
+                }
+                Ok(_) => true,
+                Err(_) => false,
+            },
+            "api" => {
+                spec.processes.push(value.to_string());
+                true
+            }
+            _ => {
+                return bad(
+                    "local-address, local-as, peer-as, router-id, family-allowed or api",
+                    key,
+                )
+            }
+        };
+        if !ok {
+            return bad("a valid value", value);
+        }
+    }
+    Some(Ok(Command::CreateNeighbor(spec)))
+}
+
 pub fn parse_command(line: &str) -> Result<Command, ApiError> {
     let line = line.trim_end_matches(['\n', '\r']);
+    if let Some(r) = neighbor_lifecycle(line) {
+        return r;
+    }
     let mut p = Parse { line };
     p.command(line)
 }

@@ -1894,6 +1894,18 @@ impl Speaker {
             | Command::SilenceAck
             | Command::EnableSync
             | Command::DisableSync => {}
+            Command::CreateNeighbor(spec) => return self.create_neighbor(i, spec),
+            Command::DeleteNeighbor { selector } => {
+                let doomed: Vec<usize> = (0..self.neighbors.len())
+                    .filter(|&n| selector.matches(&identity(&self.neighbors[n].cfg)))
+                    .collect();
+                if doomed.is_empty() {
+                    return false;
+                }
+                for &n in doomed.iter().rev() {
+                    self.remove_neighbor(n, "neighbor deleted");
+                }
+            }
             Command::Crash | Command::Operational { .. } => return false,
             Command::Comment
             | Command::Shutdown
@@ -1902,6 +1914,69 @@ impl Speaker {
             | Command::Reload => {}
         }
         true
+    }
+
+    /// Cease a neighbor's sessions (RFC 4486 subcode 3, Peer De-configured) and forget it.
+    fn remove_neighbor(&mut self, n: usize, reason: &str) {
+        self.neighbors[n].retry_at = None;
+        while !self.neighbors[n].sessions.is_empty() {
+            self.close_session(n, 0, Some(notify(6, 3)), reason);
+        }
+        self.neighbors[n].retry_at = None;
+        self.neighbors.remove(n);
+        for v in self.conns.values_mut() {
+            if *v > n {
+                *v -= 1;
+            }
+        }
+    }
+
+    /// `create neighbor …` (ExaBGP main's API): a neighbor fed by the named processes (by
+    /// default the one that created it); it connects at once unless the environment makes
+    /// every neighbor passive.
+    fn create_neighbor(
+        &mut self,
+        origin: Origin,
+        spec: &ferrobgp_api::command::NeighborSpec,
+    ) -> bool {
+        let (Some(peer), Some(local_as)) = (spec.peer, spec.local_as) else {
+            return false;
+        };
+        if self.neighbors.iter().any(|n| n.cfg.peer_address == peer) {
+            return false;
+        }
+        let router_id = match (spec.router_id, spec.local_address) {
+            (Some(r), _) => r,
+            (None, Some(IpAddr::V4(a))) => a,
+            _ => return false,
+        };
+        let mut cfg =
+            NeighborConfig::new(peer, local_as, spec.peer_as.unwrap_or(local_as), router_id);
+        cfg.local_address = spec.local_address;
+        if !spec.families.is_empty() {
+            cfg.families = spec.families.clone();
+        }
+        let mut processes = spec.processes.clone();
+        if processes.is_empty() {
+            if let Origin::Process(i) = origin {
+                processes.push(self.processes[i].cfg.name.clone());
+            }
+        }
+        // `api NAME` may name the process itself or be a label: keep the names of processes
+        // that exist, and the creating process when none does.
+        processes.retain(|p| self.processes.iter().any(|q| &q.cfg.name == p));
+        if processes.is_empty() {
+            if let Origin::Process(i) = origin {
+                processes.push(self.processes[i].cfg.name.clone());
+            }
+        }
+        if !processes.is_empty() {
+            cfg.api = vec![crate::setup::ApiConfig {
+                processes,
+                ..Default::default()
+            }];
+        }
+        self.add_neighbor(cfg).is_ok()
     }
 
     fn summary_row(&self, nb: &Neighbor) -> ferrobgp_api::show::NeighborSummary {
@@ -2007,15 +2082,7 @@ impl Speaker {
         while n > 0 {
             n -= 1;
             if !keep[n] {
-                while !self.neighbors[n].sessions.is_empty() {
-                    self.close_session(n, 0, Some(notify(6, 3)), "neighbor de-configured");
-                }
-                self.neighbors.remove(n);
-                for v in self.conns.values_mut() {
-                    if *v > n {
-                        *v -= 1;
-                    }
-                }
+                self.remove_neighbor(n, "neighbor de-configured");
             }
         }
         for p in config.processes {

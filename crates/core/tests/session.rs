@@ -880,3 +880,78 @@ fn commands_of_one_read_are_applied_before_the_peers_run() {
         to_hex(&updates[0])
     );
 }
+
+#[test]
+fn create_and_delete_neighbor_from_the_api() {
+    // B has no neighbor for C: its process creates one, which connects at once; deleting it
+    // ceases the session (6/3) and forgets it.
+    let mut net = pair(vec![], |_, _| {});
+    let c = {
+        let mut n = neighbor(B, "10.0.0.3", 65000, 65000, "3.3.3.3");
+        n.passive = true;
+        net.add(
+            "10.0.0.3",
+            Config {
+                neighbors: vec![n],
+                ..Default::default()
+            },
+            Environment::default(),
+        )
+    };
+    net.settle();
+    let line = "create neighbor 10.0.0.3 local-address 10.0.0.2 local-as 65000 peer-as 65000 \
+                router-id 2.2.2.2";
+    net.input(
+        1,
+        Input::ProcessLine {
+            process: ProcessId(0),
+            line: line.into(),
+        },
+    );
+    net.settle();
+    assert_eq!(
+        net.nodes[1].speaker.neighbor_state(ip("10.0.0.3")),
+        Some(State::Established)
+    );
+    // The creating process feeds it: its announce reaches C.
+    net.input(
+        1,
+        Input::ProcessLine {
+            process: ProcessId(0),
+            line: "neighbor 10.0.0.3 announce route 10.77.0.0/16 next-hop 10.0.0.2".into(),
+        },
+    );
+    net.settle();
+    assert_eq!(net.nodes[1].speaker.adj_rib_out_len(ip("10.0.0.3")), 1);
+    // A second create of the same peer is refused.
+    net.input(
+        1,
+        Input::ProcessLine {
+            process: ProcessId(0),
+            line: line.into(),
+        },
+    );
+    net.input(
+        1,
+        Input::ProcessLine {
+            process: ProcessId(0),
+            line: "delete neighbor 10.0.0.3".into(),
+        },
+    );
+    net.settle();
+    assert_eq!(net.nodes[1].speaker.neighbor_state(ip("10.0.0.3")), None);
+    assert_eq!(
+        net.nodes[1].speaker.neighbor_state(ip(A)),
+        Some(State::Established),
+        "the other neighbor is untouched"
+    );
+    let cease = net
+        .sent_messages(1)
+        .into_iter()
+        .rfind(|m| m[18] == 3)
+        .expect("a NOTIFICATION");
+    assert_eq!(&cease[19..21], &[6, 3]);
+    let acks = net.stdin_text(1, 0);
+    assert_eq!(acks.matches("\"answer\": \"error\"").count(), 1, "{acks}");
+    let _ = c;
+}

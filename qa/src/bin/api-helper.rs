@@ -10,7 +10,8 @@
 //!
 //! Directives in FILE (not sent): `@immediate` (do not wait for a session), `@batch N` (write
 //! the next N commands at once, then wait for N acks), `@expect TEXT` (wait up to 10 s for a
-//! line from the daemon containing TEXT; give up — send nothing more — if none comes).
+//! line from the daemon containing TEXT; give up — send nothing more — if none comes),
+//! `@established` (wait, at most 30 s, for the session at that point of the list).
 //! `#` starts a comment line.
 
 use std::io::{self, BufRead, Write};
@@ -56,14 +57,19 @@ fn main() -> ExitCode {
     // "@immediate" in the file: the commands do not need a session (e.g. they create the
     // neighbor), so do not wait for one.
     let immediate = commands.lines().any(|l| l.trim() == "@immediate");
-    if let Some(wait) = std::env::args().nth(2).filter(|_| !immediate) {
-        let until = std::time::Instant::now() + Duration::from_secs(30);
-        while !std::path::Path::new(&wait).exists() && std::time::Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(20));
+    let wait_established = || {
+        if let Some(wait) = std::env::args().nth(2) {
+            let until = std::time::Instant::now() + Duration::from_secs(30);
+            while !std::path::Path::new(&wait).exists() && std::time::Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            // The daemon has just sent its first message after the OPEN exchange; let it
+            // finish processing our KEEPALIVE and reach Established.
+            std::thread::sleep(Duration::from_millis(200));
         }
-        // The daemon has just sent its first message after the OPEN exchange; let it finish
-        // processing our KEEPALIVE and reach Established.
-        std::thread::sleep(Duration::from_millis(200));
+    };
+    if !immediate {
+        wait_established();
     }
 
     let mut out = io::stdout().lock();
@@ -73,6 +79,12 @@ fn main() -> ExitCode {
         .filter(|l| !l.is_empty() && !l.starts_with('#'));
     while let Some(line) = lines.next() {
         if line == "@immediate" {
+            continue;
+        }
+        // "@established": wait here for the session (after `@immediate` commands that
+        // create the neighbor).
+        if line == "@established" {
+            wait_established();
             continue;
         }
         if let Some(text) = line.strip_prefix("@expect ") {

@@ -400,3 +400,31 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn create_and_delete_neighbor() {
+    let c = ok(
+        "create neighbor 127.0.0.1 local-address 127.0.0.1 local-as 1 peer-as 2 \
+                router-id 1.2.3.4 family-allowed ipv4-unicast api peer-lifecycle",
+    );
+    let Command::CreateNeighbor(spec) = c else {
+        panic!("{c:?}")
+    };
+    assert_eq!(spec.peer, Some(ip("127.0.0.1")));
+    assert_eq!(spec.local_address, Some(ip("127.0.0.1")));
+    assert_eq!((spec.local_as, spec.peer_as), (Some(1), Some(2)));
+    assert_eq!(spec.router_id, Some("1.2.3.4".parse().unwrap()));
+    assert_eq!(spec.families, vec![Family::IPV4_UNICAST]);
+    assert_eq!(spec.processes, vec!["peer-lifecycle".to_string()]);
+    let c = ok("delete neighbor 127.0.0.1 peer-as 2");
+    let Command::DeleteNeighbor { selector } = c else {
+        panic!("{c:?}")
+    };
+    assert_eq!(selector.peer, Some(ip("127.0.0.1")));
+    assert_eq!(selector.peer_as, Some(2));
+    err("create neighbor");
+    err("create neighbor 127.0.0.1 local-as");
+    err("create neighbor 127.0.0.1 colour blue");
+    err("create neighbor 300.0.0.1");
+    err("create nothing");
+}
