@@ -132,6 +132,7 @@ pub fn from_config(
         nc.description = n.description.clone();
         nc.md5_password = n.md5_password.clone();
         nc.outgoing_ttl = n.outgoing_ttl;
+        nc.incoming_ttl = n.incoming_ttl;
         nc.group_updates = n.group_updates;
         nc.manual_eor = n.manual_eor;
         nc.adj_rib_out = n.adj_rib_out;

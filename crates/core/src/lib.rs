@@ -239,8 +239,13 @@ pub(crate) enum LogLevel {
 /// Everything the speaker asks the driver to do, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
-    /// Listen for BGP connections on this address.
-    Listen { addr: SocketAddr },
+    /// Listen for BGP connections on this address, with the TCP MD5 keys (RFC 2385) and
+    /// minimum TTLs (GTSM, RFC 5082) of the configured neighbors that may connect to it (an
+    /// MD5 key must be on the listening socket before the peer's SYN arrives).
+    Listen {
+        addr: SocketAddr,
+        peers: Vec<ListenPeer>,
+    },
     /// Open a TCP connection; answer with `Connected` or `ConnectFailed` for `conn`.
     Connect {
         conn: ConnId,
@@ -282,6 +287,16 @@ pub enum Output {
     Reload,
     /// Shutdown finished; exit the program with this code.
     Exit { code: i32 },
+}
+
+/// What a listening socket must know about one neighbor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenPeer {
+    pub peer: IpAddr,
+    /// `md5-password`.
+    pub md5: Option<String>,
+    /// `incoming-ttl`.
+    pub min_ttl: Option<u8>,
 }
 
 /// Errors building a speaker.

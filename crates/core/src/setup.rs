@@ -131,6 +131,8 @@ pub struct NeighborConfig {
     pub description: Option<String>,
     pub md5_password: Option<String>,
     pub outgoing_ttl: Option<u8>,
+    /// `incoming-ttl N`: GTSM (RFC 5082), drop packets from the peer with a lower TTL.
+    pub incoming_ttl: Option<u8>,
     pub group_updates: bool,
     pub manual_eor: bool,
     pub adj_rib_out: bool,
@@ -161,6 +163,7 @@ impl NeighborConfig {
             description: None,
             md5_password: None,
             outgoing_ttl: None,
+            incoming_ttl: None,
             group_updates: true,
             manual_eor: false,
             adj_rib_out: true,

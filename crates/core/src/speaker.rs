@@ -215,8 +215,24 @@ impl Speaker {
                 }
             }
         }
+        // Neighbors whose MD5 key or minimum TTL the listening sockets must carry (the
+        // neighbors configured at start; one created or reloaded later that needs a key on a
+        // listener is not covered).
+        let peers: Vec<crate::ListenPeer> = s
+            .neighbors
+            .iter()
+            .filter(|n| n.cfg.md5_password.is_some() || n.cfg.incoming_ttl.is_some())
+            .map(|n| crate::ListenPeer {
+                peer: n.cfg.peer_address,
+                md5: n.cfg.md5_password.clone(),
+                min_ttl: n.cfg.incoming_ttl,
+            })
+            .collect();
         for addr in listen {
-            s.outputs.push_back(Output::Listen { addr });
+            s.outputs.push_back(Output::Listen {
+                addr,
+                peers: peers.clone(),
+            });
         }
         for i in 0..s.processes.len() {
             s.spawn(i);

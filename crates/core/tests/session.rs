@@ -955,3 +955,38 @@ fn create_and_delete_neighbor_from_the_api() {
     assert_eq!(acks.matches("\"answer\": \"error\"").count(), 1, "{acks}");
     let _ = c;
 }
+
+#[test]
+fn listen_carries_md5_keys_and_minimum_ttls() {
+    let mut n = neighbor(B, A, 65000, 65000, "1.1.1.1");
+    n.md5_password = Some("secret".into());
+    n.incoming_ttl = Some(254);
+    n.listen = Some(1790);
+    let mut other = neighbor("10.0.0.9", A, 65000, 65000, "1.1.1.1");
+    other.passive = true;
+    let mut sp = Speaker::new(
+        Config {
+            neighbors: vec![n, other],
+            ..Default::default()
+        },
+        Environment::default(),
+        Instant::now(),
+    )
+    .unwrap();
+    let listens: Vec<Output> = std::iter::from_fn(|| sp.poll_output())
+        .filter(|o| matches!(o, Output::Listen { .. }))
+        .collect();
+    assert_eq!(listens.len(), 1, "{listens:?}");
+    let Output::Listen { addr, peers } = &listens[0] else {
+        unreachable!()
+    };
+    assert_eq!(addr.port(), 1790);
+    assert_eq!(
+        peers,
+        &vec![ferrobgp_core::ListenPeer {
+            peer: ip(B),
+            md5: Some("secret".into()),
+            min_ttl: Some(254),
+        }]
+    );
+}

@@ -327,6 +327,39 @@ pub fn listener_socket(addr: SocketAddr) -> io::Result<socket2::Socket> {
     Ok(sock)
 }
 
+/// Put the neighbors' TCP MD5 keys and minimum TTL on a listening socket (before their SYN
+/// arrives). An IPv4 peer on an IPv6 (dual-stack) listener is keyed by its mapped address.
+/// The socket takes one minimum TTL for every connection: the lowest configured, so that no
+/// neighbor is cut off; the driver sets each accepted connection's own with
+/// [`accepted_min_ttl`].
+pub fn protect_listener(
+    sock: &socket2::Socket,
+    addr: SocketAddr,
+    peers: &[ferrobgp_core::ListenPeer],
+) -> io::Result<()> {
+    for p in peers {
+        let peer = match (addr, p.peer) {
+            (SocketAddr::V6(_), std::net::IpAddr::V4(v4)) => {
+                std::net::IpAddr::V6(v4.to_ipv6_mapped())
+            }
+            (_, ip) => ip,
+        };
+        if let Some(key) = &p.md5 {
+            set_md5sig(sock, SocketAddr::new(peer, 0), key.as_bytes())?;
+        }
+    }
+    if let Some(min) = peers.iter().filter_map(|p| p.min_ttl).min() {
+        set_min_ttl(sock, addr, min)?;
+    }
+    Ok(())
+}
+
+/// The minimum TTL configured for the neighbor at `remote`, to set on its accepted socket.
+pub fn accepted_min_ttl(peers: &[ferrobgp_core::ListenPeer], remote: SocketAddr) -> Option<u8> {
+    let ip = canonical(remote).ip();
+    peers.iter().find(|p| p.peer == ip).and_then(|p| p.min_ttl)
+}
+
 /// `struct tcp_md5sig` of linux/tcp.h (not in the libc crate).
 #[cfg(target_os = "linux")]
 #[repr(C)]
@@ -589,6 +622,36 @@ pub fn is_final_answer(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listener_takes_md5_keys_and_minimum_ttl() {
+        use ferrobgp_core::ListenPeer;
+        let peers = vec![
+            ListenPeer {
+                peer: "127.0.0.2".parse().unwrap(),
+                md5: Some("secret".into()),
+                min_ttl: Some(254),
+            },
+            ListenPeer {
+                peer: "127.0.0.3".parse().unwrap(),
+                md5: None,
+                min_ttl: Some(250),
+            },
+        ];
+        for addr in ["127.0.0.1:0", "[::]:0"] {
+            let addr: SocketAddr = addr.parse().unwrap();
+            let Ok(sock) = listener_socket(addr) else {
+                continue; // no IPv6 here
+            };
+            protect_listener(&sock, addr, &peers).expect("md5 and min ttl on a listener");
+        }
+        let remote: SocketAddr = "[::ffff:127.0.0.3]:179".parse().unwrap();
+        assert_eq!(accepted_min_ttl(&peers, remote), Some(250));
+        assert_eq!(
+            accepted_min_ttl(&peers, "127.0.0.9:1".parse().unwrap()),
+            None
+        );
+    }
 
     #[test]
     fn lines_split_across_reads() {

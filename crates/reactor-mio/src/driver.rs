@@ -106,6 +106,8 @@ struct Reactor {
     timers: DriverTimers,
     accepted: u64,
     control_clients: u32,
+    /// MD5 keys and minimum TTLs of the neighbors, from `Listen`.
+    listen_peers: Vec<ferrobgp_core::ListenPeer>,
 }
 
 /// Run `speaker` until it says `Exit`; returns the exit code.
@@ -140,6 +142,7 @@ pub fn run(speaker: Speaker, opts: Options) -> io::Result<i32> {
         timers: DriverTimers::default(),
         accepted: 0,
         control_clients: 0,
+        listen_peers: Vec::new(),
     };
     r.open_control_socket();
     tracing::info!(reactor = "mio", "event loop started");
@@ -315,6 +318,12 @@ impl Reactor {
                         Err(_) => continue,
                     };
                     let remote = common::canonical(remote);
+                    if let Some(min) = common::accepted_min_ttl(&self.listen_peers, remote) {
+                        let sock = socket2::SockRef::from(&stream);
+                        if let Err(e) = common::set_min_ttl(&sock, remote, min) {
+                            tracing::warn!(%remote, "minimum TTL: {e}");
+                        }
+                    }
                     self.accepted += 1;
                     let conn = ConnId::accepted(self.accepted);
                     let t = self.token(Source::Conn(conn));
@@ -777,7 +786,7 @@ impl Reactor {
 
     fn perform(&mut self, out: Output) {
         match out {
-            Output::Listen { addr } => self.listen(addr),
+            Output::Listen { addr, peers } => self.listen(addr, peers),
             Output::Connect {
                 conn,
                 remote,
@@ -880,9 +889,13 @@ impl Reactor {
         }
     }
 
-    fn listen(&mut self, addr: SocketAddr) {
+    fn listen(&mut self, addr: SocketAddr, peers: Vec<ferrobgp_core::ListenPeer>) {
         match common::listener_socket(addr) {
             Ok(sock) => {
+                if let Err(e) = common::protect_listener(&sock, addr, &peers) {
+                    tracing::error!(%addr, "listener MD5 keys / minimum TTL: {e}");
+                }
+                self.listen_peers.extend(peers);
                 // SAFETY: the fd comes straight from a socket we own.
                 let std_l = unsafe { std::net::TcpListener::from_raw_fd(sock.into_raw_fd()) };
                 let mut l = TcpListener::from_std(std_l);

@@ -767,7 +767,7 @@ impl Reactor {
 
     fn perform(&mut self, out: Output) {
         match out {
-            Output::Listen { addr } => self.listen(addr),
+            Output::Listen { addr, peers } => self.listen(addr, peers),
             Output::Connect {
                 conn,
                 remote,
@@ -885,8 +885,11 @@ impl Reactor {
         }
     }
 
-    fn listen(&mut self, addr: SocketAddr) {
+    fn listen(&mut self, addr: SocketAddr, peers: Vec<ferrobgp_core::ListenPeer>) {
         let l = common::listener_socket(addr).and_then(|sock| {
+            if let Err(e) = common::protect_listener(&sock, addr, &peers) {
+                tracing::error!(%addr, "listener MD5 keys / minimum TTL: {e}");
+            }
             // SAFETY: the fd comes straight from a socket we own.
             let std_l = unsafe { std::net::TcpListener::from_raw_fd(sock.into_raw_fd()) };
             TcpListener::from_std(std_l)
@@ -902,6 +905,12 @@ impl Reactor {
                                 let Ok(local) = stream.local_addr() else {
                                     continue;
                                 };
+                                if let Some(min) = common::accepted_min_ttl(&peers, remote) {
+                                    let sock = socket2::SockRef::from(&stream);
+                                    if let Err(e) = common::set_min_ttl(&sock, remote, min) {
+                                        tracing::warn!(%remote, "minimum TTL: {e}");
+                                    }
+                                }
                                 let ev = Ev::Accepted {
                                     stream,
                                     local: common::canonical(local),

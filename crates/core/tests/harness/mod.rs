@@ -138,7 +138,7 @@ impl Net {
     fn perform(&mut self, i: usize, o: Output) {
         self.log.push((i, o.clone()));
         match o {
-            Output::Listen { addr } => self.nodes[i].listening.push(addr),
+            Output::Listen { addr, .. } => self.nodes[i].listening.push(addr),
             Output::Connect { conn, remote, .. } => {
                 let target = self.nodes.iter().position(|n| n.ip == remote.ip());
                 match target {
