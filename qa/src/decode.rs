@@ -8,8 +8,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use bytes::Bytes;
 use ferrobgp_wire::json::{
-    notification_event, open_event, refresh_event, update_view_event, write_envelope, Envelope,
-    Neighbor,
+    notification_event, open_event, refresh_event, update_view_event_api4, write_envelope,
+    Envelope, Neighbor,
 };
 use ferrobgp_wire::{decode_message, decode_open, Family, Message, SessionContext};
 use serde_json::Value;
@@ -140,7 +140,7 @@ pub fn to_json(
     };
     match &decoded {
         Message::Open(o) => open_event(&mut out, &env("open"), &neighbor, o),
-        Message::Update(u) => update_view_event(&mut out, &env("update"), &neighbor, u),
+        Message::Update(u) => update_view_event_api4(&mut out, &env("update"), &neighbor, u),
         Message::Notification(n) => {
             notification_event(&mut out, &env("notification"), &neighbor, n)
         }

@@ -682,6 +682,17 @@ fn write_raw(out: &mut Vec<u8>, bytes: &[u8]) {
 /// JSON as [`write_update_message`] of [`crate::UpdateView::to_update`], with the attributes
 /// built once and every route written from the NLRI iterators (no allocation per route).
 pub fn write_update_view(out: &mut Vec<u8>, u: &crate::update::UpdateView) {
+    write_update_view_shape(out, u, false)
+}
+
+/// As [`write_update_view`] in the shape of ExaBGP's API version 4 (its `json:` lines): an
+/// announced flow route also carries its `"next-hop"` (version 6, `jsv6:`, has it only as the
+/// group's key).
+pub fn write_update_view_api4(out: &mut Vec<u8>, u: &crate::update::UpdateView) {
+    write_update_view_shape(out, u, true)
+}
+
+fn write_update_view_shape(out: &mut Vec<u8>, u: &crate::update::UpdateView, api4: bool) {
     if let Some(f) = u.end_of_rib() {
         write_update_message(out, &PathAttributes::default(), &[], &[], Some(f));
         return;
@@ -747,6 +758,9 @@ pub fn write_update_view(out: &mut Vec<u8>, u: &crate::update::UpdateView) {
                 }
                 item += 1;
                 write_nlri_view(out, v4, &n, nh);
+                if api4 && announce {
+                    flow_next_hop(out, v4, nh);
+                }
             }
             if !same {
                 close_group(out);
@@ -763,6 +777,9 @@ pub fn write_update_view(out: &mut Vec<u8>, u: &crate::update::UpdateView) {
                 }
                 item += 1;
                 write_nlri_view(out, fam, &n, nh);
+                if api4 && announce {
+                    flow_next_hop(out, fam, nh);
+                }
             }
             close_group(out);
         }
@@ -799,6 +816,18 @@ pub fn write_update_view(out: &mut Vec<u8>, u: &crate::update::UpdateView) {
     out.extend_from_slice(b"}}");
 }
 
+/// API version 4: `"next-hop"` inside an announced flow route's object (just written).
+fn flow_next_hop(out: &mut Vec<u8>, family: Family, nh: Option<IpAddr>) {
+    use crate::model::Safi;
+    let flow = matches!(family.safi, Safi::FLOW | Safi::FLOW_VPN);
+    if let (true, Some(nh), Some(b'}')) = (flow, nh, out.last()) {
+        out.pop();
+        out.extend_from_slice(b",\"next-hop\":");
+        display(out, nh);
+        out.push(b'}');
+    }
+}
+
 /// A whole `update` event line for a received UPDATE, from its view (see
 /// [`write_update_view`]).
 pub fn update_view_event(
@@ -810,6 +839,20 @@ pub fn update_view_event(
     write_envelope(out, env, neighbor, |out| {
         out.extend_from_slice(b"\"message\":");
         write_update_view(out, u);
+    });
+}
+
+/// As [`update_view_event`] in the shape of ExaBGP's API version 4 (see
+/// [`write_update_view_api4`]).
+pub fn update_view_event_api4(
+    out: &mut Vec<u8>,
+    env: &Envelope,
+    neighbor: &Neighbor,
+    u: &crate::update::UpdateView,
+) {
+    write_envelope(out, env, neighbor, |out| {
+        out.extend_from_slice(b"\"message\":");
+        write_update_view_api4(out, u);
     });
 }
 

@@ -447,3 +447,24 @@ fn vpn_values() {
         }]
     );
 }
+
+/// conf-flow.ci: the flow route announced with next hop 1.2.3.4 (ExaBGP's captured message);
+/// its `json:` line (API version 4) has `"next-hop"` in the route's object, its `jsv6:` line
+/// does not.
+#[test]
+fn flow_next_hop_in_the_route_for_api_version_4() {
+    let u = update_from("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0043:02:0000002C4001010040020040050400000064C010080800000000000001800E100001850401020304000602200A000002", &SessionContext { asn4: true, ..Default::default() });
+    let render = |api4: bool| -> serde_json::Value {
+        let mut out = Vec::new();
+        if api4 {
+            ferrobgp_wire::json::write_update_view_api4(&mut out, &u);
+        } else {
+            ferrobgp_wire::json::write_update_view(&mut out, &u);
+        }
+        serde_json::from_slice(&out).unwrap()
+    };
+    let route = |v: &serde_json::Value| v["update"]["announce"]["ipv4 flow"]["1.2.3.4"][0].clone();
+    assert_eq!(route(&render(true))["next-hop"], "1.2.3.4");
+    assert_eq!(route(&render(true))["source-ipv4"][0], "10.0.0.2/32");
+    assert!(route(&render(false)).get("next-hop").is_none());
+}
