@@ -92,6 +92,9 @@ pub fn run(args: Args) -> Result<(), BoxError> {
     if args.passive {
         core_env.bgp_passive = true;
     }
+    if let Some(v) = software_version_override() {
+        core_env.software_version = v;
+    }
     let speaker = Speaker::new(config, core_env, Instant::now())?;
 
     let control_socket = common::control_socket_path(
@@ -132,6 +135,19 @@ pub fn run(args: Args) -> Result<(), BoxError> {
         std::process::exit(code);
     }
     Ok(())
+}
+
+/// ExaBGP reads its version from `exabgp_version` when set (its test harness sets
+/// `5.0.0-0+test`, which conf-cap-software-version expects in the software-version
+/// capability as `ExaBGP/5.0.0-0+test`). The variable has no section, so the environment
+/// reader does not see it.
+fn software_version_override() -> Option<String> {
+    ["ferrobgp_version", "exabgp_version", "exabgp.version"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .map(|v| format!("ExaBGP/{v}"))
 }
 
 /// `api.socketpath` from the environment (ferrobgp's or ExaBGP's spelling) or the INI file.
