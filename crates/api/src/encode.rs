@@ -194,7 +194,7 @@ pub fn encode_route_on(
                 };
                 let mut spec = spec_of(route)?.clone();
                 if let Some(g) = shared {
-                    spec.attributes = merge_attributes(&g.attributes, &spec.attributes);
+                    spec.attributes = spec.attributes.overlaid_on(&g.attributes);
                     spec.next_hop_self |= g.next_hop_self;
                 }
                 routes.push((w, spec));
@@ -267,36 +267,6 @@ pub fn encode_route_on(
         }
     }
     Ok(msgs)
-}
-
-/// `over`'s attributes, `base`'s where `over` has none (a group's shared attributes under a
-/// command's own).
-fn merge_attributes(base: &PathAttributes, over: &PathAttributes) -> PathAttributes {
-    fn vec<T: Clone>(o: &[T], b: &[T]) -> Vec<T> {
-        if o.is_empty() { b } else { o }.to_vec()
-    }
-    PathAttributes {
-        origin: over.origin.or(base.origin),
-        as_path: over.as_path.clone().or_else(|| base.as_path.clone()),
-        next_hop: over.next_hop.or(base.next_hop),
-        next_hop_link_local: over.next_hop_link_local.or(base.next_hop_link_local),
-        med: over.med.or(base.med),
-        local_pref: over.local_pref.or(base.local_pref),
-        atomic_aggregate: over.atomic_aggregate || base.atomic_aggregate,
-        aggregator: over.aggregator.or(base.aggregator),
-        communities: vec(&over.communities, &base.communities),
-        originator_id: over.originator_id.or(base.originator_id),
-        cluster_list: vec(&over.cluster_list, &base.cluster_list),
-        extended_communities: vec(&over.extended_communities, &base.extended_communities),
-        ipv6_extended_communities: vec(
-            &over.ipv6_extended_communities,
-            &base.ipv6_extended_communities,
-        ),
-        aigp: over.aigp.or(base.aigp),
-        large_communities: vec(&over.large_communities, &base.large_communities),
-        otc: over.otc.or(base.otc),
-        unknown: vec(&over.unknown, &base.unknown),
-    }
 }
 
 /// A withdrawal as ExaBGP sends it: IPv4 unicast in the withdrawn routes field alone; other

@@ -208,40 +208,6 @@ pub fn outbound_attributes(a: &RouteAttrs, rules: &PeerRules) -> PathAttributes 
     p
 }
 
-/// `over`'s attributes on top of `base`'s (a `group attributes …` line's shared attributes
-/// under one command's own).
-pub fn merge_attributes(base: &PathAttributes, over: &PathAttributes) -> PathAttributes {
-    fn vec<T: Clone>(o: &[T], b: &[T]) -> Vec<T> {
-        if o.is_empty() {
-            b.to_vec()
-        } else {
-            o.to_vec()
-        }
-    }
-    PathAttributes {
-        origin: over.origin.or(base.origin),
-        as_path: over.as_path.clone().or_else(|| base.as_path.clone()),
-        next_hop: over.next_hop.or(base.next_hop),
-        next_hop_link_local: over.next_hop_link_local.or(base.next_hop_link_local),
-        med: over.med.or(base.med),
-        local_pref: over.local_pref.or(base.local_pref),
-        atomic_aggregate: over.atomic_aggregate || base.atomic_aggregate,
-        aggregator: over.aggregator.or(base.aggregator),
-        communities: vec(&over.communities, &base.communities),
-        originator_id: over.originator_id.or(base.originator_id),
-        cluster_list: vec(&over.cluster_list, &base.cluster_list),
-        extended_communities: vec(&over.extended_communities, &base.extended_communities),
-        ipv6_extended_communities: vec(
-            &over.ipv6_extended_communities,
-            &base.ipv6_extended_communities,
-        ),
-        aigp: over.aigp.or(base.aigp),
-        large_communities: vec(&over.large_communities, &base.large_communities),
-        otc: over.otc.or(base.otc),
-        unknown: vec(&over.unknown, &base.unknown),
-    }
-}
-
 /// ADAPTER until wire's `write_mp_next_hop` knows it: ExaBGP sends an IPv4 next hop of an
 /// IPv6 MUP route as an IPv4-mapped IPv6 address (16 octets, so no NEXT_HOP attribute),
 /// conf-srv6-mup.ci; wire writes IPv4 next hops in 4 octets whatever the AFI, which is right
@@ -317,25 +283,6 @@ mod tests {
         a.path.next_hop = Some("2001:db8::1".parse().unwrap());
         let p = outbound_attributes(&a, &rules(true));
         assert_eq!(p.next_hop_link_local, rules(true).link_local);
-    }
-
-    #[test]
-    fn group_attributes_merge_under_the_command() {
-        let base = PathAttributes {
-            local_pref: Some(100),
-            med: Some(5),
-            communities: vec![1],
-            ..Default::default()
-        };
-        let over = PathAttributes {
-            med: Some(7),
-            ..Default::default()
-        };
-        let m = merge_attributes(&base, &over);
-        assert_eq!(
-            (m.local_pref, m.med, m.communities),
-            (Some(100), Some(7), vec![1])
-        );
     }
 
     #[test]

@@ -1678,7 +1678,7 @@ impl Speaker {
     fn route_of(req: &RouteRequest, shared: Option<&RouteSpec>) -> Option<RouteSpec> {
         let mut r = req.spec().map(crate::convert::route)?;
         if let Some(g) = shared {
-            r.attrs.path = outbound::merge_attributes(&g.attrs.path, &r.attrs.path);
+            r.attrs.path = r.attrs.path.overlaid_on(&g.attrs.path);
             r.attrs.next_hop_self |= g.attrs.next_hop_self;
         }
         Some(r)

@@ -533,6 +533,39 @@ pub struct PathAttributes {
     pub unknown: Vec<RawAttribute>,
 }
 
+impl PathAttributes {
+    /// These attributes on top of `base`'s: each one set here wins, each one absent here is
+    /// taken from `base` (ExaBGP's `group attributes …` / `announce attributes …` shared
+    /// attributes under a command's own).
+    pub fn overlaid_on(&self, base: &PathAttributes) -> PathAttributes {
+        fn list<T: Clone>(over: &[T], base: &[T]) -> Vec<T> {
+            if over.is_empty() { base } else { over }.to_vec()
+        }
+        PathAttributes {
+            origin: self.origin.or(base.origin),
+            as_path: self.as_path.clone().or_else(|| base.as_path.clone()),
+            next_hop: self.next_hop.or(base.next_hop),
+            next_hop_link_local: self.next_hop_link_local.or(base.next_hop_link_local),
+            med: self.med.or(base.med),
+            local_pref: self.local_pref.or(base.local_pref),
+            atomic_aggregate: self.atomic_aggregate || base.atomic_aggregate,
+            aggregator: self.aggregator.or(base.aggregator),
+            communities: list(&self.communities, &base.communities),
+            originator_id: self.originator_id.or(base.originator_id),
+            cluster_list: list(&self.cluster_list, &base.cluster_list),
+            extended_communities: list(&self.extended_communities, &base.extended_communities),
+            ipv6_extended_communities: list(
+                &self.ipv6_extended_communities,
+                &base.ipv6_extended_communities,
+            ),
+            aigp: self.aigp.or(base.aigp),
+            large_communities: list(&self.large_communities, &base.large_communities),
+            otc: self.otc.or(base.otc),
+            unknown: list(&self.unknown, &base.unknown),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // OPEN and capabilities
 // ---------------------------------------------------------------------------------------------
@@ -1046,5 +1079,29 @@ mod tests {
         let n = Notification::shutdown(notif::ADMINISTRATIVE_SHUTDOWN, "maintenance");
         assert_eq!(n.shutdown_communication(), Some("maintenance"));
         assert_eq!(n.subcode_name(), "Administrative Shutdown");
+    }
+}
+
+#[cfg(test)]
+mod overlay_tests {
+    use super::PathAttributes;
+
+    #[test]
+    fn a_command_s_attributes_win_over_the_group_s() {
+        let base = PathAttributes {
+            local_pref: Some(100),
+            med: Some(5),
+            communities: vec![1],
+            ..Default::default()
+        };
+        let over = PathAttributes {
+            med: Some(7),
+            ..Default::default()
+        };
+        let m = over.overlaid_on(&base);
+        assert_eq!(
+            (m.local_pref, m.med, m.communities),
+            (Some(100), Some(7), vec![1])
+        );
     }
 }
