@@ -109,6 +109,8 @@ struct Process {
     ack: AckState,
     congested: bool,
     given_up: bool,
+    /// SIGUSR2 asked for a restart: when it exits, start it again whatever the respawn rules.
+    restart: bool,
 }
 
 /// A control-channel client (`ferrobgp cli`): see [`ProcessId::control`].
@@ -259,6 +261,7 @@ impl Speaker {
             ack,
             congested: false,
             given_up: false,
+            restart: false,
         });
     }
 
@@ -1551,6 +1554,12 @@ impl Speaker {
         if self.shutdown.is_some() {
             return;
         }
+        if std::mem::take(&mut self.processes[i].restart) {
+            // A restart is not a crash: it does not count against the respawn limit.
+            self.processes[i].starts.clear();
+            self.spawn(i);
+            return;
+        }
         let respawn = self.processes[i]
             .cfg
             .respawn
@@ -2042,7 +2051,26 @@ impl Speaker {
                     }
                 }
             }
-            Signal::Usr1 | Signal::Usr2 => {}
+            // SIGUSR2 (ExaBGP: full reload): the driver re-reads the configuration and sends
+            // Input::Reload; here the helper processes are restarted: stdin closed, stopped,
+            // started again when their exit is reported (on_process_exit).
+            Signal::Usr2 => {
+                for i in 0..self.processes.len() {
+                    let p = &mut self.processes[i];
+                    if p.running {
+                        p.restart = true;
+                        let process = ProcessId(i as u32);
+                        self.outputs
+                            .push_back(Output::CloseProcessStdin { process });
+                        self.outputs.push_back(Output::KillProcess { process });
+                    } else if p.given_up {
+                        p.given_up = false;
+                        p.starts.clear();
+                        self.spawn(i);
+                    }
+                }
+            }
+            Signal::Usr1 => {}
         }
     }
 

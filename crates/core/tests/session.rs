@@ -990,3 +990,72 @@ fn listen_carries_md5_keys_and_minimum_ttls() {
         }]
     );
 }
+
+#[test]
+fn sigusr2_restarts_helper_processes_even_without_respawn() {
+    let t0 = Instant::now();
+    let mut p = process("helper");
+    p.respawn = Some(false);
+    let mut sp = Speaker::new(
+        Config {
+            processes: vec![p],
+            ..Default::default()
+        },
+        Environment::default(),
+        t0,
+    )
+    .unwrap();
+    let drain = |sp: &mut Speaker| std::iter::from_fn(|| sp.poll_output()).collect::<Vec<_>>();
+    let spawns = |out: &[Output]| {
+        out.iter()
+            .filter(|o| matches!(o, Output::Spawn { .. }))
+            .count()
+    };
+    assert_eq!(spawns(&drain(&mut sp)), 1, "started with the daemon");
+    let pid = ProcessId(0);
+    sp.handle(
+        t0,
+        Input::ProcessStarted {
+            process: pid,
+            pid: 42,
+        },
+    );
+    drain(&mut sp);
+
+    sp.handle(t0, Input::Signal(ferrobgp_core::Signal::Usr2));
+    let out = drain(&mut sp);
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, Output::KillProcess { process } if *process == pid)));
+    assert_eq!(spawns(&out), 0, "started again only once it has exited");
+
+    sp.handle(
+        t0,
+        Input::ProcessExited {
+            process: pid,
+            status: Some(0),
+        },
+    );
+    assert_eq!(
+        spawns(&drain(&mut sp)),
+        1,
+        "restarted although respawn is off"
+    );
+
+    // An exit that nobody asked for is not restarted (respawn off).
+    sp.handle(
+        t0,
+        Input::ProcessStarted {
+            process: pid,
+            pid: 43,
+        },
+    );
+    sp.handle(
+        t0,
+        Input::ProcessExited {
+            process: pid,
+            status: Some(1),
+        },
+    );
+    assert_eq!(spawns(&drain(&mut sp)), 0);
+}

@@ -15,7 +15,12 @@ mod cmd_run;
 mod cmd_validate;
 
 #[derive(Parser, Debug)]
-#[command(name = "ferrobgp", version, about = "An ExaBGP-compatible BGP speaker")]
+#[command(
+    name = "ferrobgp",
+    version,
+    about = "An ExaBGP-compatible BGP speaker",
+    after_help = EXAMPLES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,6 +41,16 @@ enum Command {
     /// Print the version.
     Version,
 }
+
+const EXAMPLES: &str = "\
+Examples:
+  ferrobgp etc/ferrobgp/demo.conf                     run the daemon (as `exabgp FILE`)
+  ferrobgp --reactor tokio my.conf                    the same on the tokio event loop
+  exabgp_tcp_bind=127.0.0.1 exabgp_tcp_port=1179 ferrobgp my.conf   listen on 127.0.0.1:1179
+  ferrobgp validate -r my.conf                        check a configuration, list its routes
+  ferrobgp decode FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001304   a message in hex -> ExaBGP JSON
+  ferrobgp encode \"route 10.0.0.0/24 next-hop 192.0.2.1\"   a route -> UPDATE in hex
+  ferrobgp cli \"show neighbor summary\"                one command to a running daemon";
 
 const SUBCOMMANDS: &[&str] = &[
     "run",
