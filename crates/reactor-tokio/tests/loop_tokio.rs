@@ -79,3 +79,8 @@ fn helper_lines_of_one_read_are_one_batch() {
 fn control_client_is_answered() {
     support::control_client_is_answered(run);
 }
+
+#[test]
+fn collision_keeps_the_higher_identifier_s_connection() {
+    support::collision_keeps_the_higher_identifier_s_connection(run);
+}

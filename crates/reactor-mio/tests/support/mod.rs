@@ -976,3 +976,51 @@ pub fn control_client_is_answered(run: Runner) {
     s.wait_for_close();
     assert_eq!(daemon.join(), 0);
 }
+
+/// Connection collision (RFC 4271 §6.8): the daemon connects out and the peer connects in at
+/// the same time. The peer's BGP Identifier (127.0.0.2) is the higher, so the connection the
+/// peer opened is kept and the daemon's own is closed with Cease / Connection Collision
+/// Resolution (6/7); the routes then arrive on the kept one.
+pub fn collision_keeps_the_higher_identifier_s_connection(run: Runner) {
+    let peer = Peer::bind();
+    let listen = closed_port().port();
+    let (config, env) = config_with(
+        peer.port,
+        &["198.51.100.0/24"],
+        &[],
+        &format!("\tlisten {listen};\n"),
+        &[],
+    );
+    let daemon = Daemon::start(run, config, env);
+
+    // The daemon's connection: read its OPEN, answer with ours, but no KEEPALIVE yet, so it
+    // waits in OpenConfirm.
+    let mut outgoing = peer.accept();
+    let deadline = Instant::now() + STEP;
+    let (kind, open) = outgoing.read_msg(deadline).expect("the daemon's OPEN");
+    assert_eq!(kind, MSG_OPEN);
+    let mut reply = open.clone();
+    reply[8] = reply[8].wrapping_add(1);
+    outgoing.send_msg(MSG_OPEN, &reply);
+
+    // Our connection to its listener, with the same (higher) identifier.
+    let mut incoming = connect_to_daemon(SocketAddr::from((Ipv4Addr::LOCALHOST, listen)));
+    incoming.handshake();
+
+    let notification = loop {
+        match outgoing.read_msg(deadline) {
+            Some((MSG_NOTIFICATION, body)) => break body,
+            Some(_) => {}
+            None => panic!("the daemon's connection closed without a NOTIFICATION"),
+        }
+    };
+    assert_eq!(
+        notification[..2],
+        [6, 7],
+        "Cease / Connection Collision Resolution"
+    );
+    incoming.wait_for_prefixes(&["198.51.100.0/24"]);
+    daemon.handle.shutdown();
+    incoming.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+}
