@@ -29,9 +29,10 @@ fn a_malformed_config_names_file_line_and_column_and_fails() {
     let text = format!("{stdout}{stderr}");
     let want = format!("{}:5:", path.display());
     assert!(text.contains(&want), "no {want} in: {text}");
+    assert!(text.contains(":5:12:"), "the column of `soon`: {text}");
     assert!(
-        text.contains("hold-time"),
-        "the error names what was wrong: {text}"
+        text.contains("hold time") && text.contains("soon"),
+        "what was expected and what was found: {text}"
     );
 }
 
