@@ -8,6 +8,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use bytes::Bytes;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use nom::bytes::complete::take;
+use nom::number::complete::be_u8;
+use nom::Parser;
 
 use crate::flowspec::{FlowNlri, FlowRule};
 use crate::model::{Afi, Family, Labels, Nlri, RouteDistinguisher, Safi};
@@ -413,6 +416,18 @@ impl<'a> Iterator for NlriIter<'a> {
         if self.data.is_empty() {
             return None;
         }
+        // The hot path (unicast IPv4 without path ids), kept small enough to inline.
+        if let (NlriLayout::Prefix { v6: false }, false) = (self.layout, self.add_path) {
+            if let Some((prefix, rest)) = read_v4_prefix(self.data) {
+                self.data = rest;
+                return Some(NlriView::Prefix {
+                    path_id: None,
+                    prefix: IpNet::V4(prefix),
+                });
+            }
+            self.data = &[];
+            return None;
+        }
         match self.step(self.data) {
             Some((v, rest)) => {
                 self.data = rest;
@@ -449,6 +464,30 @@ fn validate_prefixes(data: &[u8], v6: bool, add_path: bool) -> Result<(), usize>
     Ok(())
 }
 
+/// One IPv4 prefix (length, significant octets) at the head of `d`, without a copy of
+/// variable length: the octets are folded into a word.
+#[inline(always)]
+fn read_v4_prefix(d: &[u8]) -> Option<(Ipv4Net, &[u8])> {
+    let (rest, bits) = be_u8::<_, ()>(d).ok()?;
+    if bits > 32 {
+        return None;
+    }
+    let n = (bits as usize).div_ceil(8);
+    let v = if let Some(w) = rest.first_chunk::<4>() {
+        // Four octets are there: read them whole and mask, no loop of variable length.
+        u32::from_be_bytes(*w)
+    } else {
+        let mut v = 0u32;
+        for (i, &b) in rest.iter().take(n).enumerate() {
+            v |= (b as u32) << (24 - 8 * i);
+        }
+        v
+    };
+    let (rest, _) = take::<_, _, ()>(n).parse_complete(rest).ok()?;
+    let net = Ipv4Net::new(Ipv4Addr::from(v & mask32(bits)), bits).ok()?;
+    Some((net, rest))
+}
+
 /// A prefix of `bits` length whose significant octets start `d`. Bits past the length
 /// are cleared (RFC 4271 §4.3: trailing bits are irrelevant).
 #[inline]
@@ -469,10 +508,11 @@ fn read_prefix(bits: u8, d: &[u8], v6: bool) -> Option<(IpNet, &[u8])> {
             return None;
         }
         let src = d.get(..n)?;
-        let mut a = [0u8; 4];
-        a[..n].copy_from_slice(src);
-        let v = u32::from_be_bytes(a) & mask32(bits);
-        let net = Ipv4Net::new(Ipv4Addr::from(v), bits).ok()?;
+        let mut v = 0u32;
+        for (i, &b) in src.iter().enumerate() {
+            v |= (b as u32) << (24 - 8 * i);
+        }
+        let net = Ipv4Net::new(Ipv4Addr::from(v & mask32(bits)), bits).ok()?;
         Some((IpNet::V4(net), &d[n..]))
     }
 }

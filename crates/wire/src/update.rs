@@ -58,6 +58,82 @@ fn slot(c: u8) -> Option<usize> {
     }
 }
 
+/// What the validation loop checks of one attribute code, looked up once per attribute
+/// (one table load instead of a match per check on the hot path).
+#[derive(Clone, Copy)]
+struct Rule {
+    /// Expected (optional, transitive) flag bits, or [`ANY_FLAGS`] for unchecked codes.
+    flags: u8,
+    /// The value check: a `CHECK_*` kind.
+    check: u8,
+    /// The exact length (`CHECK_LEN`).
+    len: u8,
+    /// RFC 7606 §7.5, §7.9, §7.10: discarded when an external peer sends it.
+    internal_only: bool,
+}
+
+const ANY_FLAGS: u8 = 0xff;
+/// No value check.
+const CHECK_NONE: u8 = 0;
+/// The value is exactly `Rule::len` octets.
+const CHECK_LEN: u8 = 1;
+/// A non-empty multiple of 4 octets.
+const CHECK_MUL4: u8 = 2;
+/// A non-empty multiple of 8 octets.
+const CHECK_MUL8: u8 = 3;
+/// Anything else: [`check_value`] decides, and MP_REACH/MP_UNREACH go to `check_mp`.
+const CHECK_FULL: u8 = 4;
+
+const RULES: [Rule; 256] = {
+    const O: u8 = attr_flag::OPTIONAL;
+    const T: u8 = attr_flag::TRANSITIVE;
+    let any = Rule {
+        flags: ANY_FLAGS,
+        check: CHECK_NONE,
+        len: 0,
+        internal_only: false,
+    };
+    let mut t = [any; 256];
+    const fn r(flags: u8, check: u8, len: u8) -> Rule {
+        Rule {
+            flags,
+            check,
+            len,
+            internal_only: false,
+        }
+    }
+    t[code::ORIGIN as usize] = r(T, CHECK_FULL, 1);
+    t[code::AS_PATH as usize] = r(T, CHECK_FULL, 0);
+    // NEXT_HOP's length is checked here; its address (external peers) in the loop.
+    t[code::NEXT_HOP as usize] = r(T, CHECK_LEN, 4);
+    t[code::MED as usize] = r(O, CHECK_LEN, 4);
+    t[code::LOCAL_PREF as usize] = Rule {
+        internal_only: true,
+        ..r(T, CHECK_LEN, 4)
+    };
+    t[code::ATOMIC_AGGREGATE as usize] = r(T, CHECK_LEN, 0);
+    t[code::AGGREGATOR as usize] = r(O | T, CHECK_FULL, 0);
+    t[code::COMMUNITIES as usize] = r(O | T, CHECK_MUL4, 0);
+    t[code::ORIGINATOR_ID as usize] = Rule {
+        internal_only: true,
+        ..r(O, CHECK_LEN, 4)
+    };
+    t[code::CLUSTER_LIST as usize] = Rule {
+        internal_only: true,
+        ..r(O, CHECK_MUL4, 0)
+    };
+    t[code::MP_REACH_NLRI as usize] = r(O, CHECK_FULL, 0);
+    t[code::MP_UNREACH_NLRI as usize] = r(O, CHECK_FULL, 0);
+    t[code::EXTENDED_COMMUNITIES as usize] = r(O | T, CHECK_MUL8, 0);
+    t[code::AS4_PATH as usize] = r(O | T, CHECK_FULL, 0);
+    t[code::AS4_AGGREGATOR as usize] = r(O | T, CHECK_LEN, 8);
+    t[code::IPV6_EXTENDED_COMMUNITIES as usize] = r(O | T, CHECK_FULL, 0);
+    t[code::AIGP as usize] = r(O, CHECK_FULL, 0);
+    t[code::LARGE_COMMUNITIES as usize] = r(O | T, CHECK_FULL, 0);
+    t[code::OTC as usize] = r(O | T, CHECK_LEN, 4);
+    t
+};
+
 /// A validated UPDATE, borrowing nothing: it owns (a reference-counted slice of) the
 /// message, and iterators borrow from it.
 #[derive(Debug, Clone)]
@@ -185,35 +261,6 @@ pub fn unicast_host(a: IpAddr) -> bool {
         }
         IpAddr::V6(a) => !(a.is_unspecified() || a.is_loopback() || a.is_multicast()),
     }
-}
-
-/// Expected (optional, transitive) flag bits of the known attributes (RFC 4271 §5 and the
-/// RFC defining each); `None` for codes we do not check.
-fn expected_flags(c: u8) -> Option<u8> {
-    const O: u8 = attr_flag::OPTIONAL;
-    const T: u8 = attr_flag::TRANSITIVE;
-    Some(match c {
-        code::ORIGIN
-        | code::AS_PATH
-        | code::NEXT_HOP
-        | code::LOCAL_PREF
-        | code::ATOMIC_AGGREGATE => T,
-        code::MED
-        | code::ORIGINATOR_ID
-        | code::CLUSTER_LIST
-        | code::MP_REACH_NLRI
-        | code::MP_UNREACH_NLRI
-        | code::AIGP => O,
-        code::AGGREGATOR
-        | code::COMMUNITIES
-        | code::EXTENDED_COMMUNITIES
-        | code::AS4_PATH
-        | code::AS4_AGGREGATOR
-        | code::IPV6_EXTENDED_COMMUNITIES
-        | code::LARGE_COMMUNITIES
-        | code::OTC => O | T,
-        _ => return None,
-    })
 }
 
 /// RFC 7606 §7 (and RFC 6793 §6, RFC 8092 §6, RFC 9234 §5): what to do when this
@@ -424,14 +471,10 @@ impl UpdateView {
                 continue;
             }
 
+            let rule = RULES[c as usize];
             // RFC 7606 §7.5, §7.9, §7.10 (RFC 4271 §5.1.5, RFC 4456 §8): attributes that
             // stay inside an AS are discarded when an external peer sends them.
-            if ctx.external
-                && matches!(
-                    c,
-                    code::LOCAL_PREF | code::ORIGINATOR_ID | code::CLUSTER_LIST
-                )
-            {
+            if rule.internal_only && ctx.external {
                 view.flag(Error::attr(
                     ErrorKind::NotFromExternalPeer,
                     c,
@@ -445,25 +488,35 @@ impl UpdateView {
             // unrecognized well-known attribute, but no unknown code can be well-known, and
             // ExaBGP sends such generic attributes (conf-generic-attribute.ci) and accepts
             // them. Kept as an unknown attribute, as ExaBGP does.
-            if let Some(want) = expected_flags(c) {
-                if flags & (attr_flag::OPTIONAL | attr_flag::TRANSITIVE) != want {
+            if rule.flags != ANY_FLAGS
+                && flags & (attr_flag::OPTIONAL | attr_flag::TRANSITIVE) != rule.flags
+            {
+                let action = malformed_action(c);
+                let err = Error::attr(ErrorKind::AttributeFlags, c, off, action);
+                if action == Action::SessionReset {
+                    return Err(err);
+                }
+                view.flag(err);
+                continue;
+            }
+
+            let fast_ok = match rule.check {
+                CHECK_NONE => true,
+                CHECK_LEN => len == rule.len as usize,
+                CHECK_MUL4 => len != 0 && len % 4 == 0,
+                CHECK_MUL8 => len != 0 && len % 8 == 0,
+                _ => false,
+            };
+            if !fast_ok {
+                if c == code::MP_REACH_NLRI || c == code::MP_UNREACH_NLRI {
+                    view.check_mp(b, c, off, off + hl, value, ctx)?;
+                } else if let Some(kind) = check_value(c, value, ctx.asn4) {
                     let action = malformed_action(c);
-                    let err = Error::attr(ErrorKind::AttributeFlags, c, off, action);
-                    if action == Action::SessionReset {
-                        return Err(err);
-                    }
-                    view.flag(err);
+                    view.flag(Error::attr(kind, c, off, action));
                     continue;
                 }
             }
-
-            if c == code::MP_REACH_NLRI || c == code::MP_UNREACH_NLRI {
-                view.check_mp(b, c, off, off + hl, value, ctx)?;
-            } else if let Some(kind) = check_value(c, value, ctx.asn4) {
-                let action = malformed_action(c);
-                view.flag(Error::attr(kind, c, off, action));
-                continue;
-            } else if c == code::NEXT_HOP
+            if c == code::NEXT_HOP
                 && ctx.external
                 && a1 < b.len()
                 && !unicast_host(IpAddr::V4(Ipv4Addr::new(
