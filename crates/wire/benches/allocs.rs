@@ -1,0 +1,173 @@
+//! Heap allocations per operation of the codec benches (criterion measures time only): the
+//! same messages as `benches/codec.rs`, each operation run 10,000 times under a counting
+//! global allocator, reported as allocations (and bytes) per operation.
+//! Run: `cargo bench -p ferrobgp-wire --bench allocs`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+use bytes::{Bytes, BytesMut};
+use ferrobgp_wire::*;
+
+struct Counting;
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+static BYTES: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(l.size(), Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(n, Relaxed);
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+const ROUNDS: usize = 10_000;
+
+/// Run `op` ROUNDS times (after one warm-up call) and print allocations per call.
+fn report(name: &str, per: u32, mut op: impl FnMut()) {
+    op();
+    let (a0, b0) = (ALLOCS.load(Relaxed), BYTES.load(Relaxed));
+    for _ in 0..ROUNDS {
+        op();
+    }
+    let a = (ALLOCS.load(Relaxed) - a0) as f64 / ROUNDS as f64;
+    let b = (BYTES.load(Relaxed) - b0) as f64 / ROUNDS as f64;
+    println!(
+        "{name:<28} {a:>8.2} allocations/op {b:>10.1} bytes/op {:>8.3} allocations/prefix",
+        a / per as f64
+    );
+}
+
+fn ctx() -> SessionContext {
+    SessionContext {
+        asn4: true,
+        ..Default::default()
+    }
+}
+
+fn attrs(hops: u32) -> PathAttributes {
+    PathAttributes {
+        origin: Some(Origin::Igp),
+        as_path: Some(AsPath::sequence(
+            (0..hops).map(|i| 65000 + i).collect::<Vec<_>>(),
+        )),
+        next_hop: Some("192.0.2.1".parse().unwrap()),
+        med: Some(100),
+        communities: vec![0xfde8_0001, 0xfde8_0002],
+        ..Default::default()
+    }
+}
+
+fn prefixes(n: u32) -> Vec<Nlri> {
+    (0..n)
+        .map(|i| Nlri::Prefix {
+            prefix: format!("10.{}.{}.0/24", (i / 256) % 256, i % 256)
+                .parse()
+                .unwrap(),
+            path_id: None,
+        })
+        .collect()
+}
+
+fn update_bytes(n: u32) -> Bytes {
+    let mut out = BytesMut::new();
+    UpdateBuilder::new(&ctx()).announce(
+        Family::IPV4_UNICAST,
+        &attrs(3 + n % 5),
+        &prefixes(n),
+        &mut out,
+    );
+    out.freeze()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run either way.
+    let ctx = ctx();
+    for n in [1u32, 3, 10, 100] {
+        let msg = update_bytes(n);
+        report(&format!("decode_update/{n}"), n, || {
+            let Ok(Message::Update(u)) = decode_message(black_box(msg.clone()), &ctx) else {
+                unreachable!()
+            };
+            let mut k = 0u32;
+            for p in u.nlri() {
+                if let NlriView::Prefix { prefix, .. } = p {
+                    k = k.wrapping_add(prefix.prefix_len() as u32);
+                }
+            }
+            for a in u.attributes() {
+                k = k.wrapping_add(a.value.len() as u32);
+            }
+            black_box((k, u.med(), u.next_hop(), u.as_path_raw().is_some()));
+        });
+    }
+    for n in [1u32, 3, 10, 100, 10_000] {
+        let a = attrs(3 + n % 5);
+        let p = prefixes(n);
+        let mut out = BytesMut::with_capacity(1 << 20);
+        report(&format!("encode_update/{n}"), n, || {
+            out.clear();
+            UpdateBuilder::new(&ctx).announce(Family::IPV4_UNICAST, &a, &p, &mut out);
+            black_box(out.len());
+        });
+    }
+    for n in [1u32, 10, 100] {
+        let Ok(Message::Update(u)) = decode_message(update_bytes(n), &ctx) else {
+            unreachable!()
+        };
+        let mut out = Vec::with_capacity(1 << 16);
+        report(&format!("json_received/{n}"), n, || {
+            out.clear();
+            json::write_update_view(&mut out, &u);
+            black_box(out.len());
+        });
+    }
+    let open = Open {
+        version: 4,
+        my_as: 65000,
+        hold_time: 180,
+        bgp_id: "192.0.2.1".parse().unwrap(),
+        capabilities: vec![
+            Capability::Multiprotocol(Family::IPV4_UNICAST),
+            Capability::Multiprotocol(Family::IPV6_UNICAST),
+            Capability::RouteRefresh,
+            Capability::FourOctetAsn(65000),
+            Capability::AddPath(vec![(Family::IPV4_UNICAST, AddPathMode::Both)]),
+            Capability::ExtendedMessage,
+        ],
+    };
+    let mut ob = BytesMut::new();
+    encode_open(&open, &mut ob);
+    let ob = ob.freeze();
+    report("decode_open", 1, || {
+        black_box(decode_message(black_box(ob.clone()), &ctx).is_ok());
+    });
+    let n = Notification::shutdown(model::notif::ADMINISTRATIVE_SHUTDOWN, "maintenance");
+    let mut nb = BytesMut::new();
+    encode_notification(&n, &mut nb);
+    let nb = nb.freeze();
+    report("decode_notification", 1, || {
+        black_box(decode_message(black_box(nb.clone()), &ctx).is_ok());
+    });
+    let mut out = BytesMut::with_capacity(4096);
+    report("encode_open", 1, || {
+        out.clear();
+        encode_open(black_box(&open), &mut out);
+    });
+    report("encode_notification", 1, || {
+        out.clear();
+        encode_notification(black_box(&n), &mut out);
+    });
+}
