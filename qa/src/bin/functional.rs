@@ -313,15 +313,16 @@ fn run(args: Args) -> Result<ExitCode, String> {
     let daemon = match &args.daemon {
         Some(d) => d.clone(),
         None => {
-            let mut candidates = vec![
-                args.root.join("target/release/ferrobgp"),
-                args.root.join("target/debug/ferrobgp"),
-            ];
+            // CARGO_TARGET_DIR first: the build the caller just made, not a stale one left
+            // in the tree's own target/.
+            let mut candidates = vec![];
             if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
                 let target = PathBuf::from(target);
                 candidates.push(target.join("release/ferrobgp"));
                 candidates.push(target.join("debug/ferrobgp"));
             }
+            candidates.push(args.root.join("target/release/ferrobgp"));
+            candidates.push(args.root.join("target/debug/ferrobgp"));
             match candidates.iter().find(|p| p.is_file()) {
                 Some(p) => shell_quote(&p.to_string_lossy()),
                 None => {
