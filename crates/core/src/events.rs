@@ -79,6 +79,28 @@ impl MessageBody for UpdateBody<'_> {
     }
 }
 
+/// A received UPDATE written straight from its validated view: ExaBGP's JSON without an
+/// owned copy of its routes (no allocation per route, as `json::write_update_view`
+/// promises); the text encoder still goes through the owned form.
+pub struct UpdateViewBody<'a>(pub &'a ferrobgp_wire::UpdateView);
+
+impl MessageBody for UpdateViewBody<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        ferrobgp_wire::json::write_update_view(out, self.0);
+    }
+    fn write_text(&self, prefix: &str, out: &mut Vec<u8>) {
+        let u = self.0.to_update();
+        ferrobgp_api::text::write_update_lines(
+            prefix,
+            &u.attributes,
+            &u.withdrawn,
+            &u.announced,
+            u.end_of_rib,
+            out,
+        );
+    }
+}
+
 /// Encode one event with the process's encoder.
 pub fn encode(encoding: Encoding, ctx: &EventContext<'_>, event: &Event<'_>) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);

@@ -1034,13 +1034,25 @@ impl Speaker {
                     let nt = e.notification(&m);
                     return self.close_session(n, s, nt, &reason);
                 }
-                let mut u = view.to_update();
-                if view.treat_as_withdraw() {
-                    tracing::warn!(peer = %self.neighbors[n].cfg.peer_address, "RFC 7606: UPDATE treated as withdraw");
-                    let a = std::mem::take(&mut u.announced);
-                    u.withdrawn.extend(a);
-                    u.attributes = Default::default();
+                if !view.treat_as_withdraw() {
+                    // The common case: written from the view, no owned copy of the routes.
+                    self.emit(
+                        n,
+                        Some(s),
+                        |a| a.receive.update,
+                        Event::Update {
+                            direction: Direction::Receive,
+                            body: &events::UpdateViewBody(&view),
+                            raw: None,
+                        },
+                    );
+                    return;
                 }
+                let mut u = view.to_update();
+                tracing::warn!(peer = %self.neighbors[n].cfg.peer_address, "RFC 7606: UPDATE treated as withdraw");
+                let a = std::mem::take(&mut u.announced);
+                u.withdrawn.extend(a);
+                u.attributes = Default::default();
                 let body = events::UpdateBody {
                     attributes: &u.attributes,
                     withdrawn: &u.withdrawn,
