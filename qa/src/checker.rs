@@ -2,9 +2,10 @@
 //!
 //! Rules are grouped by (connection letter, sequence number) and the groups are taken in
 //! order. Inside a group the messages may arrive in any order; every message of a group must
-//! arrive before any of the next. `signal:` and `notification:` rules are actions the peer
-//! performs when the sequence reaches their group. KEEPALIVEs are ignored by the caller; an
-//! End-of-RIB after the last expectation is tolerated; anything else is a failure.
+//! arrive before any of the next. `signal:`, `notification:` and `send:` (ours) rules are
+//! actions the peer performs when the sequence reaches their group. KEEPALIVEs are ignored
+//! by the caller; an End-of-RIB after the last expectation is tolerated; anything else is a
+//! failure.
 
 use std::collections::VecDeque;
 
@@ -47,6 +48,8 @@ impl Expected {
 pub enum Action {
     Notification(String),
     Signal(String),
+    /// Send this message to the daemon.
+    Send(Vec<u8>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +118,7 @@ impl Checker {
                 }),
                 Kind::Notification(text) => group.actions.push(Action::Notification(text.clone())),
                 Kind::Signal(name) => group.actions.push(Action::Signal(name.clone())),
+                Kind::Send(bytes) => group.actions.push(Action::Send(bytes.clone())),
                 Kind::Cmd(_) | Kind::Json { .. } => {}
             }
         }
@@ -212,6 +216,16 @@ impl Checker {
         self.current
             .as_ref()
             .or(self.groups.front())
+            .map(|g| g.conn)
+    }
+
+    /// The connection letter of the next message expected (the first group still waiting
+    /// for one), ignoring groups made only of actions.
+    pub fn next_message_conn(&self) -> Option<char> {
+        self.current
+            .iter()
+            .chain(self.groups.iter())
+            .find(|g| !g.messages.is_empty())
             .map(|g| g.conn)
     }
 
@@ -327,9 +341,12 @@ mod tests {
         let mut c = checker(&text);
         assert!(matched(c.receive(&b(U1))));
         assert_eq!(c.next_actions(), vec![Action::Signal("SIGUSR1".into())]);
+        assert_eq!(c.next_message_conn(), Some('A'));
         assert!(matched(c.receive(&b(U2))));
         assert_eq!(c.next_actions(), vec![Action::Notification("bye".into())]);
         assert_eq!(c.current_conn(), Some('A'));
+        // After our NOTIFICATION the next message is expected on the next connection.
+        assert_eq!(c.next_message_conn(), Some('B'));
         assert_eq!(c.next_actions(), vec![]);
         assert_eq!(c.current_conn(), Some('B'));
         assert!(matched(c.receive(&b(U3))));

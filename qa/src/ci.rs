@@ -26,6 +26,10 @@ pub struct Options {
     pub timeout: Option<u64>,
     /// `option:tcp_connections:N` — how many sessions the daemon opens.
     pub tcp_connections: Option<u32>,
+    /// `option:reload:NAME` (ours, not ExaBGP's) — before the n-th `signal:` rule, the n-th
+    /// such file is copied over the first `option:file:` configuration: the daemon is
+    /// signalled after its configuration file was edited in place, as a user reloads.
+    pub reload: Vec<String>,
     /// Option lines we do not interpret (kept for reporting).
     pub unknown: Vec<String>,
 }
@@ -44,6 +48,9 @@ pub enum Kind {
     Notification(String),
     /// The peer sends this signal to the daemon.
     Signal(String),
+    /// `N:send:HEX` (ours, not ExaBGP's): the peer sends this whole message to the daemon
+    /// when the sequence reaches the rule's group.
+    Send(Vec<u8>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +147,18 @@ impl Case {
                 },
                 "notification" => Kind::Notification(content.to_string()),
                 "signal" => Kind::Signal(content.trim().to_string()),
+                "send" => {
+                    let bytes = parse_hex(content).map_err(err)?;
+                    if bytes.len() < 19
+                        || bytes[..16].iter().any(|b| *b != 0xff)
+                        || u16::from_be_bytes([bytes[16], bytes[17]]) as usize != bytes.len()
+                    {
+                        return Err(err(
+                            "send: needs a whole message (marker, right length, type, body)".into(),
+                        ));
+                    }
+                    Kind::Send(bytes)
+                }
                 other => return Err(err(format!("unknown rule kind {other:?}"))),
             };
             case.rules.push(Rule {
@@ -207,6 +226,7 @@ fn parse_option(options: &mut Options, rest: &str) -> Result<(), String> {
         ("update", "send-default-route") => options.send_default_route = true,
         ("timeout", v) => options.timeout = Some(number(v)?),
         ("tcp_connections", v) => options.tcp_connections = Some(number(v)? as u32),
+        ("reload", name) if !name.is_empty() => options.reload.push(name.to_string()),
         _ => options.unknown.push(format!("{area}:{value}")),
     }
     Ok(())
@@ -260,6 +280,22 @@ mod tests {
         );
         assert_eq!(case.json_pairs().len(), 1);
         assert_eq!(case.commands().count(), 1);
+    }
+
+    #[test]
+    fn parses_our_extensions() {
+        let text = "option:file:a.conf\noption:reload:a.2.conf\n\
+                    1:send:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000\n\
+                    2:signal:SIGUSR1\n";
+        let case = Case::parse(text).unwrap();
+        assert_eq!(case.options.reload, vec!["a.2.conf"]);
+        assert_eq!(
+            case.rules[0].kind,
+            Kind::Send(parse_hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00170200000000").unwrap())
+        );
+        // send: must be a whole, consistent message.
+        assert!(Case::parse("1:send:0017:02:00000000").is_err());
+        assert!(Case::parse("1:send:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0018:02:00000000").is_err());
     }
 
     #[test]

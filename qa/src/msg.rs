@@ -107,6 +107,12 @@ pub fn is_refresh_request(message: &[u8]) -> bool {
 /// router-id incremented, or — with `asn` — the AS replaced (in the 2-byte field and in the
 /// four-octet AS capability), as ExaBGP's test peer does. `add_unknown_capability` appends
 /// capability 66 carrying `loremipsum`.
+///
+/// ADD-PATH (capability 69) directions are swapped, send ↔ receive (send/receive stays), as
+/// a real peer that wants the paths would answer: RFC 7911 section 4 negotiates sending only
+/// where one side says send and the other receive, so a daemon offering `send` alone must see
+/// `receive` for its path identifiers to be used. ExaBGP's peer echoes the capability as is;
+/// its cases only offer send/receive, which the swap leaves alone.
 pub fn mirror_open(open: &[u8], asn: Option<u32>, add_unknown_capability: bool) -> Vec<u8> {
     let mut out = open.to_vec();
     if out.len() < HEADER_LEN + 10 {
@@ -118,9 +124,9 @@ pub fn mirror_open(open: &[u8], asn: Option<u32>, add_unknown_capability: bool) 
         Some(asn) => {
             let two = if asn > 0xffff { 23456u16 } else { asn as u16 };
             out[body + 1..body + 3].copy_from_slice(&two.to_be_bytes());
-            rewrite_as4_capability(&mut out[body + 10..], asn);
         }
     }
+    rewrite_capabilities(&mut out[body + 10..], asn);
     if add_unknown_capability {
         let content = b"loremipsum";
         let mut param = vec![2, (content.len() + 2) as u8, 66, content.len() as u8];
@@ -133,7 +139,9 @@ pub fn mirror_open(open: &[u8], asn: Option<u32>, add_unknown_capability: bool) 
     out
 }
 
-fn rewrite_as4_capability(params: &mut [u8], asn: u32) {
+/// In the OPEN's optional parameters: the AS in the four-octet AS capability (65) when
+/// `asn` is given, and the ADD-PATH (69) directions swapped.
+fn rewrite_capabilities(params: &mut [u8], asn: Option<u32>) {
     let mut offset = 0;
     while offset + 2 <= params.len() {
         let (ptype, plen) = (params[offset], params[offset + 1] as usize);
@@ -142,8 +150,22 @@ fn rewrite_as4_capability(params: &mut [u8], asn: u32) {
             let mut cap = offset + 2;
             while cap + 2 <= end {
                 let (code, clen) = (params[cap], params[cap + 1] as usize);
-                if code == 65 && clen == 4 && cap + 6 <= end {
-                    params[cap + 2..cap + 6].copy_from_slice(&asn.to_be_bytes());
+                let value_end = (cap + 2 + clen).min(end);
+                match (code, asn) {
+                    (65, Some(asn)) if clen == 4 && cap + 6 <= end => {
+                        params[cap + 2..cap + 6].copy_from_slice(&asn.to_be_bytes());
+                    }
+                    (69, _) => {
+                        // <AFI (2), SAFI (1), Send/Receive (1)> tuples; 1 receive, 2 send.
+                        for tuple in params[cap + 2..value_end].chunks_exact_mut(4) {
+                            tuple[3] = match tuple[3] {
+                                1 => 2,
+                                2 => 1,
+                                other => other,
+                            };
+                        }
+                    }
+                    _ => {}
                 }
                 cap += 2 + clen;
             }
@@ -420,6 +442,31 @@ mod tests {
             "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:001B:02:0004180200000000"
         )));
         assert!(!is_eor(&keepalive()));
+    }
+
+    #[test]
+    fn mirror_swaps_add_path_directions() {
+        // Capabilities: ADD-PATH ipv4 unicast send, ipv6 unicast receive, ipv4 mpls-vpn
+        // send/receive; then four-octet AS 1.
+        let open = hexb(concat!(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0033:01:04:0001:0258:01020304:16:",
+            "02:14:450C:0001:01:02:0002:01:01:0001:80:03:4104:00000001"
+        ));
+        let mirrored = mirror_open(&open, None, false);
+        assert_eq!(
+            hex::encode_upper(&mirrored[19 + 10..]),
+            "0214450C0001010100020102000180034104".to_owned() + "00000001"
+        );
+        // With option:asn the AS changes as before, and the swap still happens.
+        let mirrored = mirror_open(&open, Some(65000), false);
+        assert_eq!(
+            hex::encode_upper(&mirrored[19 + 10..]),
+            "0214450C0001010100020102000180034104".to_owned() + "0000FDE8"
+        );
+        // A truncated capability does not panic.
+        for len in 19..open.len() {
+            let _ = mirror_open(&open[..len], Some(1), false);
+        }
     }
 
     #[test]

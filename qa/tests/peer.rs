@@ -12,6 +12,7 @@ use ferrobgp_qa::msg;
 const OPEN: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0031:01:04FFFD00B40A000002140206010400010001020641040000FFFD02020600";
 const U1: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0030:02:0000001540010100400200400304040000004005040000006418010000";
 const U2: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0030:02:0000001540010100400200400304040000004005040000006418020000";
+const U3: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0030:02:0000001540010100400200400304040000004005040000006418030000";
 const EOR: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000";
 
 struct Peer {
@@ -172,4 +173,55 @@ fn timeout_reports_what_was_expected() {
         out.contains("timed out") && out.contains("still expected"),
         "{out}"
     );
+}
+
+#[test]
+fn a_session_the_daemon_resets_fails() {
+    // The rules still wait for U2 on connection A when the daemon closes it: a reset (what a
+    // reload must not do), not a move to the next connection.
+    let peer = start("reset", &format!("A1:raw:{U1}\nA2:raw:{U2}\n"), &[]);
+    let s = converse(&peer, &[U1]);
+    drop(s);
+    let (ok, out) = finish(peer);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("the daemon closed session A while the rules still expect messages on it"),
+        "{out}"
+    );
+}
+
+#[test]
+fn send_rules_and_reload_copy_before_the_signal() {
+    // A stand-in for the daemon to signal: the test must not signal itself.
+    let mut target = Command::new("sleep").arg("30").spawn().unwrap();
+    let dir = std::env::temp_dir().join(format!("qa-peer-reload-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (next, conf) = (dir.join("next.conf"), dir.join("x.conf"));
+    std::fs::write(&next, "after\n").unwrap();
+    std::fs::write(&conf, "before\n").unwrap();
+    let pid = target.id().to_string();
+    let (next_arg, conf_arg) = (next.display().to_string(), conf.display().to_string());
+    let peer = start(
+        "send",
+        &format!("1:raw:{U1}\n2:send:{U3}\n2:signal:SIGTERM\n3:raw:{U2}\n"),
+        &["--daemon-pid", &pid, "--reload-copy", &next_arg, &conf_arg],
+    );
+    let mut s = converse(&peer, &[U1]);
+    let sent = loop {
+        let m = read_message(&mut s);
+        if msg::kind(&m) == msg::UPDATE {
+            break m;
+        }
+    };
+    assert_eq!(sent, parse_hex(U3).unwrap(), "the send: rule's message");
+    let status = target.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(15)
+    );
+    assert_eq!(std::fs::read_to_string(&conf).unwrap(), "after\n");
+    s.write_all(&parse_hex(U2).unwrap()).unwrap();
+    let (ok, out) = finish(peer);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(ok, "{out}");
 }

@@ -7,11 +7,14 @@
 //! acknowledgements: after each command it waits for `done` or `error` on stdin (text or
 //! JSON, at most a few seconds, so a daemon with acks off only slows it down). Then it keeps
 //! reading stdin until the daemon closes it: a helper that exits early is a dead process.
+//! Every line it reads is also written to `FILE.stdin` (kept with a failed case's logs).
 //!
 //! Directives in FILE (not sent): `@immediate` (do not wait for a session), `@batch N` (write
 //! the next N commands at once, then wait for N acks), `@expect TEXT` (wait up to 10 s for a
 //! line from the daemon containing TEXT; give up — send nothing more — if none comes),
-//! `@established` (wait, at most 30 s, for the session at that point of the list).
+//! `@expect-json JSON` (the same, for a line that is this JSON document, compared as the
+//! `json:` rules are: volatile fields like `time` ignored), `@established` (wait, at most
+//! 30 s, for the session at that point of the list).
 //! `#` starts a comment line.
 
 use std::io::{self, BufRead, Write};
@@ -40,9 +43,13 @@ fn main() -> ExitCode {
     // EOF whatever the main thread does.
     let (tx, rx) = mpsc::channel::<String>();
     let (events_tx, events) = mpsc::channel::<String>();
+    let mut transcript = std::fs::File::create(format!("{path}.stdin")).ok();
     let reader = std::thread::spawn(move || {
         for line in io::stdin().lock().lines() {
             let Ok(line) = line else { break };
+            if let Some(file) = &mut transcript {
+                let _ = writeln!(file, "{line}");
+            }
             match ack(&line) {
                 Some(answer) => {
                     let _ = tx.send(answer);
@@ -85,6 +92,12 @@ fn main() -> ExitCode {
         // create the neighbor).
         if line == "@established" {
             wait_established();
+            continue;
+        }
+        if let Some(text) = line.strip_prefix("@expect-json ") {
+            if !expect_json(&events, text.trim()) {
+                break;
+            }
             continue;
         }
         if let Some(text) = line.strip_prefix("@expect ") {
@@ -138,6 +151,34 @@ fn main() -> ExitCode {
     drop(out);
     let _ = reader.join();
     ExitCode::SUCCESS
+}
+
+/// `@expect-json`: waits (10 s at most) for a line from the daemon equal to `expected` as
+/// JSON, skipping the others; says on stderr (the daemon's log) why when none comes.
+fn expect_json(events: &mpsc::Receiver<String>, expected: &str) -> bool {
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(expected) {
+        eprintln!("api-helper: @expect-json: the expected JSON does not parse: {e}");
+        return false;
+    }
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    let mut differences = Vec::new();
+    loop {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        let Ok(event) = events.recv_timeout(left) else {
+            eprintln!("api-helper: the daemon never wrote the JSON: {expected}");
+            for d in &differences {
+                eprintln!("api-helper:   it wrote a line where {d}");
+            }
+            return false;
+        };
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&event) else {
+            continue;
+        };
+        match ferrobgp_qa::decode::json_matches(expected, &value) {
+            Ok(()) => return true,
+            Err(d) => differences.push(d),
+        }
+    }
 }
 
 /// An acknowledgement: `done`, `error` or `shutdown`, as text or as the JSON encoder's

@@ -24,7 +24,7 @@ use ferrobgp_wire::SessionContext;
 
 const USAGE: &str = "usage: bgp-peer [CASE.ci] [--port N] [--port-file F] [--ipv6]
        [--daemon-pid PID | --daemon-pid-file F] [--deadline S] [--timeout S] [--linger S]
-       [--record FILE [--record-idle S]]
+       [--record FILE [--record-idle S]] [--reload-copy SRC DST]…
 
   CASE.ci           expectations and options (optional with --record)
   --port N          port to listen on (default 0: any free port; see --port-file)
@@ -38,7 +38,9 @@ const USAGE: &str = "usage: bgp-peer [CASE.ci] [--port N] [--port-file F] [--ipv
   --record FILE     sink mode: accept anything, write what is received as 1:raw: lines
   --record-idle S   in record mode, stop after S quiet seconds (default 3)
   --established-file F  create F once the session is up (the daemon's first message after
-                    the OPEN exchange); the runner's API helper waits for it";
+                    the OPEN exchange); the runner's API helper waits for it
+  --reload-copy SRC DST  before the next signal: rule, copy SRC over DST (atomically, by a
+                    rename); repeatable, one copy per signal, in order (option:reload:)";
 
 #[derive(Debug, Default)]
 struct Args {
@@ -54,6 +56,7 @@ struct Args {
     record: Option<PathBuf>,
     record_idle: f64,
     established_file: Option<PathBuf>,
+    reload_copies: Vec<(PathBuf, PathBuf)>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -90,6 +93,11 @@ fn parse_args() -> Result<Args, String> {
             "--record-idle" => args.record_idle = num(value("--record-idle")?, "--record-idle")?,
             "--established-file" => {
                 args.established_file = Some(value("--established-file")?.into())
+            }
+            "--reload-copy" => {
+                let source = value("--reload-copy")?;
+                let target = value("--reload-copy")?;
+                args.reload_copies.push((source.into(), target.into()));
             }
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s => {
@@ -134,6 +142,8 @@ struct Peer {
     recorded: usize,
     /// What the session negotiated, for decoding messages in reports.
     ctx: SessionContext,
+    /// How many `--reload-copy` copies were made.
+    reloads: usize,
 }
 
 fn main() -> ExitCode {
@@ -174,6 +184,7 @@ fn main() -> ExitCode {
         record: None,
         recorded: 0,
         ctx: decode::exabgp_context(false),
+        reloads: 0,
         args,
     };
     match peer.run() {
@@ -429,6 +440,16 @@ impl Peer {
                 Ok(m) => m,
                 Err(ReadError::Eof) => {
                     println!("session {letter}: the daemon closed the connection");
+                    // A connection letter names one TCP session: if the rules still wait
+                    // for messages on this one, the daemon reset it (e.g. on a reload that
+                    // must keep it), and a new session's messages must not be judged
+                    // against them.
+                    if self.record.is_none() && self.checker.next_message_conn() == Some(letter) {
+                        return Err(format!(
+                            "the daemon closed session {letter} while the rules still expect messages on it\n{}",
+                            self.waiting_for()
+                        ));
+                    }
                     return Ok(End::Closed);
                 }
                 Err(ReadError::Timeout) if self.record.is_some() => {
@@ -525,7 +546,18 @@ impl Peer {
     fn perform_actions(&mut self, stream: &mut TcpStream) -> Result<Option<End>, String> {
         for action in self.checker.next_actions() {
             match action {
-                Action::Signal(name) => self.signal(&name)?,
+                Action::Signal(name) => {
+                    self.reload_copy()?;
+                    self.signal(&name)?
+                }
+                Action::Send(bytes) => {
+                    self.send(stream, "send", &bytes)?;
+                    if msg::kind(&bytes) == msg::UPDATE {
+                        for line in decode::pretty(&bytes, &self.ctx) {
+                            println!("             {line}");
+                        }
+                    }
+                }
                 Action::Notification(text) => {
                     println!("sending closing notification: {text:?}");
                     self.send(stream, "notification", &msg::shutdown_notification(&text))?;
@@ -542,6 +574,31 @@ impl Peer {
             }
         }
         Ok(None)
+    }
+
+    /// `option:reload:`: the next replacement configuration goes over the one the daemon
+    /// reads, written beside it and renamed, so the daemon never reads half a file.
+    fn reload_copy(&mut self) -> Result<(), String> {
+        let Some((source, target)) = self.args.reload_copies.get(self.reloads) else {
+            return Ok(());
+        };
+        self.reloads += 1;
+        let tmp = target.with_extension("reload-tmp");
+        fs::copy(source, &tmp)
+            .and_then(|_| fs::rename(&tmp, target))
+            .map_err(|e| {
+                format!(
+                    "could not copy {} over {}: {e}",
+                    source.display(),
+                    target.display()
+                )
+            })?;
+        println!(
+            "configuration replaced: {} now holds {}",
+            target.display(),
+            source.display()
+        );
+        Ok(())
     }
 
     fn daemon_pid(&self) -> Result<i32, String> {

@@ -750,6 +750,22 @@ fn run_case(ctx: &Context, job: &Job, dir: &Path) -> Result<(bool, String, Strin
         fs::write(&target, rewritten).map_err(|e| e.to_string())?;
         confs.push(target);
     }
+    // option:reload: (ours): replacement configurations, rewritten the same way; the peer
+    // copies each over the first configuration just before the signal that reloads it.
+    let mut reload_copies = Vec::new();
+    for name in &case.case.options.reload {
+        let first_conf = confs
+            .first()
+            .ok_or("option:reload: needs an option:file: to replace")?;
+        let source = case.etc.join(name);
+        let text = fs::read_to_string(&source)
+            .map_err(|e| format!("configuration {}: {e}", source.display()))?;
+        // The same `run` lines as the first configuration: its processes are unchanged.
+        let rewritten = rewrite_config(&text, &ctx.helper, dir, &script, &mut true)?;
+        let target = dir.join(format!("{name}.next"));
+        fs::write(&target, rewritten).map_err(|e| e.to_string())?;
+        reload_copies.push((target, first_conf.clone()));
+    }
 
     // The peer first: it picks a free port and tells us which.
     let port_file = dir.join("port");
@@ -776,6 +792,9 @@ fn run_case(ctx: &Context, job: &Job, dir: &Path) -> Result<(bool, String, Strin
         .arg(format!("{}", ctx.args.linger))
         .arg("--established-file")
         .arg(dir.join("established"));
+    for (source, target) in &reload_copies {
+        peer_cmd.arg("--reload-copy").arg(source).arg(target);
+    }
     let mut peer = spawn_logged(peer_cmd, &dir.join("peer.log"))?;
     let port = {
         let until = Instant::now() + Duration::from_secs(10);
