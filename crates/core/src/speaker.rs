@@ -1368,6 +1368,21 @@ impl Speaker {
                 builder.withdraw(*f, keys.iter().map(|k| &k.nlri), &mut out);
             }
             for (k, a) in mp_withdraws.drain(..) {
+                // RFC 4760 section 4: an UPDATE carrying MP_UNREACH_NLRI "is not required to
+                // carry any other path attributes". ExaBGP sends none for the unicast and
+                // multicast families (ferro-addpath-send, captured from ExaBGP 5.0.15), the
+                // command's and the defaults for the others (api-flow).
+                if matches!(
+                    k.family.safi,
+                    ferrobgp_wire::Safi::UNICAST | ferrobgp_wire::Safi::MULTICAST
+                ) {
+                    let u = ferrobgp_wire::Update {
+                        withdrawn: vec![(k.family, k.nlri)],
+                        ..Default::default()
+                    };
+                    ferrobgp_wire::encode_update(&u, &rules.ctx, &mut out);
+                    continue;
+                }
                 let mut attributes = outbound::outbound_attributes(
                     &a.map(|a| (*a).clone()).unwrap_or_default(),
                     &rules,

@@ -310,6 +310,41 @@ fn api_commands_change_the_rib_and_are_acked() {
 }
 
 #[test]
+fn multiprotocol_unicast_withdraw_carries_no_other_attribute() {
+    // RFC 4760 section 4: an UPDATE with MP_UNREACH_NLRI need not carry any other attribute,
+    // and ExaBGP sends none for the unicast families. Expected bytes: ExaBGP 5.0.15's
+    // withdrawal of 2001:db8:1::/48 (captured for qa/encoding/ferro-addpath-send.ci), without
+    // its ADD-PATH path identifier.
+    let mut net = pair(vec![], |a, b| {
+        a.families = vec![Family::IPV4_UNICAST, Family::IPV6_UNICAST];
+        b.families = a.families.clone();
+    });
+    for line in [
+        "announce route 2001:db8:1::/48 next-hop 2001:db8::1",
+        "withdraw route 2001:db8:1::/48 next-hop 2001:db8::1",
+    ] {
+        net.input(
+            1,
+            Input::ProcessLine {
+                process: ProcessId(0),
+                line: line.into(),
+            },
+        );
+        net.settle();
+    }
+    let last = net
+        .sent_messages(1)
+        .into_iter()
+        .rfind(|m| m[18] == 2)
+        .unwrap();
+    assert_eq!(
+        to_hex(&last),
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0024:02:0000000D800F0A0002013020010DB80001"
+            .replace(':', "")
+    );
+}
+
+#[test]
 fn slow_process_bounds_memory_and_loses_nothing() {
     // A sends 20,000 UPDATEs (group-updates off); B's process does not read.
     let routes: Vec<RouteSpec> = (0..20_000u32)
