@@ -154,6 +154,18 @@ const RESPAWN_MAX: usize = 5;
 const RETRY_MIN: Duration = Duration::from_secs(1);
 const RETRY_MAX: Duration = Duration::from_secs(30);
 
+/// How long after a session is Established the first UPDATE (or End-of-RIB) waits. The
+/// peer's own first messages (its End-of-RIB, a ROUTE-REFRESH, or an error) usually arrive
+/// right behind the KEEPALIVE that completes the handshake; reading them before answering
+/// makes the order of what we send independent of how the kernel split those reads (an
+/// advertisement pacing in the spirit of RFC 4271 §9.2.1.1, far below its MRAI).
+const INITIAL_UPDATE_DELAY: Duration = Duration::from_millis(20);
+
+/// When an Established session may send UPDATEs (`now` if it has no start time).
+fn sending_from(s: &Session, now: Instant) -> Instant {
+    s.up_since.map_or(now, |t| t + INITIAL_UPDATE_DELAY)
+}
+
 impl Speaker {
     /// Build the speaker; its first outputs (Listen, Spawn, Connect) are ready at once.
     pub fn new(config: Config, env: Environment, now: Instant) -> Result<Self, CoreError> {
@@ -420,7 +432,7 @@ impl Speaker {
                 take(s.hold_deadline);
                 take(s.keepalive_at);
                 if s.state == State::Established && n.rib.has_work() && s.in_flight < SEND_WINDOW {
-                    take(Some(self.now));
+                    take(Some(self.now.max(sending_from(s, self.now))));
                 }
             }
         }
@@ -1275,7 +1287,8 @@ impl Speaker {
     fn run_peers(&mut self) {
         for n in 0..self.neighbors.len() {
             for s in 0..self.neighbors[n].sessions.len() {
-                if self.neighbors[n].sessions[s].state == State::Established {
+                let sess = &self.neighbors[n].sessions[s];
+                if sess.state == State::Established && self.now >= sending_from(sess, self.now) {
                     self.generate_updates(n, s);
                 }
             }

@@ -160,9 +160,12 @@ fn run_with(
             data: Bytes::from(input),
         },
     );
+    // The speaker sends its first UPDATE a little after Established (INITIAL_UPDATE_DELAY):
+    // from here on the clock reads later.
+    let later = now + std::time::Duration::from_millis(100);
     for _ in 0..200 {
         drain(&mut sp, &mut conn, &mut sent);
-        sp.handle(now, Input::SendBufferLow { conn: c });
+        sp.handle(later, Input::SendBufferLow { conn: c });
     }
     // Signals from the test peer: SIGUSR1 makes the driver re-read the next configuration
     // (as `ferrobgp run` does) and hand it over with Input::Reload.
@@ -175,18 +178,18 @@ fn run_with(
             "SIGALRM" => ferrobgp_core::Signal::Alrm,
             _ => ferrobgp_core::Signal::Term,
         };
-        sp.handle(now, Input::Signal(signal));
+        sp.handle(later, Input::Signal(signal));
         if matches!(
             signal,
             ferrobgp_core::Signal::Usr1 | ferrobgp_core::Signal::Usr2
         ) {
             if let Some((config, _)) = reloads.next().and_then(|f| load(f).ok()) {
-                sp.handle(now, Input::Reload { config });
+                sp.handle(later, Input::Reload { config });
             }
         }
         for _ in 0..20 {
             drain(&mut sp, &mut conn, &mut sent);
-            sp.handle(now, Input::SendBufferLow { conn: c });
+            sp.handle(later, Input::SendBufferLow { conn: c });
         }
     }
     // One batch = the lines one driver read brings; the driver's end-of-iteration Tick
@@ -194,7 +197,7 @@ fn run_with(
     for batch in commands {
         for line in batch {
             sp.handle(
-                now,
+                later,
                 Input::ProcessLine {
                     process: ProcessId(0),
                     line: line.clone(),
@@ -203,7 +206,7 @@ fn run_with(
         }
         for _ in 0..20 {
             drain(&mut sp, &mut conn, &mut sent);
-            sp.handle(now, Input::SendBufferLow { conn: c });
+            sp.handle(later, Input::SendBufferLow { conn: c });
         }
     }
     drain(&mut sp, &mut conn, &mut sent);

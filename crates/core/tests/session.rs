@@ -521,9 +521,11 @@ fn against_test_peer(cfg: NeighborConfig, env: Environment, peer_asn: Option<u32
             data: Bytes::from(input),
         },
     );
+    // The first UPDATE goes out a little after Established (INITIAL_UPDATE_DELAY).
+    let later = now + std::time::Duration::from_millis(100);
     for _ in 0..100 {
         drain(&mut sp, &mut conn, &mut sent);
-        sp.handle(now, Input::SendBufferLow { conn: c });
+        sp.handle(later, Input::SendBufferLow { conn: c });
     }
     messages(&sent)
 }

@@ -129,7 +129,20 @@ impl Net {
                 }
             }
             if !moved {
-                return;
+                // Short pacing deadlines (the first UPDATE waits a few ms after
+                // Established) are part of settling: jump the clock to them.
+                let soon = self.now + Duration::from_millis(50);
+                let next = (0..self.nodes.len())
+                    .filter_map(|i| self.nodes[i].speaker.next_deadline().map(|d| (d, i)))
+                    .filter(|(d, _)| *d <= soon)
+                    .min();
+                match next {
+                    Some((d, i)) => {
+                        self.now = self.now.max(d);
+                        self.input(i, Input::Tick);
+                    }
+                    None => return,
+                }
             }
         }
         panic!("network did not settle");
