@@ -135,7 +135,17 @@ pub fn from_config(
         nc.incoming_ttl = n.incoming_ttl;
         nc.group_updates = n.group_updates;
         nc.manual_eor = n.manual_eor;
-        nc.adj_rib_out = n.adj_rib_out;
+        nc.auto_flush = n.auto_flush;
+        nc.adj_rib_in = n.adj_rib_in;
+        // ExaBGP turns the Adj-RIB-Out back on when route refresh is offered: a peer may then
+        // ask for the routes again, and they must be known.
+        nc.adj_rib_out = n.adj_rib_out || n.capability.route_refresh;
+        if !n.adj_rib_out && n.capability.route_refresh {
+            tracing::warn!(
+                neighbor = %n.address,
+                "route-refresh enabled but adj-rib-out disabled: adj-rib-out enabled"
+            );
+        }
         nc.host_name = n.host_name.clone();
         nc.domain_name = n.domain_name.clone();
         nc.families = n.families.clone();

@@ -91,7 +91,7 @@
 //!
 //! [`outbound`] holds what is the speaker's own: the OPEN built from a neighbor's
 //! configuration and the per-neighbor outbound rules (eBGP AS prepend, iBGP LOCAL_PREF 100,
-//! `next-hop self`). [`rib`] is the Adj-RIB-Out.
+//! `next-hop self`). [`rib`] holds the Adj-RIB-Out and the Adj-RIB-In.
 
 pub mod convert;
 pub mod events;

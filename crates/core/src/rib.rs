@@ -376,6 +376,11 @@ pub struct AdjRibOut {
     /// cannot be in the index, so a table announced in ascending order skips the lookup (a
     /// cache miss per route at 1M).
     v4_above: u64,
+    /// `adj-rib-out false`: a route is forgotten once its announcement was sent (only changes
+    /// not sent yet are held).
+    forget_sent: bool,
+    /// Whether a sent route was forgotten since `take_forgotten` last asked.
+    forgotten: bool,
 }
 
 impl std::fmt::Debug for AdjRibOut {
@@ -396,6 +401,25 @@ impl AdjRibOut {
 
     pub fn is_empty(&self) -> bool {
         self.desired == 0
+    }
+
+    /// `adj-rib-out false`: forget each route once its announcement was sent. Nothing sent is
+    /// then known: `resend` and `clear` find nothing, re-announcing a route sends it again
+    /// (there is no outgoing cache to compare with), and the memory held is only that of the
+    /// changes not sent yet (ExaBGP's OutgoingRIB without its cache).
+    pub fn forget_sent(&mut self, forget: bool) {
+        self.forget_sent = forget;
+    }
+
+    /// Whether routes were forgotten after being sent since the last call (the speaker then
+    /// gives a new session the configuration's routes again).
+    pub fn take_forgotten(&mut self) -> bool {
+        std::mem::take(&mut self.forgotten)
+    }
+
+    /// Whether changes are queued for sending (the session is Established).
+    pub fn is_live(&self) -> bool {
+        self.live
     }
 
     /// Room for `additional` more routes (a configuration's table, before it is installed).
@@ -769,6 +793,11 @@ impl AdjRibOut {
                     }
                     *f = (*f & !PENDING) | SENT;
                     let a = self.slots[i as usize].attrs.clone();
+                    if self.forget_sent {
+                        self.remove_slot(i);
+                        self.forgotten = true;
+                        self.maybe_compact();
+                    }
                     return Some((Queued::Route(k.key()), a));
                 }
                 Item::Other(q) => {
@@ -944,6 +973,85 @@ impl RouteMap {
     }
 }
 
+/// A change an API command makes to an Adj-RIB-Out. With `auto-flush false` the changes of an
+/// Established session are held as these until `flush adj-rib out` applies them in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Announce(RouteKey, Attrs),
+    /// A withdraw, with the attributes the command gave, if any (see
+    /// `AdjRibOut::withdraw_with`).
+    Withdraw(RouteKey, Option<Attrs>),
+    /// End-of-RIB or an attribute-only UPDATE.
+    Marker(Queued),
+}
+
+impl AdjRibOut {
+    /// Apply one change.
+    pub fn apply(&mut self, c: Change) {
+        match c {
+            Change::Announce(k, a) => self.announce(k, a),
+            Change::Withdraw(k, Some(a)) => self.withdraw_with(k, a),
+            Change::Withdraw(k, None) => self.withdraw(k),
+            Change::Marker(q) => self.push_marker(q),
+        }
+    }
+}
+
+/// The Adj-RIB-In of one neighbor (`adj-rib-in true`, ExaBGP's default): the routes the peer
+/// announced and has not withdrawn, for `show adj-rib in`. Keys are compact like the
+/// Adj-RIB-Out's (an IPv4 unicast prefix is 16 bytes, no allocation); attribute sets are
+/// interned, so a table of routes sharing a few sets costs little more than its prefixes.
+#[derive(Debug, Default)]
+pub struct AdjRibIn {
+    /// NLRI -> (arrival order, attributes). The order is ExaBGP's (its dict keeps the first
+    /// insertion of a key; a withdrawn and re-announced route goes last).
+    routes: HashMap<Ck, (u64, Attrs)>,
+    next: u64,
+}
+
+impl AdjRibIn {
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+
+    pub fn announce(&mut self, key: RouteKey, attrs: Attrs) {
+        match self.routes.entry(Ck::of(key)) {
+            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().1 = attrs,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((self.next, attrs));
+                self.next += 1;
+            }
+        }
+    }
+
+    pub fn withdraw(&mut self, key: RouteKey) {
+        if !self.routes.is_empty() {
+            self.routes.remove(&Ck::of(key));
+        }
+    }
+
+    /// `clear adj-rib in`, and the session going down or coming up.
+    pub fn clear(&mut self) {
+        self.routes = HashMap::new();
+        self.next = 0;
+    }
+
+    /// The routes in the order they arrived.
+    pub fn routes(&self) -> Vec<(RouteKey, Attrs)> {
+        let mut v: Vec<(u64, RouteKey, Attrs)> = self
+            .routes
+            .iter()
+            .map(|(k, (n, a))| (*n, k.key(), a.clone()))
+            .collect();
+        v.sort_unstable_by_key(|(n, _, _)| *n);
+        v.into_iter().map(|(_, k, a)| (k, a)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1008,6 +1116,74 @@ mod tests {
         assert_eq!(rib.peek(), Some(&Queued::EndOfRib(Family::IPV4_UNICAST)));
         assert_eq!(rib.pop().unwrap().0, Queued::EndOfRib(Family::IPV4_UNICAST));
         assert_eq!(rib.pop(), Some((Queued::Route(sent), None)));
+        assert!(rib.is_empty());
+    }
+
+    #[test]
+    fn forgetting_mode_keeps_only_unsent_changes() {
+        let mut i = Interner::default();
+        let a = attrs(&mut i, 1);
+        let mut rib = AdjRibOut::default();
+        rib.forget_sent(true);
+        let k = RouteKey::parse_prefix("10.0.1.0/24").unwrap();
+        // Taken while down: held until sent.
+        rib.announce(k.clone(), a.clone());
+        assert_eq!(rib.len(), 1);
+        rib.session_up(&[]);
+        assert_eq!(rib.pop(), Some((Queued::Route(k.clone()), Some(a.clone()))));
+        assert!(rib.is_empty() && rib.routes().is_empty());
+        assert!(rib.take_forgotten() && !rib.take_forgotten());
+        // No outgoing cache: the same announcement is sent again.
+        rib.announce(k.clone(), a.clone());
+        assert_eq!(rib.pop(), Some((Queued::Route(k.clone()), Some(a.clone()))));
+        // Nothing to resend or clear; a withdraw still goes.
+        rib.resend(None);
+        rib.clear();
+        assert!(!rib.has_work());
+        rib.withdraw(k.clone());
+        assert_eq!(rib.pop(), Some((Queued::Route(k), None)));
+        assert_eq!(rib.pop(), None);
+    }
+
+    #[test]
+    fn changes_apply_in_order() {
+        let mut i = Interner::default();
+        let a = attrs(&mut i, 1);
+        let mut rib = AdjRibOut::default();
+        rib.session_up(&[]);
+        let k = RouteKey::parse_prefix("10.0.1.0/24").unwrap();
+        rib.apply(Change::Announce(k.clone(), a.clone()));
+        rib.apply(Change::Marker(Queued::EndOfRib(Family::IPV4_UNICAST)));
+        rib.apply(Change::Withdraw(k.clone(), Some(a.clone())));
+        // The unsent announcement became the withdraw, in its place, with its attributes.
+        assert_eq!(rib.pop(), Some((Queued::Route(k.clone()), None)));
+        assert_eq!(rib.take_withdraw_attrs(&k), Some(a));
+        assert_eq!(rib.pop().unwrap().0, Queued::EndOfRib(Family::IPV4_UNICAST));
+    }
+
+    #[test]
+    fn adj_rib_in_keeps_arrival_order() {
+        let mut i = Interner::default();
+        let (a, b) = (attrs(&mut i, 1), attrs(&mut i, 2));
+        let k1 = RouteKey::parse_prefix("10.0.1.0/24").unwrap();
+        let k2 = RouteKey::parse_prefix("2001:db8::/32").unwrap();
+        let k3 = RouteKey::parse_prefix("10.0.3.0/24").unwrap();
+        let mut rib = AdjRibIn::default();
+        rib.announce(k1.clone(), a.clone());
+        rib.announce(k2.clone(), a.clone());
+        rib.announce(k3.clone(), a.clone());
+        // Replaced in place; withdrawn and announced again goes last.
+        rib.announce(k1.clone(), b.clone());
+        rib.withdraw(k2.clone());
+        rib.announce(k2.clone(), b.clone());
+        assert_eq!(
+            rib.routes(),
+            vec![(k1, b.clone()), (k3.clone(), a), (k2, b)]
+        );
+        assert_eq!(rib.len(), 3);
+        rib.withdraw(k3);
+        assert_eq!(rib.len(), 2);
+        rib.clear();
         assert!(rib.is_empty());
     }
 

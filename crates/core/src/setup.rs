@@ -135,6 +135,15 @@ pub struct NeighborConfig {
     pub incoming_ttl: Option<u8>,
     pub group_updates: bool,
     pub manual_eor: bool,
+    /// `auto-flush`: API changes are sent as soon as the peers run. When false they are held
+    /// until the process sends `flush adj-rib out` (ExaBGP 3.4's `auto-flush`, whose release
+    /// command became `flush adj-rib out`).
+    pub auto_flush: bool,
+    /// `adj-rib-in`: keep what the peer sent, for `show adj-rib in`.
+    pub adj_rib_in: bool,
+    /// `adj-rib-out`: keep what was sent to the peer. When false, a route is forgotten once it
+    /// was sent: nothing to resend on ROUTE-REFRESH or `flush adj-rib out`, nothing to show or
+    /// clear, and a new session gets only the configuration's routes.
     pub adj_rib_out: bool,
     pub host_name: Option<String>,
     pub domain_name: Option<String>,
@@ -166,6 +175,8 @@ impl NeighborConfig {
             incoming_ttl: None,
             group_updates: true,
             manual_eor: false,
+            auto_flush: true,
+            adj_rib_in: true,
             adj_rib_out: true,
             host_name: None,
             domain_name: None,

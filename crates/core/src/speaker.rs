@@ -12,7 +12,9 @@ use ferrobgp_wire::{Family, Message, UpdateBuilder};
 
 use crate::events::{self, Direction, Event};
 use crate::outbound::{self, notification as notify, PeerRules};
-use crate::rib::{AdjRibOut, Attrs, Interner, Queued, RouteKey, RouteMap, RouteSpec};
+use crate::rib::{
+    AdjRibIn, AdjRibOut, Attrs, Change, Interner, Queued, RouteKey, RouteMap, RouteSpec,
+};
 use crate::setup::{Config, Encoder, Environment, NeighborConfig, ProcessConfig};
 use crate::{
     ConnId, CoreError, Input, LogLevel, Output, ProcessId, Signal, PROCESS_QUEUE_HIGH,
@@ -92,11 +94,67 @@ struct Neighbor {
     retry_at: Option<Instant>,
     backoff: Duration,
     rib: AdjRibOut,
+    /// What the peer sent (`adj-rib-in true`), for `show adj-rib in`.
+    rib_in: AdjRibIn,
+    /// `auto-flush false`: API changes made while the session is Established, in order, held
+    /// until `flush adj-rib out`.
+    held: Vec<Change>,
     /// Routes that came from the configuration, for reload diffing.
     config_routes: RouteMap,
     /// Watchdog name → routes it controls, and whether it is announced.
     watchdogs: HashMap<String, (bool, Vec<(RouteKey, Attrs)>)>,
     counter: u64,
+}
+
+impl Neighbor {
+    /// A change an API command makes to this neighbor's Adj-RIB-Out. With `auto-flush false`
+    /// and the session Established it waits for `flush adj-rib out` (ExaBGP 3.4's auto-flush:
+    /// the routes are taken, and sent when the process says so). While the session is down
+    /// there is nothing to hold back: the change goes into the table the next session gets.
+    fn api_change(&mut self, c: Change) {
+        if !self.cfg.auto_flush && self.rib.is_live() {
+            self.held.push(c);
+        } else {
+            self.rib.apply(c);
+        }
+    }
+
+    /// `flush adj-rib out`, or the session went down: the held changes go to the RIB, in order.
+    fn release_held(&mut self) {
+        for c in std::mem::take(&mut self.held) {
+            self.rib.apply(c);
+        }
+    }
+
+    /// The Established session is gone: nothing is queued for it any more; held changes join
+    /// the table the next session gets; what the peer sent is void.
+    fn session_down(&mut self) {
+        self.rib.session_down();
+        self.release_held();
+        self.rib_in.clear();
+    }
+
+    /// Before the initial table is queued: with `adj-rib-out false` the routes sent on an
+    /// earlier session were forgotten, so the configuration's routes (those a withdrawn
+    /// watchdog does not hold back) are installed again, unless an API change for the same
+    /// NLRI is still waiting. API routes that were sent are not known any more, so they are not
+    /// sent again (ExaBGP: "if the session goes down, the routes will not be re-sent").
+    fn restore_config_routes(&mut self) {
+        if !self.rib.take_forgotten() {
+            return;
+        }
+        let held_back: HashSet<&RouteKey> = self
+            .watchdogs
+            .values()
+            .filter(|(up, _)| !up)
+            .flat_map(|(_, routes)| routes.iter().map(|(k, _)| k))
+            .collect();
+        for (k, a) in self.config_routes.iter() {
+            if !held_back.contains(&k) && self.rib.get(&k).is_none() {
+                self.rib.announce(k, a.clone());
+            }
+        }
+    }
 }
 
 struct Process {
@@ -286,6 +344,8 @@ impl Speaker {
             retry_at: if passive { None } else { Some(self.now) },
             backoff: RETRY_MIN,
             rib: AdjRibOut::default(),
+            rib_in: AdjRibIn::default(),
+            held: Vec::new(),
             config_routes: RouteMap::new(),
             watchdogs: HashMap::new(),
             counter: 0,
@@ -293,6 +353,7 @@ impl Speaker {
         // Sized once for the whole table; the routes are taken out of the config while they
         // are installed rather than cloned (1M routes: 72 MB).
         let count: usize = n.cfg.routes.iter().map(|r| r.nlris.len()).sum();
+        n.rib.forget_sent(!n.cfg.adj_rib_out);
         n.rib.reserve(count);
         n.config_routes = RouteMap::with_capacity(count);
         let routes = std::mem::take(&mut n.cfg.routes);
@@ -835,7 +896,7 @@ impl Speaker {
         }
         tracing::info!(peer = %self.neighbors[n].cfg.peer_address, reason, "session closed");
         if sess.state == State::Established {
-            self.neighbors[n].rib.session_down();
+            self.neighbors[n].session_down();
             self.emit(n, None, |a| a.neighbor_changes, Event::Down { reason });
         }
         self.schedule_retry(n);
@@ -886,7 +947,7 @@ impl Speaker {
             let sess = self.neighbors[n].sessions.remove(s);
             self.conns.remove(&sess.conn);
             if sess.state == State::Established {
-                self.neighbors[n].rib.session_down();
+                self.neighbors[n].session_down();
                 self.emit(n, None, |a| a.neighbor_changes, Event::Down { reason });
             }
             if !was_connect {
@@ -1058,6 +1119,9 @@ impl Speaker {
                             raw: None,
                         },
                     );
+                    if self.neighbors[n].cfg.adj_rib_in {
+                        self.store_received_view(n, &view);
+                    }
                     return;
                 }
                 let mut u = view.to_update();
@@ -1065,6 +1129,9 @@ impl Speaker {
                 let a = std::mem::take(&mut u.announced);
                 u.withdrawn.extend(a);
                 u.attributes = Default::default();
+                if self.neighbors[n].cfg.adj_rib_in {
+                    self.store_received(n, &u);
+                }
                 let body = events::UpdateBody {
                     attributes: &u.attributes,
                     withdrawn: &u.withdrawn,
@@ -1114,6 +1181,54 @@ impl Speaker {
                 "unexpected message in Established",
             ),
             _ => self.close_session(n, s, Some(notify(5, 0)), "unexpected message"),
+        }
+    }
+
+    /// Keep what an UPDATE changed in the neighbor's Adj-RIB-In (`adj-rib-in true`), read from
+    /// its view: an owned NLRI per route (an IPv4 unicast one is stored inline, no allocation)
+    /// and one interned attribute set per UPDATE.
+    fn store_received_view(&mut self, n: usize, view: &ferrobgp_wire::UpdateView) {
+        let rib = &mut self.neighbors[n].rib_in;
+        let v4 = Family::IPV4_UNICAST;
+        for nlri in view.withdrawn() {
+            rib.withdraw(RouteKey::new(v4, nlri.to_owned(v4)));
+        }
+        if let Some(u) = view.mp_unreach() {
+            for nlri in u.nlri {
+                rib.withdraw(RouteKey::new(u.family, nlri.to_owned(u.family)));
+            }
+        }
+        let reach = view.mp_reach();
+        if view.nlri().next().is_none()
+            && reach
+                .as_ref()
+                .is_none_or(|r| r.nlri.clone().next().is_none())
+        {
+            return;
+        }
+        let attrs = self.interner.intern(crate::rib::RouteAttrs {
+            path: view.path_attributes(),
+            next_hop_self: false,
+        });
+        let rib = &mut self.neighbors[n].rib_in;
+        for nlri in view.nlri() {
+            rib.announce(RouteKey::new(v4, nlri.to_owned(v4)), attrs.clone());
+        }
+        if let Some(r) = reach {
+            for nlri in r.nlri {
+                rib.announce(
+                    RouteKey::new(r.family, nlri.to_owned(r.family)),
+                    attrs.clone(),
+                );
+            }
+        }
+    }
+
+    /// The same for an UPDATE treated as withdraw (RFC 7606), already in its owned form.
+    fn store_received(&mut self, n: usize, u: &ferrobgp_wire::Update) {
+        let rib = &mut self.neighbors[n].rib_in;
+        for (f, nlri) in &u.withdrawn {
+            rib.withdraw(RouteKey::new(*f, nlri.clone()));
         }
     }
 
@@ -1243,6 +1358,8 @@ impl Speaker {
         } else {
             neg.map(|g| g.families).unwrap_or_default()
         };
+        nb.rib_in.clear();
+        nb.restore_config_routes();
         nb.rib.session_up(&eor);
         tracing::info!(peer = %nb.cfg.peer_address, "session established");
         self.fsm(n, Some(s), State::Established);
@@ -1759,7 +1876,7 @@ impl Speaker {
                 if spec.nlris.is_empty() && route.kind == ferrobgp_api::RouteKind::Attributes {
                     for &n in &sel {
                         let q = Queued::BareAttributes(attrs.clone());
-                        self.neighbors[n].rib.push_marker(q);
+                        self.neighbors[n].api_change(Change::Marker(q));
                     }
                     return true;
                 }
@@ -1780,7 +1897,7 @@ impl Speaker {
                                 continue;
                             }
                         }
-                        nb.rib.announce(k.clone(), attrs.clone());
+                        nb.api_change(Change::Announce(k.clone(), attrs.clone()));
                     }
                 }
             }
@@ -1796,8 +1913,7 @@ impl Speaker {
                     for k in &spec.nlris {
                         if self.neighbors[n].cfg.families.contains(&k.family) {
                             self.neighbors[n]
-                                .rib
-                                .withdraw_with(k.clone(), attrs.clone());
+                                .api_change(Change::Withdraw(k.clone(), Some(attrs.clone())));
                         }
                     }
                 }
@@ -1811,11 +1927,11 @@ impl Speaker {
                     };
                     e.0 = announce;
                     for (k, a) in e.1.clone() {
-                        if announce {
-                            nb.rib.announce(k, a);
+                        nb.api_change(if announce {
+                            Change::Announce(k, a)
                         } else {
-                            nb.rib.withdraw(k);
-                        }
+                            Change::Withdraw(k, None)
+                        });
                     }
                 }
             }
@@ -1827,7 +1943,7 @@ impl Speaker {
                         None => nb.cfg.families.clone(),
                     };
                     for f in fams {
-                        nb.rib.push_marker(Queued::EndOfRib(f));
+                        nb.api_change(Change::Marker(Queued::EndOfRib(f)));
                     }
                 }
             }
@@ -1846,6 +1962,9 @@ impl Speaker {
             }
             Command::FlushAdjRibOut { .. } => {
                 for &n in &sel {
+                    // `auto-flush false`: what the process announced and withdrew since its
+                    // last flush goes now, in order; then the Adj-RIB-Out is sent again.
+                    self.neighbors[n].release_held();
                     if let Some(s) = self.neighbors[n]
                         .sessions
                         .iter()
@@ -1863,9 +1982,14 @@ impl Speaker {
                 }
             }
             Command::ClearAdjRib { rib, .. } => {
-                if *rib == ferrobgp_api::Rib::Out {
-                    for &n in &sel {
-                        self.neighbors[n].rib.clear();
+                for &n in &sel {
+                    let nb = &mut self.neighbors[n];
+                    if *rib == ferrobgp_api::Rib::Out {
+                        // Held changes were never sent: dropped, like the queued ones.
+                        nb.held.clear();
+                        nb.rib.clear();
+                    } else {
+                        nb.rib_in.clear();
                     }
                 }
             }
@@ -1927,16 +2051,21 @@ impl Speaker {
             } => {
                 let mut ids = Vec::new();
                 let mut routes = Vec::new();
-                if *rib == ferrobgp_api::Rib::Out {
-                    for nb in &self.neighbors {
-                        if !peers.is_empty() && !peers.contains(&nb.cfg.peer_address) {
-                            continue;
-                        }
-                        let id = identity(&nb.cfg);
-                        for (k, a) in nb.rib.routes() {
-                            ids.push(id.clone());
-                            routes.push(route_text(&k, &a));
-                        }
+                for nb in &self.neighbors {
+                    if !peers.is_empty() && !peers.contains(&nb.cfg.peer_address) {
+                        continue;
+                    }
+                    let id = identity(&nb.cfg);
+                    let table = match rib {
+                        // `adj-rib-out false`: what was sent is not kept, nothing to show
+                        // (ExaBGP lists its outgoing cache, empty then).
+                        ferrobgp_api::Rib::Out if nb.cfg.adj_rib_out => nb.rib.routes(),
+                        ferrobgp_api::Rib::Out => Vec::new(),
+                        ferrobgp_api::Rib::In => nb.rib_in.routes(),
+                    };
+                    for (k, a) in table {
+                        ids.push(id.clone());
+                        routes.push(route_text(&k, &a));
                     }
                 }
                 let entries: Vec<ferrobgp_api::show::RibEntry<'_>> = ids

@@ -1096,3 +1096,216 @@ fn sigusr2_restarts_helper_processes_even_without_respawn() {
     );
     assert_eq!(spawns(&drain(&mut sp)), 0);
 }
+
+// ---------------------------------------------------------------------- auto-flush, adj-rib-in/out
+
+/// B's process writes `line` (B is node 1, its process "watcher" is ProcessId 0).
+fn b_says(net: &mut Net, line: &str) {
+    net.input(
+        1,
+        Input::ProcessLine {
+            process: ProcessId(0),
+            line: line.into(),
+        },
+    );
+    net.settle();
+}
+
+/// UPDATEs B sent after the first `skip`, as hex.
+fn b_updates(net: &Net, skip: usize) -> Vec<String> {
+    net.sent_messages(1)
+        .into_iter()
+        .filter(|m| m[18] == 2)
+        .skip(skip)
+        .map(|m| to_hex(&m))
+        .collect()
+}
+
+#[test]
+fn auto_flush_false_holds_api_changes_until_flush_adj_rib_out() {
+    let mut net = pair(vec![], |_, b| b.auto_flush = false);
+    let before = b_updates(&net, 0).len();
+    b_says(&mut net, "announce route 10.60.0.0/16 next-hop 10.0.0.2");
+    b_says(&mut net, "announce route 10.61.0.0/16 next-hop 10.0.0.2");
+    b_says(&mut net, "withdraw route 10.61.0.0/16");
+    b_says(&mut net, "announce route 10.62.0.0/16 next-hop 10.0.0.2");
+    // Taken and acked, not sent; time passing sends nothing either.
+    let acks = net.stdin_text(1, 0).matches("\"answer\": \"done\"").count();
+    assert_eq!(acks, 4, "{}", net.stdin_text(1, 0));
+    net.advance(Duration::from_secs(5));
+    assert!(
+        b_updates(&net, before).is_empty(),
+        "{:?}",
+        b_updates(&net, before)
+    );
+    // Held changes are not in the Adj-RIB-Out until flushed.
+    assert_eq!(net.nodes[1].speaker.adj_rib_out_len(ip(A)), 0);
+    b_says(&mut net, "flush adj-rib out");
+    let sent = b_updates(&net, before);
+    // The announce-then-withdraw of 10.61/16 collapsed into its withdraw; the two
+    // announcements share one UPDATE.
+    assert_eq!(
+        sent,
+        [
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001A020003100A3D0000",
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00320200000015400101004002004003040A00000240050400000064100A3C100A3E"
+        ]
+    );
+    assert_eq!(net.nodes[1].speaker.adj_rib_out_len(ip(A)), 2);
+    // A later change waits for the next flush again.
+    b_says(&mut net, "withdraw route 10.60.0.0/16");
+    assert_eq!(b_updates(&net, before).len(), 2);
+    b_says(&mut net, "flush adj-rib out");
+    let sent = b_updates(&net, before);
+    // The flush sends the held withdraw, then the Adj-RIB-Out again, as `flush adj-rib out`
+    // always does.
+    assert_eq!(sent.len(), 4, "{sent:?}");
+    assert!(sent[2].ends_with("0003100A3C0000"), "{}", sent[2]);
+    assert!(sent[3].ends_with("100A3E"), "{}", sent[3]);
+    // A's process saw the routes only after the flush.
+    assert_eq!(
+        net.nodes[0].speaker.neighbor_state(ip(B)),
+        Some(State::Established)
+    );
+}
+
+#[test]
+fn auto_flush_false_does_not_hold_the_initial_table_and_clear_drops_held_changes() {
+    let mut net = pair(vec![], |_, b| {
+        b.auto_flush = false;
+        b.routes = vec![route("10.70.0.0/16", "10.0.0.2", |_| {})];
+    });
+    // The configuration's route went with the initial table, without any flush.
+    let sent = b_updates(&net, 0);
+    assert!(sent.iter().any(|u| u.ends_with("100A46")), "{sent:?}");
+    let before = sent.len();
+    b_says(&mut net, "announce route 10.71.0.0/16 next-hop 10.0.0.2");
+    b_says(&mut net, "clear adj-rib out");
+    // The sent configuration route is withdrawn at once; the held one is dropped unsent.
+    let sent = b_updates(&net, before);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].ends_with("0003100A460000"), "{}", sent[0]);
+    b_says(&mut net, "flush adj-rib out");
+    assert_eq!(b_updates(&net, before).len(), 1);
+}
+
+#[test]
+fn adj_rib_out_false_forgets_what_was_sent() {
+    let mut net = pair(vec![], |_, b| {
+        b.adj_rib_out = false;
+        b.routes = vec![route("10.80.0.0/16", "10.0.0.2", |_| {})];
+    });
+    let sent = b_updates(&net, 0);
+    assert!(sent.iter().any(|u| u.ends_with("100A50")), "{sent:?}");
+    b_says(&mut net, "announce route 10.81.0.0/16 next-hop 10.0.0.2");
+    let before = b_updates(&net, 0).len();
+    assert!(b_updates(&net, 0)[before - 1].ends_with("100A51"));
+    // Nothing is kept once sent.
+    assert_eq!(net.nodes[1].speaker.adj_rib_out_len(ip(A)), 0);
+    // Without an outgoing cache, announcing the same route again sends it again.
+    b_says(&mut net, "announce route 10.81.0.0/16 next-hop 10.0.0.2");
+    assert_eq!(b_updates(&net, before).len(), 1);
+    let before = before + 1;
+    // Nothing to resend, nothing to withdraw, nothing to show.
+    b_says(&mut net, "flush adj-rib out");
+    b_says(&mut net, "clear adj-rib out");
+    assert!(
+        b_updates(&net, before).is_empty(),
+        "{:?}",
+        b_updates(&net, before)
+    );
+    let out_len = net.stdin_text(1, 0).len();
+    net.nodes[1].stdin.clear();
+    b_says(&mut net, "show adj-rib out");
+    let shown = net.stdin_text(1, 0);
+    assert!(!shown.contains("10.8"), "{shown}");
+    assert!(shown.contains("done"), "{shown} ({out_len})");
+    // A withdraw of a forgotten route is still sent.
+    b_says(&mut net, "withdraw route 10.81.0.0/16");
+    let sent = b_updates(&net, before);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].ends_with("0003100A510000"), "{}", sent[0]);
+    // A new session gets the configuration's route again, not the API's.
+    let before = b_updates(&net, 0).len();
+    net.input(1, Input::Signal(ferrobgp_core::Signal::Alrm));
+    net.advance(Duration::from_secs(10));
+    assert_eq!(
+        net.nodes[1].speaker.neighbor_state(ip(A)),
+        Some(State::Established)
+    );
+    let sent = b_updates(&net, before);
+    assert_eq!(
+        sent.len(),
+        2,
+        "the configuration route and End-of-RIB: {sent:?}"
+    );
+    assert!(sent[0].ends_with("100A50"), "{}", sent[0]);
+    assert_eq!(sent[1], "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00170200000000");
+}
+
+#[test]
+fn adj_rib_out_true_resends_api_routes_on_a_new_session() {
+    // The counterpart of the test above, with ExaBGP's default.
+    let mut net = pair(vec![], |_, _| {});
+    b_says(&mut net, "announce route 10.81.0.0/16 next-hop 10.0.0.2");
+    let before = b_updates(&net, 0).len();
+    net.input(1, Input::Signal(ferrobgp_core::Signal::Alrm));
+    net.advance(Duration::from_secs(10));
+    let sent = b_updates(&net, before);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent[0].ends_with("100A51"), "{}", sent[0]);
+}
+
+#[test]
+fn adj_rib_in_keeps_received_routes_for_show_and_clear() {
+    let routes = || {
+        vec![
+            route("10.90.0.0/16", "10.0.0.1", |_| {}),
+            route("10.91.0.0/16", "10.0.0.1", |p| p.med = Some(7)),
+        ]
+    };
+    let mut net = pair(routes(), |_, _| {});
+    net.nodes[1].stdin.clear();
+    b_says(&mut net, "show adj-rib in");
+    let shown = net.stdin_text(1, 0);
+    let lines: Vec<&str> = shown.lines().filter(|l| l.contains("10.9")).collect();
+    assert_eq!(lines.len(), 2, "{shown}");
+    assert!(lines[0].contains("10.90.0.0/16"), "{shown}");
+    assert!(
+        lines[1].contains("10.91.0.0/16") && lines[1].contains("med 7"),
+        "{shown}"
+    );
+    // A withdraw from the peer removes the route (A's configuration loses it on reload).
+    let mut na = neighbor(B, A, 65000, 65000, "1.1.1.1");
+    na.routes = routes().split_off(1);
+    net.input(
+        0,
+        Input::Reload {
+            config: Config {
+                neighbors: vec![na],
+                ..Default::default()
+            },
+        },
+    );
+    net.settle();
+    net.nodes[1].stdin.clear();
+    b_says(&mut net, "show adj-rib in");
+    let shown = net.stdin_text(1, 0);
+    assert!(
+        !shown.contains("10.90.0.0/16") && shown.contains("10.91.0.0/16"),
+        "{shown}"
+    );
+    b_says(&mut net, "clear adj-rib in");
+    net.nodes[1].stdin.clear();
+    b_says(&mut net, "show adj-rib in");
+    let shown = net.stdin_text(1, 0);
+    assert!(!shown.contains("10.91"), "{shown}");
+
+    // adj-rib-in false: nothing kept.
+    let mut net = pair(routes(), |_, b| b.adj_rib_in = false);
+    net.nodes[1].stdin.clear();
+    b_says(&mut net, "show adj-rib in");
+    let shown = net.stdin_text(1, 0);
+    assert!(!shown.contains("10.9"), "{shown}");
+    assert!(shown.contains("done"), "{shown}");
+}
