@@ -83,3 +83,8 @@ fn control_client_is_answered() {
 fn collision_keeps_the_higher_identifier_s_connection() {
     support::collision_keeps_the_higher_identifier_s_connection(run);
 }
+
+#[test]
+fn auto_flush_false_holds_until_flush() {
+    support::auto_flush_false_holds_until_flush(run);
+}

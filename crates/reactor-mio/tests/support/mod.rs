@@ -160,6 +160,28 @@ impl Session {
         seen
     }
 
+    /// Every IPv4 prefix announced in the UPDATEs that arrive within `wait` (bounded, without
+    /// failing when nothing comes).
+    pub fn prefixes_within(&mut self, wait: Duration) -> Vec<String> {
+        let deadline = Instant::now() + wait;
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            match self.stream.peek(&mut [0u8; 1]) {
+                Ok(0) => break,
+                Ok(_) => match self.read_msg(Instant::now() + STEP) {
+                    Some((MSG_UPDATE, body)) => seen.extend(ipv4_announced(&body)),
+                    Some(_) => {}
+                    None => break,
+                },
+                Err(e)
+                    if e.kind() == io::ErrorKind::WouldBlock
+                        || e.kind() == io::ErrorKind::TimedOut => {}
+                Err(e) => panic!("peek: {e}"),
+            }
+        }
+        seen
+    }
+
     /// Read until the daemon closes the session; returns the messages types seen.
     pub fn wait_for_close(&mut self) -> Vec<u8> {
         let deadline = Instant::now() + STEP;
@@ -922,6 +944,53 @@ pub fn helper_lines_of_one_read_are_one_batch(run: Runner) {
         !seen.iter().any(|p| p == "10.60.0.0/24"),
         "10.60.0.0/24 was cleared in the same batch: {seen:?}"
     );
+    daemon.handle.shutdown();
+    s.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+}
+
+/// `auto-flush false`: what a helper announces is acked at once but reaches the peer only
+/// when the helper writes `flush adj-rib out`; the configuration's routes are not held.
+pub fn auto_flush_false_holds_until_flush(run: Runner) {
+    let dir = TempDir::new("flush");
+    let (go, acked, flush) = (dir.0.join("go"), dir.0.join("acked"), dir.0.join("flush"));
+    let wait = |f: &Path| {
+        format!(
+            "n=0\nwhile [ ! -f '{}' ] && [ $n -lt 500 ]; do sleep 0.02; n=$((n+1)); done\n",
+            f.display()
+        )
+    };
+    let script = dir.script(
+        "held.sh",
+        &format!(
+            "{}echo 'announce route 10.62.0.0/24 next-hop 127.0.0.1'\n\
+             echo 'announce route 10.63.0.0/24 next-hop 127.0.0.1'\n\
+             read a; read b; echo \"$a $b\" > '{}'\n\
+             {}echo 'flush adj-rib out'\n\
+             while read line; do :; done\n",
+            wait(&go),
+            acked.display(),
+            wait(&flush),
+        ),
+    );
+    let peer = Peer::bind();
+    let (config, env) = config_with(
+        peer.port,
+        &["10.59.0.0/24"],
+        &[("held", vec![script.display().to_string()])],
+        "\tauto-flush false;\n",
+        &[],
+    );
+    let daemon = Daemon::start(run, config, env);
+    let mut s = peer.accept();
+    s.handshake();
+    s.wait_for_prefixes(&["10.59.0.0/24"]);
+    std::fs::write(&go, "").unwrap();
+    assert_eq!(wait_for_file(&acked).trim(), "done done");
+    let early = s.prefixes_within(Duration::from_millis(500));
+    assert!(early.is_empty(), "sent before the flush: {early:?}");
+    std::fs::write(&flush, "").unwrap();
+    s.wait_for_prefixes(&["10.62.0.0/24", "10.63.0.0/24"]);
     daemon.handle.shutdown();
     s.wait_for_close();
     assert_eq!(daemon.join(), 0);
