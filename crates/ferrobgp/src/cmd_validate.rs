@@ -199,6 +199,18 @@ fn summary(file: &str, config: &Config, args: &Args) {
                 "    hold-time {} passive {} group-updates {} auto-flush {} manual-eor {}",
                 n.hold_time, n.passive, n.group_updates, n.auto_flush, n.manual_eor
             );
+            // ExaBGP keeps the Adj-RIB-Out when route refresh is offered, whatever is written.
+            let forced = !n.adj_rib_out && n.capability.route_refresh;
+            println!(
+                "    adj-rib-in {} adj-rib-out {}{}",
+                n.adj_rib_in,
+                n.adj_rib_out || forced,
+                if forced {
+                    " (adj-rib-out false overridden: route-refresh needs it)"
+                } else {
+                    ""
+                }
+            );
             println!("    capability {:?}", n.capability);
             if !n.inherit.is_empty() {
                 println!("    inherit {}", n.inherit.join(" "));
