@@ -998,54 +998,160 @@ impl AdjRibOut {
 }
 
 /// The Adj-RIB-In of one neighbor (`adj-rib-in true`, ExaBGP's default): the routes the peer
-/// announced and has not withdrawn, for `show adj-rib in`. Keys are compact like the
-/// Adj-RIB-Out's (an IPv4 unicast prefix is 16 bytes, no allocation); attribute sets are
-/// interned, so a table of routes sharing a few sets costs little more than its prefixes.
+/// announced and has not withdrawn, for `show adj-rib in`. It holds every received route, so
+/// it is laid out for size: an IPv4 unicast prefix without path id (the bulk of a full table)
+/// is a `u64` key with two `u32`s (16 bytes a slot); attribute sets are numbered slots,
+/// counted and freed when their last route goes.
 #[derive(Debug, Default)]
 pub struct AdjRibIn {
-    /// NLRI -> (arrival order, attributes). The order is ExaBGP's (its dict keeps the first
-    /// insertion of a key; a withdrawn and re-announced route goes last).
-    routes: HashMap<Ck, (u64, Attrs)>,
-    next: u64,
+    /// IPv4 unicast (address << 8 | length) -> (arrival, attribute slot).
+    v4: HashMap<u64, (u32, u32)>,
+    /// Any other NLRI -> (arrival, attribute slot).
+    other: HashMap<RouteKey, (u32, u32)>,
+    /// Attribute sets by slot and the number of routes using each (`None`: a free slot).
+    sets: Vec<(Option<Attrs>, u32)>,
+    free: Vec<u32>,
+    /// Slot of an attribute set, by the address of its shared allocation.
+    slot_of: HashMap<usize, u32>,
+    /// The next arrival number. The order is ExaBGP's (its dict keeps the first insertion
+    /// of a key; a withdrawn and re-announced route goes last).
+    next: u32,
 }
 
 impl AdjRibIn {
     pub fn len(&self) -> usize {
-        self.routes.len()
+        self.v4.len() + self.other.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.routes.is_empty()
+        self.len() == 0
+    }
+
+    fn take_slot(&mut self, attrs: Attrs) -> u32 {
+        let ptr = Arc::as_ptr(&attrs) as usize;
+        if let Some(&s) = self.slot_of.get(&ptr) {
+            self.sets[s as usize].1 += 1;
+            return s;
+        }
+        let s = match self.free.pop() {
+            Some(s) => {
+                self.sets[s as usize] = (Some(attrs), 1);
+                s
+            }
+            None => {
+                self.sets.push((Some(attrs), 1));
+                (self.sets.len() - 1) as u32
+            }
+        };
+        self.slot_of.insert(ptr, s);
+        s
+    }
+
+    fn release_slot(&mut self, s: u32) {
+        let e = &mut self.sets[s as usize];
+        e.1 -= 1;
+        if e.1 == 0 {
+            if let Some(a) = e.0.take() {
+                self.slot_of.remove(&(Arc::as_ptr(&a) as usize));
+            }
+            self.free.push(s);
+        }
+    }
+
+    fn arrival(&mut self) -> u32 {
+        if self.next == u32::MAX {
+            self.renumber();
+        }
+        self.next += 1;
+        self.next - 1
+    }
+
+    /// Four billion announcements later: number the routes 0.. again, in order.
+    fn renumber(&mut self) {
+        let mut order: Vec<(u32, Option<u64>, Option<RouteKey>)> = self
+            .v4
+            .iter()
+            .map(|(k, (n, _))| (*n, Some(*k), None))
+            .chain(
+                self.other
+                    .iter()
+                    .map(|(k, (n, _))| (*n, None, Some(k.clone()))),
+            )
+            .collect();
+        order.sort_unstable_by_key(|e| e.0);
+        for (i, (_, v4, other)) in order.into_iter().enumerate() {
+            let slot = match (v4, other) {
+                (Some(k), _) => self.v4.get_mut(&k),
+                (None, Some(k)) => self.other.get_mut(&k),
+                _ => None,
+            };
+            if let Some(e) = slot {
+                e.0 = i as u32;
+            }
+        }
+        self.next = self.len() as u32;
     }
 
     pub fn announce(&mut self, key: RouteKey, attrs: Attrs) {
-        match self.routes.entry(Ck::of(key)) {
-            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().1 = attrs,
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert((self.next, attrs));
-                self.next += 1;
+        let slot = self.take_slot(attrs);
+        let old = match v4_of(&key) {
+            Some((a, l)) => {
+                let k = u64::from(a) << 8 | u64::from(l);
+                match self.v4.get_mut(&k) {
+                    Some(e) => Some(std::mem::replace(&mut e.1, slot)),
+                    None => {
+                        let n = self.arrival();
+                        self.v4.insert(k, (n, slot));
+                        None
+                    }
+                }
             }
+            None => match self.other.get_mut(&key) {
+                Some(e) => Some(std::mem::replace(&mut e.1, slot)),
+                None => {
+                    let n = self.arrival();
+                    self.other.insert(key, (n, slot));
+                    None
+                }
+            },
+        };
+        if let Some(old) = old {
+            self.release_slot(old);
         }
     }
 
     pub fn withdraw(&mut self, key: RouteKey) {
-        if !self.routes.is_empty() {
-            self.routes.remove(&Ck::of(key));
+        if self.is_empty() {
+            return;
+        }
+        let gone = match v4_of(&key) {
+            Some((a, l)) => self.v4.remove(&(u64::from(a) << 8 | u64::from(l))),
+            None => self.other.remove(&key),
+        };
+        if let Some((_, slot)) = gone {
+            self.release_slot(slot);
         }
     }
 
     /// `clear adj-rib in`, and the session going down or coming up.
     pub fn clear(&mut self) {
-        self.routes = HashMap::new();
-        self.next = 0;
+        *self = AdjRibIn::default();
     }
 
     /// The routes in the order they arrived.
     pub fn routes(&self) -> Vec<(RouteKey, Attrs)> {
-        let mut v: Vec<(u64, RouteKey, Attrs)> = self
-            .routes
+        let attrs = |s: u32| self.sets.get(s as usize).and_then(|e| e.0.clone());
+        let mut v: Vec<(u32, RouteKey, Attrs)> = self
+            .v4
             .iter()
-            .map(|(k, (n, a))| (*n, k.key(), a.clone()))
+            .filter_map(|(k, (n, s))| {
+                Some((*n, Ck::V4((*k >> 8) as u32, *k as u8).key(), attrs(*s)?))
+            })
+            .chain(
+                self.other
+                    .iter()
+                    .filter_map(|(k, (n, s))| Some((*n, k.clone(), attrs(*s)?))),
+            )
             .collect();
         v.sort_unstable_by_key(|(n, _, _)| *n);
         v.into_iter().map(|(_, k, a)| (k, a)).collect()
@@ -1185,6 +1291,30 @@ mod tests {
         assert_eq!(rib.len(), 2);
         rib.clear();
         assert!(rib.is_empty());
+    }
+
+    #[test]
+    fn adj_rib_in_frees_attribute_sets_and_renumbers() {
+        let mut i = Interner::default();
+        let (a, b) = (attrs(&mut i, 1), attrs(&mut i, 2));
+        let k1 = RouteKey::parse_prefix("10.0.1.0/24").unwrap();
+        let k2 = RouteKey::parse_prefix("2001:db8::/32").unwrap();
+        let mut rib = AdjRibIn::default();
+        rib.announce(k1.clone(), a.clone());
+        rib.announce(k2.clone(), a.clone());
+        assert_eq!(rib.sets.iter().filter(|e| e.0.is_some()).count(), 1);
+        rib.announce(k1.clone(), b.clone());
+        rib.withdraw(k2.clone());
+        // `a` has no route left: its slot is free, `b` holds one.
+        assert_eq!(rib.sets.iter().filter(|e| e.0.is_some()).count(), 1);
+        assert_eq!(rib.slot_of.len(), 1);
+        // The arrival counter wraps by renumbering, keeping the order.
+        rib.next = u32::MAX;
+        rib.announce(k2.clone(), a.clone());
+        let k3 = RouteKey::parse_prefix("10.0.3.0/24").unwrap();
+        rib.announce(k3.clone(), a.clone());
+        assert_eq!(rib.routes(), vec![(k1, b), (k2, a.clone()), (k3, a)]);
+        assert!(rib.next < 10);
     }
 
     #[test]
