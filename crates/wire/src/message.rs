@@ -74,6 +74,15 @@ pub fn frame(buf: &[u8], max_len: usize) -> Result<Option<usize>, Error> {
 
 /// Decode one whole message (as delimited by [`frame`]), header included.
 pub fn decode_message(msg: Bytes, ctx: &SessionContext) -> Result<Message, Error> {
+    // The common case first: a framed UPDATE goes straight to its validation.
+    if msg.len() >= HEADER_LEN + 4
+        && msg[18] == msg_type::UPDATE
+        && msg.len() <= ctx.max_message_len()
+        && msg[..16] == MARKER
+        && u16::from_be_bytes([msg[16], msg[17]]) as usize == msg.len()
+    {
+        return UpdateView::parse(msg, ctx).map(Message::Update);
+    }
     let len = match frame(&msg, ctx.max_message_len())? {
         Some(l) if l == msg.len() => l,
         _ => {
