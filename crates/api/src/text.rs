@@ -1,22 +1,34 @@
 //! ExaBGP's text encoder for UPDATEs (`encoder text`, reference §3.4), from wire's decoded
 //! view: the lines between `update start` and `update end`.
 //!
-//! ExaBGP 5.0.15 (`reactor/api/response/text.py`, `Attributes._generate_text`) writes, per
-//! NLRI: `announced PREFIX[ path-information ID] next-hop NH` then every attribute but
-//! NEXT_HOP in code order (` origin igp`, ` as-path [ 1 2 ]`, ` med 5`, ` local-preference
-//! 100`, ` atomic-aggregate`, ` aggregator ( ASN:IP )`, ` community X` or `[ X Y ]` sorted,
-//! ` originator-id IP`, ` cluster-list …`, ` extended-community …`, ` aigp 0x…`,
-//! ` large-community …`, ` extended-community-ipv6 …`, unknown ones as ` attribute [ 0xCC
-//! 0xFF 0x… ]`); `withdrawn PREFIX`; `route eor AFI/SAFI (afi safi)` for End-of-RIB. An empty
-//! AS_PATH is absent (ExaBGP does not keep it). NLRI other than plain prefixes are written
-//! from wire's JSON of the NLRI (ExaBGP's `extensive()` of labeled, VPN and flow routes is not
-//! reproduced yet).
+//! What ExaBGP 5.0.15 writes (`reactor/api/response/text.py`, `Attributes._generate_text`,
+//! the NLRI classes' `extensive()`), checked against its output captured on loopback
+//! (`tests/oracle/`, `tests/exabgp_text.rs`), per NLRI:
+//!
+//! * `announced NLRI` then every attribute but NEXT_HOP in code order; `withdrawn NLRI`;
+//!   `route eor AFI/SAFI (afi safi)` for End-of-RIB;
+//! * NLRI: `10.0.0.0/24[ path-information ID][ label L| label [ L L ]][ next-hop NH][ rd RD]`
+//!   (unicast, labeled, VPN: the next hop sits between the labels and the RD), `flow RULES[
+//!   rd RD][ next-hop NH]`, `vpls rd RD endpoint E base B offset O size S next-hop NH`
+//!   (withdrawn: a trailing space where the next hop was), and for every other family
+//!   (EVPN, MVPN, MUP, RTC, BGP-LS, SR Policy) only `afi AFI safi SAFI`;
+//! * attributes: ` origin igp`, ` as-path ( 1 2 ) [ 3 ] {( 4 )} {[ 5 ]}` (sequence, set,
+//!   confed sequence, confed set), ` med 5`, ` local-preference 100`, ` atomic-aggregate`,
+//!   ` aggregator ( ASN:IP )`, ` community X` or `[ X Y ]` sorted, ` originator-id IP`,
+//!   ` cluster-list …`, ` extended-community …`, ` extended-community-ipv6 …`, ` aigp 0x…`,
+//!   ` large-community …`, ` bgp-prefix-sid […]`; unknown transitive ones as ` attribute [
+//!   0xCC 0xFF 0x… ]` with the partial bit set (ExaBGP sets it on what it would pass on),
+//!   unknown non-transitive ones not at all (ExaBGP drops them). An empty AS_PATH is absent.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
 
-use ferrobgp_wire::model::{Nlri, SegmentType};
-use ferrobgp_wire::{Family, PathAttributes};
+use ferrobgp_wire::flowspec::FlowNlri;
+use ferrobgp_wire::model::{Labels, Nlri, RouteDistinguisher, SegmentType};
+use ferrobgp_wire::prefix_sid::{PrefixSid, PrefixSidTlv, Srv6SubTlv};
+use ferrobgp_wire::vpls::Vpls;
+use ferrobgp_wire::{Afi, Family, PathAttributes, Safi};
 
 /// ExaBGP's `Communities` repr: one value bare, several sorted inside `[ … ]`, none empty.
 fn list<T: Ord + Clone>(out: &mut String, name: &str, items: &[T], show: impl Fn(&T) -> String) {
@@ -51,22 +63,102 @@ fn community(c: u32) -> String {
     }
 }
 
+const FLAG_TRANSITIVE: u8 = 0x40;
+const FLAG_PARTIAL: u8 = 0x20;
+
+/// ExaBGP's generic form of an attribute it has no name for.
+fn generic_attribute(code: u8, flags: u8, value: &[u8]) -> String {
+    let mut s = format!(" attribute [ 0x{code:02X} 0x{flags:02X} 0x");
+    for b in value {
+        let _ = write!(s, "{b:02x}");
+    }
+    s.push_str(" ]");
+    s
+}
+
+/// `PrefixSid.__str__`: `[ 777 ]`, `[ 300, [ ( 800000,4096 ) ] ]` for a label index with
+/// an SRGB, else the TLVs joined, SRv6 ones as `l3-service [ sid-information [ sid:… flags:0
+/// endpoint_behavior:0x48  [ sid-structure [64,24,16,0,0,0] ] ] ]` (ExaBGP's sid-information
+/// never closes its own bracket, and leaves a space before the structure).
+fn prefix_sid_text(p: &PrefixSid) -> String {
+    fn srgb(ranges: &[(u32, u32)]) -> String {
+        let items: Vec<String> = ranges.iter().map(|(b, r)| format!("( {b},{r} )")).collect();
+        format!("[ {} ]", items.join(", "))
+    }
+    fn service(name: &str, subs: &[Srv6SubTlv]) -> String {
+        let items: Vec<String> = subs
+            .iter()
+            .map(|s| match s {
+                Srv6SubTlv::SidInformation(i) => {
+                    let mut t = format!(
+                        "sid-information [ sid:{} flags:0 endpoint_behavior:0x{:x} ",
+                        i.sid, i.behavior
+                    );
+                    if let Some(st) = i.structure {
+                        let _ = write!(
+                            t,
+                            " [ sid-structure [{},{},{},{},{},{}] ]",
+                            st[0], st[1], st[2], st[3], st[4], st[5]
+                        );
+                    }
+                    t
+                }
+                Srv6SubTlv::Unknown { code, .. } => {
+                    format!("SRv6 Service Sub-TLV type {code} not implemented")
+                }
+            })
+            .collect();
+        format!("{name} [ {} ]", items.join(", "))
+    }
+    let index = p.tlvs.iter().find_map(|t| match t {
+        PrefixSidTlv::LabelIndex { index, .. } => Some(*index),
+        _ => None,
+    });
+    if let Some(index) = index {
+        let ranges = p.tlvs.iter().find_map(|t| match t {
+            PrefixSidTlv::Srgb { ranges, .. } => Some(ranges),
+            _ => None,
+        });
+        return match ranges {
+            Some(r) => format!("[ {index}, {} ]", srgb(r)),
+            None => format!("[ {index} ]"),
+        };
+    }
+    let items: Vec<String> = p
+        .tlvs
+        .iter()
+        .map(|t| match t {
+            PrefixSidTlv::LabelIndex { index, .. } => index.to_string(),
+            PrefixSidTlv::Srgb { ranges, .. } => srgb(ranges),
+            PrefixSidTlv::Srv6L3Service(s) => service("l3-service", s),
+            PrefixSidTlv::Srv6L2Service(s) => service("l2-service", s),
+            PrefixSidTlv::Unknown { code, .. } => {
+                format!("Attribute with code [ {code} ] not implemented")
+            }
+        })
+        .collect();
+    format!("[ {} ]", items.join(", "))
+}
+
 /// The attributes of a received UPDATE as ExaBGP's text encoder writes them after the NLRI:
-/// each with a leading space, NEXT_HOP left out (it goes with the NLRI).
+/// each with a leading space, in attribute code order, NEXT_HOP left out (it goes with the
+/// NLRI).
 pub fn attributes_text(a: &PathAttributes) -> String {
     let mut out = String::new();
-    // Attribute codes in order: 1 ORIGIN, 2 AS_PATH, 4 MED, 5 LOCAL_PREF, 6, 7, 8, 9, 10,
-    // 16, 25, 26, 32, then the ones not modelled.
-    let mut generic: Vec<(u8, String)> = Vec::new();
+    // Codes 1, 2, 4, 5, 6, 7, 8, 9, 10, 16, 25, 26, 32 in order; the others (OTC, Prefix-SID,
+    // the ones not modelled) are merged in by code after.
+    let mut others: Vec<(u8, String)> = Vec::new();
     if let Some(o) = a.origin {
         let _ = write!(out, " origin {}", o.name());
     }
     if let Some(p) = a.as_path.as_ref().filter(|p| !p.segments.is_empty()) {
         out.push_str(" as-path ");
         for (i, s) in p.segments.iter().enumerate() {
+            // ExaBGP's aspath.py: SEQUENCE `( )`, SET `[ ]`, CONFED_SEQUENCE `{( )}`,
+            // CONFED_SET `{[ ]}`.
             let (head, tail) = match s.kind {
-                SegmentType::Sequence => ("[", "]"),
-                SegmentType::Set => ("(", ")"),
+                SegmentType::Sequence => ("(", ")"),
+                SegmentType::Set => ("[", "]"),
                 SegmentType::ConfedSequence => ("{(", ")}"),
                 SegmentType::ConfedSet => ("{[", "]}"),
             };
@@ -93,7 +185,20 @@ pub fn attributes_text(a: &PathAttributes) -> String {
     if let Some(o) = a.originator_id {
         let _ = write!(out, " originator-id {o}");
     }
-    list(&mut out, "cluster-list", &a.cluster_list, |c| c.to_string());
+    // ClusterList.__repr__ keeps the received order (communities are sorted).
+    match a.cluster_list.as_slice() {
+        [] => {}
+        [c] => {
+            let _ = write!(out, " cluster-list {c}");
+        }
+        cs => {
+            out.push_str(" cluster-list [");
+            for c in cs {
+                let _ = write!(out, " {c}");
+            }
+            out.push_str(" ]");
+        }
+    }
     list(
         &mut out,
         "extended-community",
@@ -113,40 +218,128 @@ pub fn attributes_text(a: &PathAttributes) -> String {
         format!("{}:{}:{}", l[0], l[1], l[2])
     });
     if let Some(otc) = a.otc {
-        // ExaBGP has no name for OTC (35): its generic form.
-        generic.push((35, format!(" attribute [ 0x23 0xC0 0x{otc:08x} ]")));
+        // ExaBGP has no name for OTC (35, optional transitive): its generic form.
+        others.push((
+            35,
+            generic_attribute(35, 0xC0 | FLAG_PARTIAL, &otc.to_be_bytes()),
+        ));
     }
     for u in &a.unknown {
-        let mut s = format!(" attribute [ 0x{:02X} 0x{:02X} 0x", u.code, u.flags);
-        for b in u.value.iter() {
-            let _ = write!(s, "{b:02x}");
+        if u.code == ferrobgp_wire::prefix_sid::PREFIX_SID {
+            if let Some(p) = PrefixSid::parse(&u.value) {
+                others.push((u.code, format!(" bgp-prefix-sid {}", prefix_sid_text(&p))));
+                continue;
+            }
         }
-        s.push_str(" ]");
-        generic.push((u.code, s));
+        if u.flags & FLAG_TRANSITIVE != 0 {
+            others.push((
+                u.code,
+                generic_attribute(u.code, u.flags | FLAG_PARTIAL, &u.value),
+            ));
+        }
     }
-    generic.sort_by_key(|(c, _)| *c);
-    for (_, s) in generic {
+    // Stable: attributes of one code keep their order.
+    others.sort_by_key(|(c, _)| *c);
+    for (_, s) in others {
         out.push_str(&s);
     }
     out
 }
 
-/// An NLRI as ExaBGP's `extensive()` writes it, without the next hop.
-pub fn nlri_text(family: Family, n: &Nlri) -> String {
-    match n {
-        Nlri::Prefix { prefix, path_id } => match path_id {
-            Some(id) => format!(
-                "{prefix} path-information {}",
-                std::net::Ipv4Addr::from(*id)
-            ),
-            None => prefix.to_string(),
-        },
-        _ => {
-            let mut v = Vec::new();
-            ferrobgp_wire::json::write_nlri(&mut v, family, n);
-            String::from_utf8_lossy(&v).into_owned()
+/// ` label 1000` or ` label [ 1000 2000 ]`. A withdrawn route's label field (RFC 8277
+/// §2.4's 0x800000, which wire's owned form leaves empty) ExaBGP reads as the label 524288.
+fn labels_text(out: &mut String, labels: &Labels) {
+    let value = |l: u32| if l > 0xF_FFFF { l >> 4 } else { l };
+    match labels.0.as_slice() {
+        [] => out.push_str(" label 524288"),
+        [l] => {
+            let _ = write!(out, " label {}", value(*l));
+        }
+        ls => {
+            out.push_str(" label [");
+            for l in ls {
+                let _ = write!(out, " {}", value(*l));
+            }
+            out.push_str(" ]");
         }
     }
+}
+
+fn path_id_text(out: &mut String, path_id: Option<u32>) {
+    if let Some(id) = path_id {
+        let _ = write!(out, " path-information {}", Ipv4Addr::from(id));
+    }
+}
+
+fn next_hop_text(out: &mut String, next_hop: Option<IpAddr>) {
+    if let Some(nh) = next_hop {
+        let _ = write!(out, " next-hop {nh}");
+    }
+}
+
+fn rd_text(out: &mut String, rd: &RouteDistinguisher) {
+    let _ = write!(out, " rd {rd}");
+}
+
+/// An NLRI as ExaBGP's `extensive()` writes it, with `next_hop` (announcements) where
+/// ExaBGP puts it.
+pub fn nlri_text(family: Family, n: &Nlri, next_hop: Option<IpAddr>) -> String {
+    let mut out = String::new();
+    let ipv6 = family.afi == Afi::IPV6;
+    match n {
+        Nlri::Prefix { prefix, path_id } => {
+            let _ = write!(out, "{prefix}");
+            path_id_text(&mut out, *path_id);
+            next_hop_text(&mut out, next_hop);
+        }
+        Nlri::Labeled {
+            prefix,
+            labels,
+            path_id,
+        } => {
+            let _ = write!(out, "{prefix}");
+            path_id_text(&mut out, *path_id);
+            labels_text(&mut out, labels);
+            next_hop_text(&mut out, next_hop);
+        }
+        Nlri::Vpn {
+            rd,
+            labels,
+            prefix,
+            path_id,
+        } => {
+            let _ = write!(out, "{prefix}");
+            path_id_text(&mut out, *path_id);
+            labels_text(&mut out, labels);
+            next_hop_text(&mut out, next_hop);
+            rd_text(&mut out, rd);
+        }
+        Nlri::Flow { rd, rule } => {
+            let _ = rule.write_string(ipv6, rd.as_ref().map(|r| &r.0), &mut out);
+            next_hop_text(&mut out, next_hop);
+        }
+        Nlri::Raw { family: f, bytes } => {
+            let flow = f.safi == Safi::FLOW || f.safi == Safi::FLOW_VPN;
+            if flow {
+                if let Ok((v, _)) = FlowNlri::parse(bytes, ipv6, f.safi == Safi::FLOW_VPN) {
+                    let _ = v.write_string(&mut out);
+                    next_hop_text(&mut out, next_hop);
+                    return out;
+                }
+            }
+            if let Some(v) = Vpls::from_nlri(n) {
+                // `vpls{rd} endpoint … size {s} {next-hop}`: the space stays without one.
+                let _ = write!(out, "{v} ");
+                if let Some(nh) = next_hop {
+                    let _ = write!(out, "next-hop {nh}");
+                }
+                return out;
+            }
+            // Family.extensive(): the NLRI itself is not shown.
+            let _ = write!(out, "afi {} safi {}", f.afi, f.safi);
+        }
+    }
+    out
 }
 
 /// The text encoder's lines for one UPDATE, each `prefix` (`neighbor 127.0.0.1 receive
@@ -174,15 +367,14 @@ pub fn write_update_lines(
         attributes_text(attributes)
     };
     for (f, n) in announced {
-        let _ = write!(out, "{prefix} announced {}", nlri_text(*f, n));
-        if let Some(nh) = attributes.next_hop {
-            let _ = write!(out, " next-hop {nh}");
-        }
-        out.extend_from_slice(attrs.as_bytes());
-        out.push(b'\n');
+        let _ = writeln!(
+            out,
+            "{prefix} announced {}{attrs}",
+            nlri_text(*f, n, attributes.next_hop)
+        );
     }
     for (f, n) in withdrawn {
-        let _ = writeln!(out, "{prefix} withdrawn {}", nlri_text(*f, n));
+        let _ = writeln!(out, "{prefix} withdrawn {}", nlri_text(*f, n, None));
     }
 }
 
@@ -265,10 +457,10 @@ mod tests {
         };
         assert_eq!(
             attributes_text(&a),
-            " origin egp as-path [ 1 2 ] ( 3 ) med 5 local-preference 200 atomic-aggregate \
+            " origin egp as-path ( 1 2 ) [ 3 ] med 5 local-preference 200 atomic-aggregate \
              aggregator ( 65000:10.0.0.1 ) community [ 65000:1 no-export ] originator-id 1.1.1.1 \
              cluster-list 2.2.2.2 aigp 0x000000000000000a large-community 1:2:3 \
-             attribute [ 0x63 0xC0 0xab01 ]"
+             attribute [ 0x63 0xE0 0xab01 ]"
         );
     }
 
