@@ -1,15 +1,18 @@
 //! BGP-LS (RFC 9552, formerly RFC 7752): the NLRI of family bgp-ls bgp-ls (AFI 16388,
 //! SAFI 71) and the BGP-LS attribute (code 29), as ExaBGP decodes and shows them.
 //!
-//! NLRI: type (2 octets), length (2 octets), protocol-id (1), identifier (8), TLVs. Node (1),
-//! link (2), IPv4 prefix (3) and IPv6 prefix (4) NLRI are parsed into [`BgpLs`], whose TLVs
-//! keep their order and unknown ones their bytes, so encoding gives back the same octets.
+//! NLRI: type (2 octets), length (2 octets), protocol-id (1), identifier (8), TLVs. Received
+//! NLRI are read through [`BgpLsView`]: validated once (every TLV fits, the known ones are well
+//! formed), then its TLVs and node descriptors are iterated as borrowed values and its JSON
+//! is written from it, with no allocation. [`BgpLs`] is the owned form (its TLVs keep their
+//! order and unknown ones their bytes, so encoding gives back the same octets), for what is
+//! originated or stored.
 //!
 //! Attribute: TLVs (type 2, length 2); [`write_attribute_json`] renders the TLVs ExaBGP
 //! knows (node, link and prefix attributes, SR and SRv6 extensions, RFC 9085 / RFC 9514),
-//! the others as `"generic-lsid-CODE": ["0xHEX"]`, as ExaBGP does.
+//! the others as `"generic-lsid-CODE": ["0xHEX"]`, as ExaBGP does, straight from the bytes.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use bytes::Bytes;
@@ -72,7 +75,7 @@ pub enum LsTlv {
     },
 }
 
-/// One BGP-LS NLRI.
+/// One BGP-LS NLRI (owned).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BgpLs {
     pub nlri_type: u16,
@@ -82,7 +85,9 @@ pub struct BgpLs {
     pub tlvs: Vec<LsTlv>,
 }
 
-fn tlvs(mut d: &[u8]) -> impl Iterator<Item = Option<(u16, &[u8])>> {
+/// TLVs of 2-octet type and 2-octet length; `Some(None)` (then the end) when one does not
+/// fit.
+fn tlvs(mut d: &[u8]) -> impl Iterator<Item = Option<(u16, &[u8])>> + Clone {
     std::iter::from_fn(move || {
         if d.is_empty() {
             return None;
@@ -102,25 +107,415 @@ fn tlvs(mut d: &[u8]) -> impl Iterator<Item = Option<(u16, &[u8])>> {
     })
 }
 
-fn parse_descriptors(d: &[u8]) -> Option<Vec<NodeDescriptor>> {
-    let mut v = Vec::new();
-    for t in tlvs(d) {
-        let (code, val) = t?;
-        v.push(match code {
-            512 if val.len() == 4 => NodeDescriptor::AutonomousSystem(fields::u32_at(val, 0)?),
-            513 if val.len() == 4 => NodeDescriptor::BgpLsIdentifier(fields::u32_at(val, 0)?),
-            514 if val.len() == 4 => NodeDescriptor::OspfAreaId(fields::ip(val, false)?),
-            514 if val.len() == 16 => NodeDescriptor::OspfAreaId(fields::ip(val, true)?),
-            515 => NodeDescriptor::IgpRouterId(Bytes::copy_from_slice(val)),
-            _ if (512..=515).contains(&code) => return None,
-            _ => NodeDescriptor::Unknown {
-                code,
-                value: Bytes::copy_from_slice(val),
-            },
-        });
-    }
-    Some(v)
+// ---------------------------------------------------------------------------------------------
+// Views of a received NLRI
+// ---------------------------------------------------------------------------------------------
+
+/// One node descriptor sub-TLV, borrowed from the NLRI (RFC 9552 §5.2.1.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeDescriptorView<'a> {
+    /// 512.
+    AutonomousSystem(u32),
+    /// 513.
+    BgpLsIdentifier(u32),
+    /// 514.
+    OspfAreaId(IpAddr),
+    /// 515 (see [`NodeDescriptor::IgpRouterId`]).
+    IgpRouterId(&'a [u8]),
+    Unknown {
+        code: u16,
+        value: &'a [u8],
+    },
 }
+
+impl<'a> NodeDescriptorView<'a> {
+    /// `None` when a known sub-TLV is malformed.
+    fn read(code: u16, val: &'a [u8]) -> Option<NodeDescriptorView<'a>> {
+        Some(match code {
+            512 if val.len() == 4 => Self::AutonomousSystem(fields::u32_at(val, 0)?),
+            513 if val.len() == 4 => Self::BgpLsIdentifier(fields::u32_at(val, 0)?),
+            514 if val.len() == 4 => Self::OspfAreaId(fields::ip(val, false)?),
+            514 if val.len() == 16 => Self::OspfAreaId(fields::ip(val, true)?),
+            515 => Self::IgpRouterId(val),
+            _ if (512..=515).contains(&code) => return None,
+            _ => Self::Unknown { code, value: val },
+        })
+    }
+
+    pub fn to_owned(&self) -> NodeDescriptor {
+        match *self {
+            Self::AutonomousSystem(a) => NodeDescriptor::AutonomousSystem(a),
+            Self::BgpLsIdentifier(a) => NodeDescriptor::BgpLsIdentifier(a),
+            Self::OspfAreaId(a) => NodeDescriptor::OspfAreaId(a),
+            Self::IgpRouterId(b) => NodeDescriptor::IgpRouterId(Bytes::copy_from_slice(b)),
+            Self::Unknown { code, value } => NodeDescriptor::Unknown {
+                code,
+                value: Bytes::copy_from_slice(value),
+            },
+        }
+    }
+
+    /// ExaBGP's object for this descriptor; `None` (with something written: the caller
+    /// truncates) when ExaBGP would refuse it.
+    fn write_json(&self, protocol_id: u8, out: &mut Vec<u8>) -> Option<()> {
+        match *self {
+            Self::AutonomousSystem(a) => write!(out, "{{\"autonomous-system\":{a}}}").ok(),
+            Self::BgpLsIdentifier(a) => write!(out, "{{\"bgp-ls-identifier\":\"{a}\"}}").ok(),
+            Self::OspfAreaId(a) => write!(out, "{{\"ospf-area-id\":\"{a}\"}}").ok(),
+            Self::IgpRouterId(b) => match (protocol_id, b.len()) {
+                (1 | 2, 6 | 7) => {
+                    out.extend_from_slice(b"{\"router-id\":\"");
+                    // With the pseudonode id, if any, as ExaBGP does.
+                    for x in b {
+                        let _ = write!(out, "{x:02x}");
+                    }
+                    out.push(b'"');
+                    if b.len() == 7 && b[6] != 0 {
+                        let _ = write!(out, ",\"psn\":\"{}\"", b[6]);
+                    }
+                    out.push(b'}');
+                    Some(())
+                }
+                (3 | 5 | 6 | 227, 4 | 8) => {
+                    let _ = write!(
+                        out,
+                        "{{\"router-id\":\"{}\"",
+                        Ipv4Addr::new(b[0], b[1], b[2], b[3])
+                    );
+                    if b.len() == 8 {
+                        let _ = write!(
+                            out,
+                            ",\"designated-router-id\":\"{}\"",
+                            Ipv4Addr::new(b[4], b[5], b[6], b[7])
+                        );
+                    }
+                    out.push(b'}');
+                    Some(())
+                }
+                _ => None,
+            },
+            Self::Unknown { .. } => None,
+        }
+    }
+}
+
+/// The node descriptors of a local (256) or remote (257) node TLV: validated with the NLRI,
+/// iterated in wire order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NodeDescriptors<'a>(&'a [u8]);
+
+impl<'a> NodeDescriptors<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = NodeDescriptorView<'a>> + Clone + 'a {
+        tlvs(self.0)
+            .map_while(|t| t)
+            .map_while(|(code, val)| NodeDescriptorView::read(code, val))
+    }
+
+    /// The wire bytes (sub-TLVs, without the TLV header).
+    pub fn wire(&self) -> &'a [u8] {
+        self.0
+    }
+
+    fn validate(d: &[u8]) -> Option<()> {
+        for t in tlvs(d) {
+            let (code, val) = t?;
+            NodeDescriptorView::read(code, val)?;
+        }
+        Some(())
+    }
+}
+
+/// One TLV of a BGP-LS NLRI, borrowed from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LsTlvView<'a> {
+    /// 256.
+    LocalNode(NodeDescriptors<'a>),
+    /// 257.
+    RemoteNode(NodeDescriptors<'a>),
+    /// 258.
+    LinkIdentifiers {
+        local: u32,
+        remote: u32,
+    },
+    /// 259 / 261.
+    InterfaceAddress(IpAddr),
+    /// 260 / 262.
+    NeighborAddress(IpAddr),
+    /// 263: the ids, 2 octets each (see [`LsTlvView::multi_topology_ids`]).
+    MultiTopology(&'a [u8]),
+    /// 264.
+    OspfRouteType(u8),
+    /// 265.
+    IpReachability {
+        prefix_len: u8,
+        octets: &'a [u8],
+    },
+    Unknown {
+        code: u16,
+        value: &'a [u8],
+    },
+}
+
+impl<'a> LsTlvView<'a> {
+    /// `None` when a known TLV is malformed (node descriptors are checked by the caller).
+    fn read(code: u16, val: &'a [u8]) -> Option<LsTlvView<'a>> {
+        let ip4 = |val: &[u8]| (val.len() == 4).then(|| fields::ip(val, false)).flatten();
+        let ip6 = |val: &[u8]| (val.len() == 16).then(|| fields::ip(val, true)).flatten();
+        Some(match code {
+            256 => Self::LocalNode(NodeDescriptors(val)),
+            257 => Self::RemoteNode(NodeDescriptors(val)),
+            258 if val.len() == 8 => Self::LinkIdentifiers {
+                local: fields::u32_at(val, 0)?,
+                remote: fields::u32_at(val, 4)?,
+            },
+            259 => Self::InterfaceAddress(ip4(val)?),
+            260 => Self::NeighborAddress(ip4(val)?),
+            261 => Self::InterfaceAddress(ip6(val)?),
+            262 => Self::NeighborAddress(ip6(val)?),
+            263 if val.len() % 2 == 0 => Self::MultiTopology(val),
+            264 if val.len() == 1 => Self::OspfRouteType(val[0]),
+            265 => {
+                let (&bits, octets) = val.split_first()?;
+                if octets.len() != (bits as usize).div_ceil(8) || bits > 128 {
+                    return None;
+                }
+                Self::IpReachability {
+                    prefix_len: bits,
+                    octets,
+                }
+            }
+            _ if (256..=265).contains(&code) => return None,
+            _ => Self::Unknown { code, value: val },
+        })
+    }
+
+    /// The ids of a multi-topology TLV (empty for the other TLVs).
+    pub fn multi_topology_ids(&self) -> impl Iterator<Item = u16> + 'a {
+        let d: &'a [u8] = match *self {
+            Self::MultiTopology(d) => d,
+            _ => &[],
+        };
+        d.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]))
+    }
+
+    pub fn to_owned(&self) -> LsTlv {
+        match *self {
+            Self::LocalNode(d) => LsTlv::LocalNode(d.iter().map(|n| n.to_owned()).collect()),
+            Self::RemoteNode(d) => LsTlv::RemoteNode(d.iter().map(|n| n.to_owned()).collect()),
+            Self::LinkIdentifiers { local, remote } => LsTlv::LinkIdentifiers { local, remote },
+            Self::InterfaceAddress(a) => LsTlv::InterfaceAddress(a),
+            Self::NeighborAddress(a) => LsTlv::NeighborAddress(a),
+            Self::MultiTopology(_) => LsTlv::MultiTopology(self.multi_topology_ids().collect()),
+            Self::OspfRouteType(r) => LsTlv::OspfRouteType(r),
+            Self::IpReachability { prefix_len, octets } => LsTlv::IpReachability {
+                prefix_len,
+                octets: Bytes::copy_from_slice(octets),
+            },
+            Self::Unknown { code, value } => LsTlv::Unknown {
+                code,
+                value: Bytes::copy_from_slice(value),
+            },
+        }
+    }
+}
+
+/// A received BGP-LS NLRI: the header fields, and its TLVs as validated bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BgpLsView<'a> {
+    pub nlri_type: u16,
+    pub protocol_id: u8,
+    /// The identifier of the routing universe ("l3-routing-topology" in ExaBGP's JSON).
+    pub identifier: u64,
+    tlvs: &'a [u8],
+}
+
+impl<'a> BgpLsView<'a> {
+    /// Validate one NLRI (type and length included, path id excluded), once. `None` when
+    /// the TLVs do not fit or a known TLV (or node descriptor) is malformed.
+    pub fn parse(wire: &'a [u8]) -> Option<BgpLsView<'a>> {
+        let nlri_type = fields::u16_at(wire, 0)?;
+        let len = fields::u16_at(wire, 2)? as usize;
+        let v = wire.get(4..)?;
+        if v.len() != len || len < 9 {
+            return None;
+        }
+        let tlv_bytes = &v[9..];
+        for t in tlvs(tlv_bytes) {
+            let (code, val) = t?;
+            match LsTlvView::read(code, val)? {
+                LsTlvView::LocalNode(d) | LsTlvView::RemoteNode(d) => {
+                    NodeDescriptors::validate(d.0)?
+                }
+                _ => {}
+            }
+        }
+        Some(BgpLsView {
+            nlri_type,
+            protocol_id: v[0],
+            identifier: u64::from_be_bytes(v[1..9].try_into().ok()?),
+            tlvs: tlv_bytes,
+        })
+    }
+
+    /// The TLVs, in wire order.
+    pub fn tlvs(&self) -> impl Iterator<Item = LsTlvView<'a>> + Clone + 'a {
+        tlvs(self.tlvs)
+            .map_while(|t| t)
+            .map_while(|(code, val)| LsTlvView::read(code, val))
+    }
+
+    pub fn to_owned(&self) -> BgpLs {
+        BgpLs {
+            nlri_type: self.nlri_type,
+            protocol_id: self.protocol_id,
+            identifier: self.identifier,
+            tlvs: self.tlvs().map(|t| t.to_owned()).collect(),
+        }
+    }
+
+    fn name(&self) -> Option<&'static str> {
+        Some(match self.nlri_type {
+            nlri_type::NODE => "bgpls-node",
+            nlri_type::LINK => "bgpls-link",
+            nlri_type::PREFIX_V4 => "bgpls-prefix-v4",
+            nlri_type::PREFIX_V6 => "bgpls-prefix-v6",
+            _ => return None,
+        })
+    }
+
+    /// ExaBGP's JSON object, written straight from the bytes. `next_hop` is shown in node
+    /// and prefix NLRI, as ExaBGP does. `None` (nothing written) for what ExaBGP would not
+    /// decode.
+    pub fn write_json(&self, next_hop: Option<IpAddr>, out: &mut Vec<u8>) -> Option<()> {
+        let start = out.len();
+        let r = self.write_json_inner(next_hop, out);
+        if r.is_none() {
+            out.truncate(start);
+        }
+        r
+    }
+
+    /// `,"key":[…]` with the descriptors of every TLV of this code (256 or 257).
+    fn write_descriptors(&self, out: &mut Vec<u8>, key: &str, which: u16) -> Option<()> {
+        let _ = write!(out, ",\"{key}\":[");
+        let mut first = true;
+        for t in self.tlvs() {
+            let d = match (t, which) {
+                (LsTlvView::LocalNode(d), 256) | (LsTlvView::RemoteNode(d), 257) => d,
+                _ => continue,
+            };
+            for n in d.iter() {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                n.write_json(self.protocol_id, out)?;
+            }
+        }
+        out.push(b']');
+        Some(())
+    }
+
+    fn write_json_inner(&self, next_hop: Option<IpAddr>, out: &mut Vec<u8>) -> Option<()> {
+        let name = self.name()?;
+        let _ = write!(
+            out,
+            "{{\"ls-nlri-type\":\"{name}\",\"l3-routing-topology\":{},\"protocol-id\":{}",
+            self.identifier, self.protocol_id
+        );
+        let nexthop = |out: &mut Vec<u8>| {
+            out.extend_from_slice(b",\"nexthop\":\"");
+            match next_hop {
+                Some(a) => {
+                    let _ = write!(out, "{a}");
+                }
+                None => out.extend_from_slice(b"None"),
+            }
+            out.push(b'"');
+        };
+        match self.nlri_type {
+            nlri_type::LINK => {
+                self.write_descriptors(out, "local-node-descriptors", 256)?;
+                self.write_descriptors(out, "remote-node-descriptors", 257)?;
+                let addresses = |out: &mut Vec<u8>, key: &str, neighbor: bool| {
+                    let _ = write!(out, ",\"{key}\":[");
+                    let mut first = true;
+                    for t in self.tlvs() {
+                        let a = match (t, neighbor) {
+                            (LsTlvView::InterfaceAddress(a), false)
+                            | (LsTlvView::NeighborAddress(a), true) => a,
+                            _ => continue,
+                        };
+                        if !first {
+                            out.push(b',');
+                        }
+                        first = false;
+                        let _ = write!(out, "\"{a}\"");
+                    }
+                    out.push(b']');
+                };
+                addresses(out, "interface-addresses", false);
+                addresses(out, "neighbor-addresses", true);
+                out.extend_from_slice(b",\"multi-topology-ids\":[");
+                let mut first = true;
+                for id in self.tlvs().flat_map(|t| t.multi_topology_ids()) {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    let _ = write!(out, "{}", id & 0x0FFF);
+                }
+                out.push(b']');
+                // ExaBGP keeps the last link identifiers TLV.
+                out.extend_from_slice(b",\"link-identifiers\":[");
+                if let Some((local, remote)) = self.tlvs().fold(None, |last, t| match t {
+                    LsTlvView::LinkIdentifiers { local, remote } => Some((local, remote)),
+                    _ => last,
+                }) {
+                    let _ = write!(
+                        out,
+                        "{{\"link-local-id\":{local},\"link-remote-id\":{remote}}}"
+                    );
+                }
+                out.push(b']');
+            }
+            nlri_type::NODE => {
+                self.write_descriptors(out, "node-descriptors", 256)?;
+                nexthop(out);
+            }
+            _ => {
+                self.write_descriptors(out, "node-descriptors", 256)?;
+                let v6 = self.nlri_type == nlri_type::PREFIX_V6;
+                // The last IP reachability TLV that reads as a prefix of the NLRI's family.
+                let reach = self.tlvs().fold(None, |last, t| match t {
+                    LsTlvView::IpReachability { prefix_len, octets } => {
+                        fields::prefix(prefix_len, octets, v6)
+                            .map(|(p, _)| p)
+                            .or(last)
+                    }
+                    _ => last,
+                })?;
+                let _ = write!(
+                    out,
+                    ",\"ip-reachability-tlv\":\"{reach}\",\"ip-reach-prefix\":\"{reach}\""
+                );
+                nexthop(out);
+                if let Some(r) = self.tlvs().find_map(|t| match t {
+                    LsTlvView::OspfRouteType(r) => Some(r),
+                    _ => None,
+                }) {
+                    let _ = write!(out, ",\"ospf-route-type\":{r}");
+                }
+            }
+        }
+        out.push(b'}');
+        Some(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The owned NLRI (origination, storage)
+// ---------------------------------------------------------------------------------------------
 
 fn put_tlv(out: &mut Vec<u8>, code: u16, f: impl FnOnce(&mut Vec<u8>)) -> Option<()> {
     let start = out.len();
@@ -148,109 +543,14 @@ impl NodeDescriptor {
             }
         }
     }
-
-    /// ExaBGP's object for this descriptor; `None` when ExaBGP would refuse it.
-    fn write_json(&self, protocol_id: u8, out: &mut String) -> Option<()> {
-        match self {
-            NodeDescriptor::AutonomousSystem(a) => write!(out, "{{\"autonomous-system\":{a}}}"),
-            NodeDescriptor::BgpLsIdentifier(a) => {
-                write!(out, "{{\"bgp-ls-identifier\":\"{a}\"}}")
-            }
-            NodeDescriptor::OspfAreaId(a) => write!(out, "{{\"ospf-area-id\":\"{a}\"}}"),
-            NodeDescriptor::IgpRouterId(b) => match (protocol_id, b.len()) {
-                (1 | 2, 6 | 7) => {
-                    out.push_str("{\"router-id\":\"");
-                    for x in b.iter() {
-                        let _ = write!(out, "{x:02x}");
-                    }
-                    out.push('"');
-                    if b.len() == 7 && b[6] != 0 {
-                        let _ = write!(out, ",\"psn\":\"{}\"", b[6]);
-                    }
-                    out.push('}');
-                    Ok(())
-                }
-                (3 | 5 | 6 | 227, 4 | 8) => {
-                    let _ = write!(
-                        out,
-                        "{{\"router-id\":\"{}\"",
-                        Ipv4Addr::new(b[0], b[1], b[2], b[3])
-                    );
-                    if b.len() == 8 {
-                        let _ = write!(
-                            out,
-                            ",\"designated-router-id\":\"{}\"",
-                            Ipv4Addr::new(b[4], b[5], b[6], b[7])
-                        );
-                    }
-                    out.push('}');
-                    Ok(())
-                }
-                _ => return None,
-            },
-            NodeDescriptor::Unknown { .. } => return None,
-        }
-        .ok()
-    }
 }
 
 impl BgpLs {
-    /// Parse one NLRI (type and length included, path id excluded). `None` when the TLVs
-    /// do not fit or a known TLV is malformed.
+    /// Parse one NLRI (type and length included, path id excluded) into the owned form.
+    /// `None` when the TLVs do not fit or a known TLV is malformed. Received NLRI are better
+    /// read through [`BgpLsView::parse`], which does not allocate.
     pub fn parse(wire: &[u8]) -> Option<BgpLs> {
-        let nlri_type = fields::u16_at(wire, 0)?;
-        let len = fields::u16_at(wire, 2)? as usize;
-        let v = wire.get(4..)?;
-        if v.len() != len || len < 9 {
-            return None;
-        }
-        let protocol_id = v[0];
-        let identifier = u64::from_be_bytes(v[1..9].try_into().ok()?);
-        let mut out = Vec::new();
-        for t in tlvs(&v[9..]) {
-            let (code, val) = t?;
-            let ip4 = |val: &[u8]| (val.len() == 4).then(|| fields::ip(val, false)).flatten();
-            let ip6 = |val: &[u8]| (val.len() == 16).then(|| fields::ip(val, true)).flatten();
-            out.push(match code {
-                256 => LsTlv::LocalNode(parse_descriptors(val)?),
-                257 => LsTlv::RemoteNode(parse_descriptors(val)?),
-                258 if val.len() == 8 => LsTlv::LinkIdentifiers {
-                    local: fields::u32_at(val, 0)?,
-                    remote: fields::u32_at(val, 4)?,
-                },
-                259 => LsTlv::InterfaceAddress(ip4(val)?),
-                260 => LsTlv::NeighborAddress(ip4(val)?),
-                261 => LsTlv::InterfaceAddress(ip6(val)?),
-                262 => LsTlv::NeighborAddress(ip6(val)?),
-                263 if val.len() % 2 == 0 => LsTlv::MultiTopology(
-                    val.chunks_exact(2)
-                        .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                        .collect(),
-                ),
-                264 if val.len() == 1 => LsTlv::OspfRouteType(val[0]),
-                265 => {
-                    let (&bits, octets) = val.split_first()?;
-                    if octets.len() != (bits as usize).div_ceil(8) || bits > 128 {
-                        return None;
-                    }
-                    LsTlv::IpReachability {
-                        prefix_len: bits,
-                        octets: Bytes::copy_from_slice(octets),
-                    }
-                }
-                _ if (256..=265).contains(&code) => return None,
-                _ => LsTlv::Unknown {
-                    code,
-                    value: Bytes::copy_from_slice(val),
-                },
-            });
-        }
-        Some(BgpLs {
-            nlri_type,
-            protocol_id,
-            identifier,
-            tlvs: out,
-        })
+        BgpLsView::parse(wire).map(|v| v.to_owned())
     }
 
     /// Append the NLRI; `None` (nothing written) when a length overflows.
@@ -339,111 +639,10 @@ impl BgpLs {
         }
     }
 
-    fn name(&self) -> Option<&'static str> {
-        Some(match self.nlri_type {
-            nlri_type::NODE => "bgpls-node",
-            nlri_type::LINK => "bgpls-link",
-            nlri_type::PREFIX_V4 => "bgpls-prefix-v4",
-            nlri_type::PREFIX_V6 => "bgpls-prefix-v6",
-            _ => return None,
-        })
-    }
-
-    /// ExaBGP's JSON object. `next_hop` is shown in node and prefix NLRI, as ExaBGP does.
-    /// `None` (nothing written) for what ExaBGP would not decode.
+    /// ExaBGP's JSON object (see [`BgpLsView::write_json`]).
     pub fn write_json(&self, next_hop: Option<IpAddr>, out: &mut Vec<u8>) -> Option<()> {
-        let mut s = String::new();
-        let name = self.name()?;
-        let _ = write!(
-            s,
-            "{{\"ls-nlri-type\":\"{name}\",\"l3-routing-topology\":{},\"protocol-id\":{}",
-            self.identifier, self.protocol_id
-        );
-        let descriptors = |s: &mut String, key: &str, which: u16| -> Option<()> {
-            let _ = write!(s, ",\"{key}\":[");
-            let mut first = true;
-            for t in &self.tlvs {
-                let d = match (t, which) {
-                    (LsTlv::LocalNode(d), 256) | (LsTlv::RemoteNode(d), 257) => d,
-                    _ => continue,
-                };
-                for n in d {
-                    if !first {
-                        s.push(',');
-                    }
-                    first = false;
-                    n.write_json(self.protocol_id, s)?;
-                }
-            }
-            s.push(']');
-            Some(())
-        };
-        let nh = match next_hop {
-            Some(a) => a.to_string(),
-            None => "None".to_string(),
-        };
-        match self.nlri_type {
-            nlri_type::LINK => {
-                descriptors(&mut s, "local-node-descriptors", 256)?;
-                descriptors(&mut s, "remote-node-descriptors", 257)?;
-                let list = |s: &mut String, key: &str, f: &dyn Fn(&LsTlv) -> Option<String>| {
-                    let items: Vec<String> = self.tlvs.iter().filter_map(f).collect();
-                    let _ = write!(s, ",\"{key}\":[{}]", items.join(","));
-                };
-                list(&mut s, "interface-addresses", &|t| match t {
-                    LsTlv::InterfaceAddress(a) => Some(format!("\"{a}\"")),
-                    _ => None,
-                });
-                list(&mut s, "neighbor-addresses", &|t| match t {
-                    LsTlv::NeighborAddress(a) => Some(format!("\"{a}\"")),
-                    _ => None,
-                });
-                list(&mut s, "multi-topology-ids", &|t| match t {
-                    LsTlv::MultiTopology(ids) => Some(
-                        ids.iter()
-                            .map(|i| (i & 0x0FFF).to_string())
-                            .collect::<Vec<_>>()
-                            .join(","),
-                    ),
-                    _ => None,
-                });
-                // ExaBGP keeps the last link identifiers TLV.
-                let last = self.tlvs.iter().rev().find_map(|t| match t {
-                    LsTlv::LinkIdentifiers { local, remote } => Some(format!(
-                        "{{\"link-local-id\":{local},\"link-remote-id\":{remote}}}"
-                    )),
-                    _ => None,
-                });
-                let _ = write!(s, ",\"link-identifiers\":[{}]", last.unwrap_or_default());
-            }
-            nlri_type::NODE => {
-                descriptors(&mut s, "node-descriptors", 256)?;
-                let _ = write!(s, ",\"nexthop\":\"{nh}\"");
-            }
-            _ => {
-                descriptors(&mut s, "node-descriptors", 256)?;
-                let v6 = self.nlri_type == nlri_type::PREFIX_V6;
-                let reach = self.tlvs.iter().rev().find_map(|t| match t {
-                    LsTlv::IpReachability { prefix_len, octets } => {
-                        fields::prefix(*prefix_len, octets, v6).map(|(p, _)| p)
-                    }
-                    _ => None,
-                })?;
-                let _ = write!(
-                    s,
-                    ",\"ip-reachability-tlv\":\"{reach}\",\"ip-reach-prefix\":\"{reach}\",\"nexthop\":\"{nh}\""
-                );
-                if let Some(r) = self.tlvs.iter().find_map(|t| match t {
-                    LsTlv::OspfRouteType(r) => Some(*r),
-                    _ => None,
-                }) {
-                    let _ = write!(s, ",\"ospf-route-type\":{r}");
-                }
-            }
-        }
-        s.push('}');
-        out.extend_from_slice(s.as_bytes());
-        Some(())
+        let wire = self.to_bytes()?;
+        BgpLsView::parse(&wire)?.write_json(next_hop, out)
     }
 }
 
@@ -455,13 +654,13 @@ impl BgpLs {
 pub const BGP_LS_ATTRIBUTE: u8 = 29;
 
 /// A float as Python's `repr` writes it (`125000000.0`).
-fn py_float(out: &mut String, f: f64) {
+fn py_float(out: &mut Vec<u8>, f: f64) {
     if f.is_finite() && f == f.trunc() && f.abs() < 1e16 {
         let _ = write!(out, "{f:.1}");
     } else if f.is_finite() {
         let _ = write!(out, "{f}");
     } else {
-        out.push_str("null");
+        out.extend_from_slice(b"null");
     }
 }
 
@@ -471,8 +670,8 @@ fn f32_at(d: &[u8], at: usize) -> Option<f64> {
 
 /// ExaBGP's flag object: each named bit, reserved bits under `RSV` (0 when valid).
 /// `None` when a reserved bit is set (ExaBGP refuses such a mask).
-fn flags(out: &mut String, byte: u8, names: &[&str]) -> Option<()> {
-    out.push('{');
+fn flags(out: &mut Vec<u8>, byte: u8, names: &[&str]) -> Option<()> {
+    out.push(b'{');
     for (i, n) in names.iter().enumerate() {
         let _ = write!(out, "\"{n}\":{},", (byte >> (7 - i)) & 1);
     }
@@ -484,7 +683,7 @@ fn flags(out: &mut String, byte: u8, names: &[&str]) -> Option<()> {
     if byte & rsv_mask != 0 {
         return None;
     }
-    out.push_str("\"RSV\":0}");
+    out.extend_from_slice(b"\"RSV\":0}");
     Some(())
 }
 
@@ -492,8 +691,15 @@ fn uint(v: &[u8]) -> u128 {
     v.iter().fold(0u128, |a, b| (a << 8) | u128::from(*b))
 }
 
+/// `["0xHEX"]`: ExaBGP's generic value.
+fn generic_value(out: &mut Vec<u8>, v: &[u8]) {
+    out.extend_from_slice(b"[\"0x");
+    fields::hex_upper(out, v);
+    out.extend_from_slice(b"\"]");
+}
+
 /// SRv6 SID Structure sub-TLV (1252) of End.X / LAN End.X TLVs, if present.
-fn srv6_sub_tlvs(out: &mut String, d: &[u8]) -> Option<()> {
+fn srv6_sub_tlvs(out: &mut Vec<u8>, d: &[u8]) -> Option<()> {
     for t in tlvs(d) {
         let (code, v) = t?;
         if code == 1252 && v.len() == 4 {
@@ -507,14 +713,35 @@ fn srv6_sub_tlvs(out: &mut String, d: &[u8]) -> Option<()> {
     Some(())
 }
 
-/// The value of one TLV of the attribute, as ExaBGP writes it. Returns the JSON key, whether
-/// ExaBGP gathers repeated TLVs of this code into one list, and the rendered value.
-fn attribute_tlv(code: u16, v: &[u8]) -> Option<(String, bool, String)> {
-    let mut s = String::new();
-    let (key, merge): (&str, bool) = match code {
+/// The JSON key of an attribute TLV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Named(&'static str),
+    /// `generic-lsid-CODE`.
+    Generic(u16),
+}
+
+impl Key {
+    fn write(self, out: &mut Vec<u8>) {
+        match self {
+            Key::Named(k) => {
+                let _ = write!(out, "\"{k}\":");
+            }
+            Key::Generic(c) => {
+                let _ = write!(out, "\"generic-lsid-{c}\":");
+            }
+        }
+    }
+}
+
+/// Writes the value of one TLV of the attribute as ExaBGP does and returns its JSON key and
+/// whether ExaBGP gathers repeated TLVs of this code into one list. `None` (with something
+/// written: the caller truncates) when ExaBGP would refuse the value.
+fn attribute_tlv(out: &mut Vec<u8>, code: u16, v: &[u8]) -> Option<(Key, bool)> {
+    let (key, merge): (&'static str, bool) = match code {
         258 if v.len() == 8 => {
             let _ = write!(
-                s,
+                out,
                 "{{\"local-id\":{},\"remote-id\":{}}}",
                 fields::u32_at(v, 0)?,
                 fields::u32_at(v, 4)?
@@ -522,21 +749,21 @@ fn attribute_tlv(code: u16, v: &[u8]) -> Option<(String, bool, String)> {
             ("link-local-remote-identifiers", false)
         }
         1024 if !v.is_empty() => {
-            flags(&mut s, v[0], &["O", "T", "E", "B", "R", "V"])?;
+            flags(out, v[0], &["O", "T", "E", "B", "R", "V"])?;
             ("node-flags", false)
         }
         1026 => {
             let name = std::str::from_utf8(v).ok()?;
-            s = serde_json::to_string(name).ok()?;
+            serde_json::to_writer(&mut *out, name).ok()?;
             ("node-name", false)
         }
         1027 => {
-            let _ = write!(s, "\"{}\"", uint(v.get(..16.min(v.len()))?));
+            let _ = write!(out, "\"{}\"", uint(v.get(..16.min(v.len()))?));
             ("area-ids", true)
         }
         1028 | 1030 => {
             let _ = write!(
-                s,
+                out,
                 "\"{}\"",
                 fields::ip((v.len() == 4).then_some(v)?, false)?
             );
@@ -551,7 +778,7 @@ fn attribute_tlv(code: u16, v: &[u8]) -> Option<(String, bool, String)> {
         }
         1029 | 1031 => {
             let _ = write!(
-                s,
+                out,
                 "\"{}\"",
                 fields::ip((v.len() == 16).then_some(v)?, true)?
             );
@@ -567,9 +794,10 @@ fn attribute_tlv(code: u16, v: &[u8]) -> Option<(String, bool, String)> {
         1034 if v.len() >= 2 => {
             // SR capabilities (RFC 9085 §2.1.2): flags, reserved, then (range, SID/label
             // sub-TLV 1161) pairs.
-            flags(&mut s, v[0], &["I", "V"])?;
-            let mut sids = Vec::new();
+            flags(out, v[0], &["I", "V"])?;
+            out.extend_from_slice(b",\"sids\":[");
             let mut d = &v[2..];
+            let mut first = true;
             while !d.is_empty() {
                 let range = uint(d.get(..3)?);
                 let t = fields::u16_at(d, 3)?;
@@ -583,23 +811,33 @@ fn attribute_tlv(code: u16, v: &[u8]) -> Option<(String, bool, String)> {
                     4 => uint(sv),
                     _ => return None,
                 };
-                sids.push(format!("[{range},{sid}]"));
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                let _ = write!(out, "[{range},{sid}]");
                 d = &d[7 + l..];
             }
-            let _ = write!(s, ",\"sids\":[{}]", sids.join(","));
+            out.push(b']');
             ("sr-capability-flags", false)
         }
         1035 => {
-            let items: Vec<String> = v.iter().map(|b| b.to_string()).collect();
-            let _ = write!(s, "[{}]", items.join(","));
+            out.push(b'[');
+            for (i, b) in v.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let _ = write!(out, "{b}");
+            }
+            out.push(b']');
             ("sr-algorithms", false)
         }
         1088 if v.len() == 4 => {
-            let _ = write!(s, "{}", uint(v));
+            let _ = write!(out, "{}", uint(v));
             ("admin-group-mask", false)
         }
         1089 | 1090 if v.len() == 4 => {
-            py_float(&mut s, f32_at(v, 0)?);
+            py_float(out, f32_at(v, 0)?);
             (
                 if code == 1089 {
                     "maximum-link-bandwidth"
@@ -610,74 +848,72 @@ fn attribute_tlv(code: u16, v: &[u8]) -> Option<(String, bool, String)> {
             )
         }
         1091 if v.len() == 32 => {
-            s.push('[');
+            out.push(b'[');
             for i in 0..8 {
                 if i > 0 {
-                    s.push(',');
+                    out.push(b',');
                 }
-                py_float(&mut s, f32_at(v, 4 * i)?);
+                py_float(out, f32_at(v, 4 * i)?);
             }
-            s.push(']');
+            out.push(b']');
             ("unreserved-bandwidth", false)
         }
         1092 if v.len() <= 4 && !v.is_empty() => {
-            let _ = write!(s, "{}", uint(v));
+            let _ = write!(out, "{}", uint(v));
             ("te-metric", false)
         }
         1095 if (1..=3).contains(&v.len()) => {
-            let _ = write!(s, "{}", uint(v));
+            let _ = write!(out, "{}", uint(v));
             ("igp-metric", false)
         }
         1099 if v.len() >= 4 => {
             // SR Adjacency SID (RFC 9085 §2.2.1): flags, weight, reserved, SID/label.
-            s.push_str("{\"flags\":");
-            flags(&mut s, v[0], &["F", "B", "V", "L", "S", "P"])?;
+            out.extend_from_slice(b"{\"flags\":");
+            flags(out, v[0], &["F", "B", "V", "L", "S", "P"])?;
             let (vf, lf) = (v[0] & 0x20 != 0, v[0] & 0x10 != 0);
             let rest = &v[4..];
-            let (sids, undecoded) = match (vf, lf, rest.len()) {
-                (true, true, 3) => (format!("[{}]", uint(rest)), "[]".to_string()),
-                (false, false, 4) => (format!("[{}]", uint(rest)), "[]".to_string()),
-                (_, _, 0) => ("[]".to_string(), "[]".to_string()),
+            out.extend_from_slice(b",\"sids\":[");
+            match (vf, lf, rest.len()) {
+                (true, true, 3) | (false, false, 4) => {
+                    let _ = write!(out, "{}", uint(rest));
+                }
+                (_, _, 0) => {}
                 _ => return None,
-            };
-            let _ = write!(
-                s,
-                ",\"sids\":{sids},\"weight\":{},\"undecoded-sids\":{undecoded}}}",
-                v[1]
-            );
+            }
+            let _ = write!(out, "],\"weight\":{},\"undecoded-sids\":[]}}", v[1]);
             ("sr-adjs", true)
         }
         1106..=1108 if v.len() >= 22 => {
             // SRv6 End.X SID (RFC 9514 §4.1) and LAN End.X SID (§4.2): behavior, flags,
             // algorithm, weight, reserved, [neighbor id], SID, sub-TLVs.
             let behavior = fields::u16_at(v, 0)?;
-            s.push_str("{\"flags\":");
-            flags(&mut s, v[2], &["B", "S", "P"])?;
+            out.extend_from_slice(b"{\"flags\":");
+            flags(out, v[2], &["B", "S", "P"])?;
             let mut at = 6;
             if code != 1106 {
                 let n = if code == 1107 { 6 } else { 4 };
                 let id = v.get(at..at + n)?;
-                s.push_str(",\"neighbor-id\":\"");
+                out.extend_from_slice(b",\"neighbor-id\":\"");
                 if code == 1107 {
                     for b in id {
-                        let _ = write!(s, "{b:02x}");
+                        let _ = write!(out, "{b:02x}");
                     }
                 } else {
-                    let _ = write!(s, "{}", Ipv4Addr::new(id[0], id[1], id[2], id[3]));
+                    let _ = write!(out, "{}", Ipv4Addr::new(id[0], id[1], id[2], id[3]));
                 }
-                s.push('"');
+                out.push(b'"');
                 at += n;
             }
             let sid: [u8; 16] = v.get(at..at + 16)?.try_into().ok()?;
             let _ = write!(
-                s,
+                out,
                 ",\"behavior\":{behavior},\"algorithm\":{},\"weight\":{},\"sid\":\"{}\"",
                 v[3],
                 v[4],
                 Ipv6Addr::from(sid)
             );
-            srv6_sub_tlvs(&mut s, &v[at + 16..])?;
-            s.push('}');
+            srv6_sub_tlvs(out, &v[at + 16..])?;
+            out.push(b'}');
             (
                 match code {
                     1106 => "srv6-endx",
@@ -690,7 +926,7 @@ fn attribute_tlv(code: u16, v: &[u8]) -> Option<(String, bool, String)> {
         1114 if v.len() == 4 => {
             // RFC 8571 §4.1: A flag, then a 24-bit delay in microseconds.
             let _ = write!(
-                s,
+                out,
                 "{{\"delay-us\":{},\"anomalous\":{}}}",
                 uint(&v[1..]),
                 v[0] & 0x80 != 0
@@ -700,7 +936,7 @@ fn attribute_tlv(code: u16, v: &[u8]) -> Option<(String, bool, String)> {
         1115 if v.len() == 8 => {
             // RFC 8571 §4.2: A flag, min delay; reserved, max delay.
             let _ = write!(
-                s,
+                out,
                 "{{\"min-delay-us\":{},\"max-delay-us\":{},\"anomalous\":{}}}",
                 uint(&v[1..4]),
                 uint(&v[5..8]),
@@ -709,78 +945,151 @@ fn attribute_tlv(code: u16, v: &[u8]) -> Option<(String, bool, String)> {
             ("minmax-unidirectional-link-delay", false)
         }
         1116 if v.len() == 4 => {
-            let _ = write!(s, "{}", uint(&v[1..]));
+            let _ = write!(out, "{}", uint(&v[1..]));
             ("unidirectional-delay-variation", false)
         }
         1155 if v.len() == 4 => {
-            let _ = write!(s, "{}", uint(v));
+            let _ = write!(out, "{}", uint(v));
             ("prefix-metric", false)
         }
         1170 if !v.is_empty() => {
-            flags(&mut s, v[0], &["X", "R", "N"])?;
+            flags(out, v[0], &["X", "R", "N"])?;
             ("sr-prefix-attribute-flags", false)
         }
         _ => {
-            s.push_str("[\"0x");
-            for b in v {
-                let _ = write!(s, "{b:02X}");
-            }
-            s.push_str("\"]");
-            return Some((format!("generic-lsid-{code}"), false, s));
+            generic_value(out, v);
+            return Some((Key::Generic(code), false));
         }
     };
-    Some((key.to_string(), merge, s))
+    Some((Key::Named(key), merge))
 }
 
+/// What the first pass learns of one TLV of the attribute.
+#[derive(Debug, Clone, Copy)]
+struct AttrTlv {
+    /// Where its value starts in the attribute, and its length.
+    at: usize,
+    len: usize,
+    code: u16,
+    key: Key,
+    merge: bool,
+    /// ExaBGP refuses the value: shown generically, in a group of its own.
+    refused: bool,
+    /// The index of the TLV that opened its group (itself when it did).
+    group: usize,
+}
+
+impl AttrTlv {
+    const EMPTY: AttrTlv = AttrTlv {
+        at: 0,
+        len: 0,
+        code: 0,
+        key: Key::Generic(0),
+        merge: false,
+        refused: false,
+        group: 0,
+    };
+}
+
+/// Up to this many TLVs, the attribute is rendered with no allocation (more is not seen in
+/// practice; they cost one allocation).
+const STACK_TLVS: usize = 64;
+
 /// Writes `"bgp-ls":{…}` for the attribute's value. Returns false (and writes nothing) when
-/// the TLVs do not parse.
+/// the TLVs do not fit.
+///
+/// ExaBGP groups TLVs by code in order of first appearance, "merge" codes (and the IPv4 and
+/// IPv6 router ids, which share a key) into one list, and a value it refuses is shown
+/// generically in a group of its own. Two passes over the bytes: the first classifies each
+/// TLV (its value rendered and dropped) and assigns it a group, the second writes the groups.
 pub fn write_attribute_json(out: &mut Vec<u8>, v: &[u8]) -> bool {
-    // ExaBGP groups TLVs by code in order of first appearance; "merge" codes become one list.
-    let mut groups: Vec<(u16, String, bool, Vec<String>)> = Vec::new();
+    let mut n = 0;
     for t in tlvs(v) {
-        let Some((code, val)) = t else {
+        if t.is_none() {
             return false;
-        };
-        let Some((key, merge, s)) = attribute_tlv(code, val) else {
-            // A TLV ExaBGP knows but whose value it would refuse: shown generically here.
-            let mut g = String::from("[\"0x");
-            for b in val {
-                let _ = write!(g, "{b:02X}");
-            }
-            g.push_str("\"]");
-            groups.push((code, format!("generic-lsid-{code}"), false, vec![g]));
-            continue;
-        };
-        // IPv4 and IPv6 router ids (1028/1029, 1030/1031) share one list.
-        match groups
-            .iter_mut()
-            .find(|g| g.0 == code || (merge && g.1 == key))
-        {
-            Some(g) => g.3.push(s),
-            None => groups.push((code, key, merge, vec![s])),
         }
+        n += 1;
     }
-    let mut s = String::from("\"bgp-ls\":{");
+    let mut stack = [AttrTlv::EMPTY; STACK_TLVS];
+    let mut heap = Vec::new();
+    let items: &mut [AttrTlv] = if n <= STACK_TLVS {
+        &mut stack[..n]
+    } else {
+        heap.resize(n, AttrTlv::EMPTY);
+        &mut heap
+    };
+    let base = v.as_ptr() as usize;
+    let mark = out.len();
+    for (j, (code, val)) in tlvs(v).map_while(|t| t).enumerate() {
+        let r = attribute_tlv(out, code, val);
+        out.truncate(mark);
+        let (key, merge, refused) = match r {
+            Some((key, merge)) => (key, merge, false),
+            None => (Key::Generic(code), false, true),
+        };
+        // A refused value opens its own group; an accepted one joins the first group of its
+        // code (or of its key, for the merged lists).
+        let group = if refused {
+            j
+        } else {
+            items[..j]
+                .iter()
+                .enumerate()
+                .find(|(i, g)| g.group == *i && (g.code == code || (merge && g.key == key)))
+                .map_or(j, |(i, _)| i)
+        };
+        items[j] = AttrTlv {
+            at: val.as_ptr() as usize - base,
+            len: val.len(),
+            code,
+            key,
+            merge,
+            refused,
+            group,
+        };
+    }
+    out.extend_from_slice(b"\"bgp-ls\":{");
+    let value = |out: &mut Vec<u8>, t: &AttrTlv| {
+        let val = &v[t.at..t.at + t.len];
+        if t.refused {
+            generic_value(out, val);
+        } else {
+            // Rendered in the first pass already: it succeeds again.
+            let _ = attribute_tlv(out, t.code, val);
+        }
+    };
     let mut first = true;
-    for (_, key, merge, vals) in &groups {
-        if *merge {
+    for (i, g) in items.iter().enumerate() {
+        if g.group != i {
+            continue;
+        }
+        let members = items[i..].iter().filter(|t| t.group == i);
+        if g.merge {
             if !first {
-                s.push(',');
+                out.push(b',');
             }
             first = false;
-            let _ = write!(s, "\"{key}\":[{}]", vals.join(","));
+            g.key.write(out);
+            out.push(b'[');
+            for (k, t) in members.enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                value(out, t);
+            }
+            out.push(b']');
         } else {
-            for val in vals {
+            for t in members {
                 if !first {
-                    s.push(',');
+                    out.push(b',');
                 }
                 first = false;
-                let _ = write!(s, "\"{key}\":{val}");
+                g.key.write(out);
+                value(out, t);
             }
         }
     }
-    s.push('}');
-    out.extend_from_slice(s.as_bytes());
+    out.push(b'}');
     true
 }
 

@@ -479,7 +479,7 @@ fn write_family_nlri(
             Some(v) => v.write_json(bytes, out),
             None => return false,
         },
-        Safi::BGP_LS => match crate::bgpls::BgpLs::parse(bytes) {
+        Safi::BGP_LS => match crate::bgpls::BgpLsView::parse(bytes) {
             Some(v) => return v.write_json(next_hop, out).is_some(),
             None => return false,
         },

@@ -9,7 +9,7 @@
 //! the SID structure (1): locator block, locator node, function, argument, transposition
 //! length and offset. Unknown TLVs and sub-TLVs are kept as bytes.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::net::Ipv6Addr;
 
 use bytes::Bytes;
@@ -20,7 +20,7 @@ use crate::model::{attr_flag, RawAttribute};
 pub const PREFIX_SID: u8 = 40;
 
 /// SRv6 SID information (RFC 9252 §3.1).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Srv6SidInfo {
     pub sid: Ipv6Addr,
     pub flags: u8,
@@ -63,7 +63,7 @@ pub struct PrefixSid {
     pub tlvs: Vec<PrefixSidTlv>,
 }
 
-fn tlvs3(mut d: &[u8]) -> impl Iterator<Item = Option<(u8, &[u8])>> {
+fn tlvs3(mut d: &[u8]) -> impl Iterator<Item = Option<(u8, &[u8])>> + Clone {
     std::iter::from_fn(move || {
         if d.is_empty() {
             return None;
@@ -130,68 +130,11 @@ impl PrefixSid {
         }
     }
 
-    fn parse_service(v: &[u8]) -> Option<Vec<Srv6SubTlv>> {
-        if v.first() != Some(&0) {
-            return None;
-        }
-        let mut out = Vec::new();
-        for t in tlvs3(&v[1..]) {
-            let (code, sv) = t?;
-            let info = (|| {
-                if code != 1 || sv.len() < 21 || sv[0] != 0 || sv[20] != 0 {
-                    return None;
-                }
-                let sid: [u8; 16] = sv[1..17].try_into().ok()?;
-                let structure = match &sv[21..] {
-                    [] => None,
-                    [1, 0, 6, s @ ..] if s.len() == 6 => Some(<[u8; 6]>::try_from(s).ok()?),
-                    _ => return None,
-                };
-                Some(Srv6SidInfo {
-                    sid: Ipv6Addr::from(sid),
-                    flags: sv[17],
-                    behavior: u16::from_be_bytes([sv[18], sv[19]]),
-                    structure,
-                })
-            })();
-            out.push(match info {
-                Some(i) => Srv6SubTlv::SidInformation(i),
-                None => Srv6SubTlv::Unknown {
-                    code,
-                    value: Bytes::copy_from_slice(sv),
-                },
-            });
-        }
-        Some(out)
-    }
-
-    /// Parse the attribute value; `None` when the TLVs do not fit.
+    /// Parse the attribute value into the owned form; `None` when the TLVs do not fit.
+    /// Received attributes are better read through [`PrefixSidView::parse`], which does not
+    /// allocate.
     pub fn parse(v: &[u8]) -> Option<PrefixSid> {
-        let mut tlvs = Vec::new();
-        for t in tlvs3(v) {
-            let (code, val) = t?;
-            let parsed = match code {
-                1 if val.len() == 7 && val[0] == 0 => Some(PrefixSidTlv::LabelIndex {
-                    flags: u16::from_be_bytes([val[1], val[2]]),
-                    index: u32::from_be_bytes([val[3], val[4], val[5], val[6]]),
-                }),
-                3 if val.len() >= 2 && (val.len() - 2) % 6 == 0 => Some(PrefixSidTlv::Srgb {
-                    flags: u16::from_be_bytes([val[0], val[1]]),
-                    ranges: val[2..]
-                        .chunks_exact(6)
-                        .map(|c| (u24(&c[..3]), u24(&c[3..])))
-                        .collect(),
-                }),
-                5 => Self::parse_service(val).map(PrefixSidTlv::Srv6L3Service),
-                6 => Self::parse_service(val).map(PrefixSidTlv::Srv6L2Service),
-                _ => None,
-            };
-            tlvs.push(parsed.unwrap_or_else(|| PrefixSidTlv::Unknown {
-                code,
-                value: Bytes::copy_from_slice(val),
-            }));
-        }
-        Some(PrefixSid { tlvs })
+        PrefixSidView::parse(v).map(|p| p.to_owned())
     }
 
     /// The attribute value; `None` when a length overflows.
@@ -255,58 +198,246 @@ impl PrefixSid {
             value: Bytes::from(v),
         })
     }
+}
 
-    /// ExaBGP's `"bgp-prefix-sid":{…}`; `None` for what it does not render so (L2 service
-    /// and unknown TLVs are then shown as a generic attribute).
-    fn json(&self) -> Option<String> {
-        let mut parts = Vec::new();
-        for t in &self.tlvs {
+// ---------------------------------------------------------------------------------------------
+// Views of a received attribute
+// ---------------------------------------------------------------------------------------------
+
+/// One sub-TLV of a received SRv6 service TLV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Srv6SubTlvView<'a> {
+    SidInformation(Srv6SidInfo),
+    /// Any other sub-TLV, or SID information not as RFC 9252 has it.
+    Unknown {
+        code: u8,
+        value: &'a [u8],
+    },
+}
+
+impl<'a> Srv6SubTlvView<'a> {
+    fn read(code: u8, sv: &'a [u8]) -> Srv6SubTlvView<'a> {
+        let info = (|| {
+            if code != 1 || sv.len() < 21 || sv[0] != 0 || sv[20] != 0 {
+                return None;
+            }
+            let sid: [u8; 16] = sv[1..17].try_into().ok()?;
+            let structure = match &sv[21..] {
+                [] => None,
+                [1, 0, 6, s @ ..] if s.len() == 6 => Some(<[u8; 6]>::try_from(s).ok()?),
+                _ => return None,
+            };
+            Some(Srv6SidInfo {
+                sid: Ipv6Addr::from(sid),
+                flags: sv[17],
+                behavior: u16::from_be_bytes([sv[18], sv[19]]),
+                structure,
+            })
+        })();
+        match info {
+            Some(i) => Srv6SubTlvView::SidInformation(i),
+            None => Srv6SubTlvView::Unknown { code, value: sv },
+        }
+    }
+
+    pub fn to_owned(&self) -> Srv6SubTlv {
+        match *self {
+            Self::SidInformation(i) => Srv6SubTlv::SidInformation(i),
+            Self::Unknown { code, value } => Srv6SubTlv::Unknown {
+                code,
+                value: Bytes::copy_from_slice(value),
+            },
+        }
+    }
+}
+
+/// The sub-TLVs of a received SRv6 service TLV (validated: each fits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Srv6ServiceView<'a>(&'a [u8]);
+
+impl<'a> Srv6ServiceView<'a> {
+    /// The TLV's value: a reserved octet (zero), then sub-TLVs that fit.
+    fn read(v: &'a [u8]) -> Option<Srv6ServiceView<'a>> {
+        if v.first() != Some(&0) {
+            return None;
+        }
+        for t in tlvs3(&v[1..]) {
+            t?;
+        }
+        Some(Srv6ServiceView(&v[1..]))
+    }
+
+    pub fn sub_tlvs(&self) -> impl Iterator<Item = Srv6SubTlvView<'a>> + Clone + 'a {
+        tlvs3(self.0)
+            .map_while(|t| t)
+            .map(|(code, v)| Srv6SubTlvView::read(code, v))
+    }
+
+    fn to_owned(self) -> Vec<Srv6SubTlv> {
+        self.sub_tlvs().map(|s| s.to_owned()).collect()
+    }
+}
+
+/// One TLV of a received Prefix-SID attribute, borrowed from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrefixSidTlvView<'a> {
+    LabelIndex {
+        flags: u16,
+        index: u32,
+    },
+    /// The (base, range) pairs, 6 octets each (see [`PrefixSidTlvView::srgb_ranges`]).
+    Srgb {
+        flags: u16,
+        ranges: &'a [u8],
+    },
+    Srv6L3Service(Srv6ServiceView<'a>),
+    Srv6L2Service(Srv6ServiceView<'a>),
+    /// Any other TLV, or a known one not as RFC 8669 / RFC 9252 have it.
+    Unknown {
+        code: u8,
+        value: &'a [u8],
+    },
+}
+
+impl<'a> PrefixSidTlvView<'a> {
+    fn read(code: u8, val: &'a [u8]) -> PrefixSidTlvView<'a> {
+        let known = match code {
+            1 if val.len() == 7 && val[0] == 0 => Some(Self::LabelIndex {
+                flags: u16::from_be_bytes([val[1], val[2]]),
+                index: u32::from_be_bytes([val[3], val[4], val[5], val[6]]),
+            }),
+            3 if val.len() >= 2 && (val.len() - 2) % 6 == 0 => Some(Self::Srgb {
+                flags: u16::from_be_bytes([val[0], val[1]]),
+                ranges: &val[2..],
+            }),
+            5 => Srv6ServiceView::read(val).map(Self::Srv6L3Service),
+            6 => Srv6ServiceView::read(val).map(Self::Srv6L2Service),
+            _ => None,
+        };
+        known.unwrap_or(Self::Unknown { code, value: val })
+    }
+
+    /// The (base, range) pairs of an SRGB TLV (none for the other TLVs).
+    pub fn srgb_ranges(&self) -> impl Iterator<Item = (u32, u32)> + 'a {
+        let d: &'a [u8] = match *self {
+            Self::Srgb { ranges, .. } => ranges,
+            _ => &[],
+        };
+        d.chunks_exact(6).map(|c| (u24(&c[..3]), u24(&c[3..])))
+    }
+
+    pub fn to_owned(&self) -> PrefixSidTlv {
+        match *self {
+            Self::LabelIndex { flags, index } => PrefixSidTlv::LabelIndex { flags, index },
+            Self::Srgb { flags, .. } => PrefixSidTlv::Srgb {
+                flags,
+                ranges: self.srgb_ranges().collect(),
+            },
+            Self::Srv6L3Service(s) => PrefixSidTlv::Srv6L3Service(s.to_owned()),
+            Self::Srv6L2Service(s) => PrefixSidTlv::Srv6L2Service(s.to_owned()),
+            Self::Unknown { code, value } => PrefixSidTlv::Unknown {
+                code,
+                value: Bytes::copy_from_slice(value),
+            },
+        }
+    }
+}
+
+/// A received Prefix-SID attribute: every TLV fits (checked once, by
+/// [`PrefixSidView::parse`]); its TLVs are then iterated as borrowed values and its JSON
+/// written from it, with no allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PrefixSidView<'a>(&'a [u8]);
+
+impl<'a> PrefixSidView<'a> {
+    /// Validate the attribute value; `None` when the TLVs do not fit.
+    pub fn parse(v: &'a [u8]) -> Option<PrefixSidView<'a>> {
+        for t in tlvs3(v) {
+            t?;
+        }
+        Some(PrefixSidView(v))
+    }
+
+    /// The TLVs, in wire order.
+    pub fn tlvs(&self) -> impl Iterator<Item = PrefixSidTlvView<'a>> + Clone + 'a {
+        tlvs3(self.0)
+            .map_while(|t| t)
+            .map(|(code, v)| PrefixSidTlvView::read(code, v))
+    }
+
+    pub fn to_owned(&self) -> PrefixSid {
+        PrefixSid {
+            tlvs: self.tlvs().map(|t| t.to_owned()).collect(),
+        }
+    }
+
+    /// ExaBGP's `"bgp-prefix-sid":{…}`; `None` (nothing written) for what it does not render
+    /// so (L2 service and unknown TLVs are then shown as a generic attribute).
+    pub fn write_json(&self, out: &mut Vec<u8>) -> Option<()> {
+        let start = out.len();
+        let r = self.write_json_inner(out);
+        if r.is_none() {
+            out.truncate(start);
+        }
+        r
+    }
+
+    fn write_json_inner(&self, out: &mut Vec<u8>) -> Option<()> {
+        out.extend_from_slice(b"\"bgp-prefix-sid\":{");
+        for (k, t) in self.tlvs().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
             match t {
-                PrefixSidTlv::LabelIndex { index, .. } => {
-                    parts.push(format!("\"sr-label-index\":{index}"))
+                PrefixSidTlvView::LabelIndex { index, .. } => {
+                    let _ = write!(out, "\"sr-label-index\":{index}");
                 }
-                PrefixSidTlv::Srgb { ranges, .. } => {
-                    let r: Vec<String> = ranges.iter().map(|(b, r)| format!("[{b},{r}]")).collect();
-                    parts.push(format!("\"sr-srgbs\":[{}]", r.join(",")));
+                PrefixSidTlvView::Srgb { .. } => {
+                    out.extend_from_slice(b"\"sr-srgbs\":[");
+                    for (i, (b, r)) in t.srgb_ranges().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        let _ = write!(out, "[{b},{r}]");
+                    }
+                    out.push(b']');
                 }
-                PrefixSidTlv::Srv6L3Service(subs) => {
-                    let mut sids = Vec::new();
-                    for s in subs {
-                        let Srv6SubTlv::SidInformation(i) = s else {
+                PrefixSidTlvView::Srv6L3Service(s) => {
+                    out.extend_from_slice(b"\"l3-service\":[");
+                    for (i, sub) in s.sub_tlvs().enumerate() {
+                        let Srv6SubTlvView::SidInformation(info) = sub else {
                             return None;
                         };
-                        let mut o = format!(
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        let _ = write!(
+                            out,
                             "{{\"sid\":\"{}\",\"flags\":{},\"endpoint_behavior\":{}",
-                            i.sid, i.flags, i.behavior
+                            info.sid, info.flags, info.behavior
                         );
-                        if let Some([lb, ln, f, a, tl, to]) = i.structure {
+                        if let Some([lb, ln, f, a, tl, to]) = info.structure {
                             let _ = write!(
-                                o,
+                                out,
                                 ",\"structure\":{{\"locator-block-length\":{lb},\"locator-node-length\":{ln},\"function-length\":{f},\"argument-length\":{a},\"transposition-length\":{tl},\"transposition-offset\":{to}}}"
                             );
                         }
-                        o.push('}');
-                        sids.push(o);
+                        out.push(b'}');
                     }
-                    parts.push(format!("\"l3-service\":[{}]", sids.join(",")));
+                    out.push(b']');
                 }
                 _ => return None,
             }
         }
-        Some(format!("\"bgp-prefix-sid\":{{{}}}", parts.join(",")))
+        out.push(b'}');
+        Some(())
     }
 }
 
-/// Writes `"bgp-prefix-sid":{…}` for the attribute's value. Returns false (and writes
-/// nothing) when ExaBGP would not render it so.
+/// Writes `"bgp-prefix-sid":{…}` for the attribute's value, from its view. Returns false
+/// (and writes nothing) when ExaBGP would not render it so.
 pub fn write_attribute_json(out: &mut Vec<u8>, v: &[u8]) -> bool {
-    match PrefixSid::parse(v).and_then(|p| p.json()) {
-        Some(s) => {
-            out.extend_from_slice(s.as_bytes());
-            true
-        }
-        None => false,
-    }
+    PrefixSidView::parse(v).is_some_and(|p| p.write_json(out).is_some())
 }
 
 #[cfg(test)]

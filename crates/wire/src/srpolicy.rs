@@ -14,7 +14,7 @@
 //! type-b srv6 S [endpoint-behavior B LB LN FUN ARG] policy-name "N" candidate-path-name "N"`)
 //! maps onto [`SrPolicy::new`], [`TunnelSubTlv`] and [`SegmentList`].
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv6Addr};
 
 use bytes::Bytes;
@@ -138,7 +138,7 @@ impl EndpointBehavior {
         out.extend_from_slice(&[0, 0, self.lb_length, self.ln_length]);
         out.extend_from_slice(&[self.fun_length, self.arg_length]);
     }
-    fn json(&self, s: &mut String) {
+    fn json(&self, s: &mut Vec<u8>) {
         let _ = write!(
             s,
             "{{\"behavior\":{},\"lb-length\":{},\"ln-length\":{},\"fun-length\":{},\"arg-length\":{}}}",
@@ -243,7 +243,7 @@ pub struct TunnelEncapsulation {
 }
 
 /// Sub-TLVs: type, then a 1-octet length below 128 and 2 octets from 128 (RFC 9012 §2).
-fn sub_tlvs(mut d: &[u8]) -> impl Iterator<Item = Option<(u8, &[u8])>> {
+fn sub_tlvs(mut d: &[u8]) -> impl Iterator<Item = Option<(u8, &[u8])>> + Clone {
     std::iter::from_fn(move || {
         if d.is_empty() {
             return None;
@@ -283,6 +283,410 @@ fn v6(d: &[u8]) -> Option<Ipv6Addr> {
     Some(Ipv6Addr::from(a))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Views of a received attribute
+// ---------------------------------------------------------------------------------------------
+
+/// One segment of a received segment list, borrowed from the attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SegmentView<'a> {
+    A {
+        flags: u8,
+        entry: u32,
+    },
+    B {
+        flags: u8,
+        sid: Ipv6Addr,
+        behavior: Option<EndpointBehavior>,
+    },
+    Unknown {
+        code: u8,
+        value: &'a [u8],
+    },
+}
+
+impl<'a> SegmentView<'a> {
+    fn read(t: u8, v: &'a [u8]) -> SegmentView<'a> {
+        match t {
+            1 if v.len() == 6 && v[1] == 0 => SegmentView::A {
+                flags: v[0],
+                entry: u32::from_be_bytes([v[2], v[3], v[4], v[5]]),
+            },
+            13 if (v.len() == 18 || v.len() == 26) && v[1] == 0 => match v6(&v[2..]) {
+                Some(sid) => SegmentView::B {
+                    flags: v[0],
+                    sid,
+                    behavior: EndpointBehavior::read(&v[18..]),
+                },
+                None => SegmentView::Unknown { code: t, value: v },
+            },
+            _ => SegmentView::Unknown { code: t, value: v },
+        }
+    }
+
+    pub fn to_owned(&self) -> Segment {
+        match *self {
+            SegmentView::A { flags, entry } => Segment::A { flags, entry },
+            SegmentView::B {
+                flags,
+                sid,
+                behavior,
+            } => Segment::B {
+                flags,
+                sid,
+                behavior,
+            },
+            SegmentView::Unknown { code, value } => Segment::Unknown {
+                code,
+                value: Bytes::copy_from_slice(value),
+            },
+        }
+    }
+}
+
+/// A received segment list (sub-TLV 128): its weight, and its segments as validated bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SegmentListView<'a> {
+    /// (flags, weight).
+    pub weight: Option<(u8, u32)>,
+    segments: &'a [u8],
+}
+
+impl<'a> SegmentListView<'a> {
+    /// The value after the reserved octet. `None` when a sub-TLV does not fit or a weight
+    /// is anywhere but first (it would not keep its place in the owned form; the list is
+    /// then kept as bytes).
+    fn read(d: &'a [u8]) -> Option<SegmentListView<'a>> {
+        let mut weight = None;
+        for (k, s) in sub_tlvs(d).enumerate() {
+            let (t, v) = s?;
+            if t == 9 {
+                if k > 0 || v.len() != 6 || v[1] != 0 {
+                    return None;
+                }
+                weight = Some((v[0], fields::u32_at(v, 2)?));
+            }
+        }
+        Some(SegmentListView {
+            weight,
+            // A weight is 8 octets: type, length, flags, reserved, weight.
+            segments: if weight.is_some() { &d[8..] } else { d },
+        })
+    }
+
+    /// The segments, in wire order.
+    pub fn segments(&self) -> impl Iterator<Item = SegmentView<'a>> + Clone + 'a {
+        sub_tlvs(self.segments)
+            .map_while(|s| s)
+            .map(|(t, v)| SegmentView::read(t, v))
+    }
+
+    pub fn to_owned(&self) -> SegmentList {
+        SegmentList {
+            weight: self.weight,
+            segments: self.segments().map(|s| s.to_owned()).collect(),
+        }
+    }
+}
+
+/// One sub-TLV of a received tunnel, borrowed from the attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TunnelSubTlvView<'a> {
+    Preference {
+        flags: u8,
+        preference: u32,
+    },
+    BindingSid {
+        flags: u8,
+        sid: BindingSid,
+    },
+    Priority {
+        priority: u8,
+    },
+    Srv6BindingSid {
+        flags: u8,
+        sid: Ipv6Addr,
+        behavior: Option<EndpointBehavior>,
+    },
+    SegmentList(SegmentListView<'a>),
+    CandidatePathName(&'a [u8]),
+    PolicyName(&'a [u8]),
+    /// Any other sub-TLV, or a known one whose value is not as RFC 9830 has it.
+    Unknown {
+        code: u8,
+        value: &'a [u8],
+    },
+}
+
+impl<'a> TunnelSubTlvView<'a> {
+    fn read(t: u8, v: &'a [u8]) -> TunnelSubTlvView<'a> {
+        Self::read_known(t, v).unwrap_or(TunnelSubTlvView::Unknown { code: t, value: v })
+    }
+
+    fn read_known(t: u8, v: &'a [u8]) -> Option<TunnelSubTlvView<'a>> {
+        // Reserved octets must be zero to be parsed (so encoding gives the same bytes).
+        let reserved_ok = |at: usize| v.get(at) == Some(&0);
+        Some(match t {
+            12 if v.len() == 6 && reserved_ok(1) => TunnelSubTlvView::Preference {
+                flags: v[0],
+                preference: fields::u32_at(v, 2)?,
+            },
+            13 if reserved_ok(1) => TunnelSubTlvView::BindingSid {
+                flags: v[0],
+                sid: match v.len() {
+                    2 => BindingSid::None,
+                    6 => BindingSid::Mpls(fields::u32_at(v, 2)?),
+                    18 => BindingSid::Srv6(v6(&v[2..])?),
+                    _ => return None,
+                },
+            },
+            15 if v.len() == 2 && reserved_ok(1) => TunnelSubTlvView::Priority { priority: v[0] },
+            20 if reserved_ok(1) => TunnelSubTlvView::Srv6BindingSid {
+                flags: v[0],
+                sid: v6(v.get(2..)?)?,
+                behavior: match v.len() {
+                    18 => None,
+                    26 => Some(EndpointBehavior::read(&v[18..])?),
+                    _ => return None,
+                },
+            },
+            128 if reserved_ok(0) => TunnelSubTlvView::SegmentList(SegmentListView::read(&v[1..])?),
+            129 if reserved_ok(0) => TunnelSubTlvView::CandidatePathName(&v[1..]),
+            130 if reserved_ok(0) => TunnelSubTlvView::PolicyName(&v[1..]),
+            _ => return None,
+        })
+    }
+
+    pub fn to_owned(&self) -> TunnelSubTlv {
+        match *self {
+            Self::Preference { flags, preference } => {
+                TunnelSubTlv::Preference { flags, preference }
+            }
+            Self::BindingSid { flags, sid } => TunnelSubTlv::BindingSid { flags, sid },
+            Self::Priority { priority } => TunnelSubTlv::Priority { priority },
+            Self::Srv6BindingSid {
+                flags,
+                sid,
+                behavior,
+            } => TunnelSubTlv::Srv6BindingSid {
+                flags,
+                sid,
+                behavior,
+            },
+            Self::SegmentList(l) => TunnelSubTlv::SegmentList(l.to_owned()),
+            Self::CandidatePathName(n) => {
+                TunnelSubTlv::CandidatePathName(Bytes::copy_from_slice(n))
+            }
+            Self::PolicyName(n) => TunnelSubTlv::PolicyName(Bytes::copy_from_slice(n)),
+            Self::Unknown { code, value } => TunnelSubTlv::Unknown {
+                code,
+                value: Bytes::copy_from_slice(value),
+            },
+        }
+    }
+}
+
+/// One tunnel TLV of a received attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TunnelView<'a> {
+    pub tunnel_type: u16,
+    body: &'a [u8],
+}
+
+impl<'a> TunnelView<'a> {
+    /// The sub-TLVs, in wire order.
+    pub fn sub_tlvs(&self) -> impl Iterator<Item = TunnelSubTlvView<'a>> + Clone + 'a {
+        sub_tlvs(self.body)
+            .map_while(|s| s)
+            .map(|(t, v)| TunnelSubTlvView::read(t, v))
+    }
+
+    pub fn to_owned(&self) -> Tunnel {
+        Tunnel {
+            tunnel_type: self.tunnel_type,
+            sub_tlvs: self.sub_tlvs().map(|s| s.to_owned()).collect(),
+        }
+    }
+
+    /// `"sr-policy":{…}`; `None` (with something written: the caller truncates) for what
+    /// ExaBGP does not render so.
+    fn write_json(&self, out: &mut Vec<u8>) -> Option<()> {
+        if self.tunnel_type != SR_POLICY_TUNNEL {
+            return None;
+        }
+        out.extend_from_slice(b"\"sr-policy\":{");
+        let mut first = true;
+        let mut sep = |out: &mut Vec<u8>| {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+        };
+        let mut lists = false;
+        // The sub-TLVs in order, the segment lists gathered after them.
+        for sub in self.sub_tlvs() {
+            match sub {
+                TunnelSubTlvView::Preference { preference, .. } => {
+                    sep(out);
+                    let _ = write!(out, "\"preference\":{preference}");
+                }
+                TunnelSubTlvView::BindingSid { sid, .. } => match sid {
+                    BindingSid::None => {}
+                    BindingSid::Mpls(w) => {
+                        sep(out);
+                        let _ = write!(
+                            out,
+                            "\"binding-sid\":{{\"type\":\"mpls\",\"label\":{}}}",
+                            w >> 12
+                        );
+                    }
+                    BindingSid::Srv6(a) => {
+                        sep(out);
+                        let _ =
+                            write!(out, "\"binding-sid\":{{\"type\":\"srv6\",\"sid\":\"{a}\"}}");
+                    }
+                },
+                TunnelSubTlvView::Priority { priority } => {
+                    sep(out);
+                    let _ = write!(out, "\"priority\":{priority}");
+                }
+                TunnelSubTlvView::Srv6BindingSid { sid, .. } => {
+                    sep(out);
+                    let _ = write!(out, "\"srv6-binding-sid\":\"{sid}\"");
+                }
+                TunnelSubTlvView::CandidatePathName(n) | TunnelSubTlvView::PolicyName(n) => {
+                    let key = if matches!(sub, TunnelSubTlvView::PolicyName(_)) {
+                        "policy-name"
+                    } else {
+                        "candidate-path-name"
+                    };
+                    let name = std::str::from_utf8(n).ok()?;
+                    sep(out);
+                    let _ = write!(out, "\"{key}\":");
+                    serde_json::to_writer(&mut *out, name).ok()?;
+                }
+                TunnelSubTlvView::SegmentList(_) => lists = true,
+                TunnelSubTlvView::Unknown { .. } => return None,
+            }
+        }
+        if lists {
+            sep(out);
+            out.extend_from_slice(b"\"segment-lists\":[");
+            let mut first_list = true;
+            for sub in self.sub_tlvs() {
+                let TunnelSubTlvView::SegmentList(l) = sub else {
+                    continue;
+                };
+                if !first_list {
+                    out.push(b',');
+                }
+                first_list = false;
+                out.push(b'{');
+                if let Some((_, w)) = l.weight {
+                    let _ = write!(out, "\"weight\":{w},");
+                }
+                out.extend_from_slice(b"\"segments\":[");
+                for (j, seg) in l.segments().enumerate() {
+                    if j > 0 {
+                        out.push(b',');
+                    }
+                    match seg {
+                        SegmentView::A { entry, .. } => {
+                            let _ = write!(
+                                out,
+                                "{{\"type\":\"A\",\"label\":{},\"tc\":{},\"s\":{},\"ttl\":{}}}",
+                                entry >> 12,
+                                (entry >> 9) & 7,
+                                entry & 0x100 != 0,
+                                entry & 0xFF
+                            );
+                        }
+                        SegmentView::B { sid, behavior, .. } => {
+                            let _ = write!(out, "{{\"type\":\"B\",\"sid\":\"{sid}\"");
+                            if let Some(b) = behavior {
+                                out.extend_from_slice(b",\"endpoint-behavior\":");
+                                b.json(out);
+                            }
+                            out.push(b'}');
+                        }
+                        SegmentView::Unknown { .. } => return None,
+                    }
+                }
+                out.extend_from_slice(b"]}");
+            }
+            out.push(b']');
+        }
+        out.push(b'}');
+        Some(())
+    }
+}
+
+/// A received Tunnel Encapsulation attribute: every tunnel TLV and sub-TLV fits (checked
+/// once, by [`TunnelEncapsulationView::parse`]); its tunnels and their sub-TLVs are then
+/// iterated as borrowed values and its JSON written from it, with no allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TunnelEncapsulationView<'a>(&'a [u8]);
+
+/// Tunnel TLVs: type (2), length (2); `Some(None)` (then the end) when one does not fit.
+fn tunnel_tlvs(mut d: &[u8]) -> impl Iterator<Item = Option<(u16, &[u8])>> + Clone {
+    std::iter::from_fn(move || {
+        if d.is_empty() {
+            return None;
+        }
+        let body = fields::u16_at(d, 2).and_then(|l| d.get(4..4 + l as usize));
+        let (Some(t), Some(body)) = (fields::u16_at(d, 0), body) else {
+            d = &[];
+            return Some(None);
+        };
+        d = &d[4 + body.len()..];
+        Some(Some((t, body)))
+    })
+}
+
+impl<'a> TunnelEncapsulationView<'a> {
+    /// Validate the attribute value; `None` when a TLV or sub-TLV does not fit.
+    pub fn parse(v: &'a [u8]) -> Option<TunnelEncapsulationView<'a>> {
+        for t in tunnel_tlvs(v) {
+            let (_, body) = t?;
+            for s in sub_tlvs(body) {
+                s?;
+            }
+        }
+        Some(TunnelEncapsulationView(v))
+    }
+
+    /// The tunnels, in wire order.
+    pub fn tunnels(&self) -> impl Iterator<Item = TunnelView<'a>> + Clone + 'a {
+        tunnel_tlvs(self.0)
+            .map_while(|t| t)
+            .map(|(tunnel_type, body)| TunnelView { tunnel_type, body })
+    }
+
+    pub fn to_owned(&self) -> TunnelEncapsulation {
+        TunnelEncapsulation {
+            tunnels: self.tunnels().map(|t| t.to_owned()).collect(),
+        }
+    }
+
+    /// ExaBGP's `"tunnel-encap":{"sr-policy":{…}}`; `None` (nothing written) for what it does
+    /// not render so (tunnel types other than SR Policy, unknown sub-TLVs).
+    pub fn write_json(&self, out: &mut Vec<u8>) -> Option<()> {
+        let start = out.len();
+        out.extend_from_slice(b"\"tunnel-encap\":{");
+        for (i, t) in self.tunnels().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            if t.write_json(out).is_none() {
+                out.truncate(start);
+                return None;
+            }
+        }
+        out.push(b'}');
+        Some(())
+    }
+}
+
 impl TunnelEncapsulation {
     /// An SR Policy tunnel with these sub-TLVs.
     pub fn sr_policy(sub_tlvs: Vec<TunnelSubTlv>) -> TunnelEncapsulation {
@@ -294,108 +698,11 @@ impl TunnelEncapsulation {
         }
     }
 
-    /// Parse the attribute value; `None` when the TLVs do not fit.
+    /// Parse the attribute value into the owned form; `None` when the TLVs do not fit.
+    /// Received attributes are better read through [`TunnelEncapsulationView::parse`],
+    /// which does not allocate.
     pub fn parse(v: &[u8]) -> Option<TunnelEncapsulation> {
-        let mut tunnels = Vec::new();
-        let mut d = v;
-        while !d.is_empty() {
-            let tunnel_type = fields::u16_at(d, 0)?;
-            let len = fields::u16_at(d, 2)? as usize;
-            let body = d.get(4..4 + len)?;
-            d = &d[4 + len..];
-            let mut subs = Vec::new();
-            for s in sub_tlvs(body) {
-                let (t, val) = s?;
-                subs.push(
-                    Self::parse_sub(t, val).unwrap_or_else(|| TunnelSubTlv::Unknown {
-                        code: t,
-                        value: Bytes::copy_from_slice(val),
-                    }),
-                );
-            }
-            tunnels.push(Tunnel {
-                tunnel_type,
-                sub_tlvs: subs,
-            });
-        }
-        Some(TunnelEncapsulation { tunnels })
-    }
-
-    fn parse_sub(t: u8, v: &[u8]) -> Option<TunnelSubTlv> {
-        // Reserved octets must be zero to be parsed (so encoding gives the same bytes).
-        let reserved_ok = |at: usize| v.get(at) == Some(&0);
-        Some(match t {
-            12 if v.len() == 6 && reserved_ok(1) => TunnelSubTlv::Preference {
-                flags: v[0],
-                preference: fields::u32_at(v, 2)?,
-            },
-            13 if reserved_ok(1) => TunnelSubTlv::BindingSid {
-                flags: v[0],
-                sid: match v.len() {
-                    2 => BindingSid::None,
-                    6 => BindingSid::Mpls(fields::u32_at(v, 2)?),
-                    18 => BindingSid::Srv6(v6(&v[2..])?),
-                    _ => return None,
-                },
-            },
-            15 if v.len() == 2 && reserved_ok(1) => TunnelSubTlv::Priority { priority: v[0] },
-            20 if reserved_ok(1) => TunnelSubTlv::Srv6BindingSid {
-                flags: v[0],
-                sid: v6(v.get(2..)?)?,
-                behavior: match v.len() {
-                    18 => None,
-                    26 => Some(EndpointBehavior::read(&v[18..])?),
-                    _ => return None,
-                },
-            },
-            128 if reserved_ok(0) => {
-                let mut l = SegmentList::default();
-                for s in sub_tlvs(&v[1..]) {
-                    let (st, sv) = s?;
-                    match st {
-                        9 if sv.len() == 6 && sv[1] == 0 && l.weight.is_none() => {
-                            l.weight = Some((sv[0], fields::u32_at(sv, 2)?))
-                        }
-                        1 if sv.len() == 6 && sv[1] == 0 => l.segments.push(Segment::A {
-                            flags: sv[0],
-                            entry: fields::u32_at(sv, 2)?,
-                        }),
-                        13 if (sv.len() == 18 || sv.len() == 26) && sv[1] == 0 => {
-                            l.segments.push(Segment::B {
-                                flags: sv[0],
-                                sid: v6(&sv[2..])?,
-                                behavior: if sv.len() == 26 {
-                                    Some(EndpointBehavior::read(&sv[18..])?)
-                                } else {
-                                    None
-                                },
-                            })
-                        }
-                        // A weight after segments, or a second one, would not keep its
-                        // place: the whole list is then kept as bytes.
-                        9 => return None,
-                        _ => l.segments.push(Segment::Unknown {
-                            code: st,
-                            value: Bytes::copy_from_slice(sv),
-                        }),
-                    }
-                }
-                // The weight is written first: only parse lists where it came first.
-                if l.weight.is_some() && v.get(1) != Some(&9) {
-                    return None;
-                }
-                TunnelSubTlv::SegmentList(l)
-            }
-            129 | 130 if reserved_ok(0) => {
-                let name = Bytes::copy_from_slice(&v[1..]);
-                if t == 129 {
-                    TunnelSubTlv::CandidatePathName(name)
-                } else {
-                    TunnelSubTlv::PolicyName(name)
-                }
-            }
-            _ => return None,
-        })
+        TunnelEncapsulationView::parse(v).map(|t| t.to_owned())
     }
 
     /// The attribute value; `None` when a length overflows.
@@ -496,110 +803,12 @@ impl TunnelEncapsulation {
             value: Bytes::from(v),
         })
     }
-
-    /// ExaBGP's `"tunnel-encap":{"sr-policy":{…}}`; `None` for what it does not render
-    /// (tunnel types other than SR Policy, unknown sub-TLVs).
-    fn json(&self) -> Option<String> {
-        let mut s = String::from("\"tunnel-encap\":{");
-        for (i, t) in self.tunnels.iter().enumerate() {
-            if t.tunnel_type != SR_POLICY_TUNNEL {
-                return None;
-            }
-            if i > 0 {
-                s.push(',');
-            }
-            s.push_str("\"sr-policy\":{");
-            let mut parts: Vec<String> = Vec::new();
-            let mut lists: Vec<String> = Vec::new();
-            for sub in &t.sub_tlvs {
-                match sub {
-                    TunnelSubTlv::Preference { preference, .. } => {
-                        parts.push(format!("\"preference\":{preference}"))
-                    }
-                    TunnelSubTlv::BindingSid { sid, .. } => match sid {
-                        BindingSid::None => {}
-                        BindingSid::Mpls(w) => parts.push(format!(
-                            "\"binding-sid\":{{\"type\":\"mpls\",\"label\":{}}}",
-                            w >> 12
-                        )),
-                        BindingSid::Srv6(a) => parts.push(format!(
-                            "\"binding-sid\":{{\"type\":\"srv6\",\"sid\":\"{a}\"}}"
-                        )),
-                    },
-                    TunnelSubTlv::Priority { priority } => {
-                        parts.push(format!("\"priority\":{priority}"))
-                    }
-                    TunnelSubTlv::Srv6BindingSid { sid, .. } => {
-                        parts.push(format!("\"srv6-binding-sid\":\"{sid}\""))
-                    }
-                    TunnelSubTlv::CandidatePathName(n) | TunnelSubTlv::PolicyName(n) => {
-                        let key = if matches!(sub, TunnelSubTlv::PolicyName(_)) {
-                            "policy-name"
-                        } else {
-                            "candidate-path-name"
-                        };
-                        let name = serde_json::to_string(std::str::from_utf8(n).ok()?).ok()?;
-                        parts.push(format!("\"{key}\":{name}"));
-                    }
-                    TunnelSubTlv::SegmentList(l) => {
-                        let mut o = String::from("{");
-                        if let Some((_, w)) = l.weight {
-                            let _ = write!(o, "\"weight\":{w},");
-                        }
-                        o.push_str("\"segments\":[");
-                        for (j, seg) in l.segments.iter().enumerate() {
-                            if j > 0 {
-                                o.push(',');
-                            }
-                            match seg {
-                                Segment::A { entry, .. } => {
-                                    let _ = write!(
-                                        o,
-                                        "{{\"type\":\"A\",\"label\":{},\"tc\":{},\"s\":{},\"ttl\":{}}}",
-                                        entry >> 12,
-                                        (entry >> 9) & 7,
-                                        entry & 0x100 != 0,
-                                        entry & 0xFF
-                                    );
-                                }
-                                Segment::B { sid, behavior, .. } => {
-                                    let _ = write!(o, "{{\"type\":\"B\",\"sid\":\"{sid}\"");
-                                    if let Some(b) = behavior {
-                                        o.push_str(",\"endpoint-behavior\":");
-                                        b.json(&mut o);
-                                    }
-                                    o.push('}');
-                                }
-                                Segment::Unknown { .. } => return None,
-                            }
-                        }
-                        o.push_str("]}");
-                        lists.push(o);
-                    }
-                    TunnelSubTlv::Unknown { .. } => return None,
-                }
-            }
-            if !lists.is_empty() {
-                parts.push(format!("\"segment-lists\":[{}]", lists.join(",")));
-            }
-            s.push_str(&parts.join(","));
-            s.push('}');
-        }
-        s.push('}');
-        Some(s)
-    }
 }
 
-/// Writes `"tunnel-encap":{…}` for the attribute's value. Returns false (and writes
-/// nothing) when ExaBGP would not render it so.
+/// Writes `"tunnel-encap":{…}` for the attribute's value, from its view. Returns false (and
+/// writes nothing) when ExaBGP would not render it so.
 pub fn write_attribute_json(out: &mut Vec<u8>, v: &[u8]) -> bool {
-    match TunnelEncapsulation::parse(v).and_then(|t| t.json()) {
-        Some(s) => {
-            out.extend_from_slice(s.as_bytes());
-            true
-        }
-        None => false,
-    }
+    TunnelEncapsulationView::parse(v).is_some_and(|t| t.write_json(out).is_some())
 }
 
 #[cfg(test)]
