@@ -428,7 +428,7 @@ pub fn encode_json(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>)
                 ", \"notification\": {{ \"code\": {}, \"subcode\": {}, \"data\": \"",
                 notification.code, notification.subcode
             );
-            hexstring_into(out, &notification.data);
+            hexstring_into(out, &notification_data(notification));
             out.extend_from_slice(b"\", \"message\": ");
             json_str(out, &notification_message(notification));
             out.extend_from_slice(b" }");
@@ -485,7 +485,58 @@ pub fn encode_shutdown_json(daemon: &DaemonInfo, time: f64, out: &mut Vec<u8>) {
 
 /// What ExaBGP puts in `notification.message`: the data as text.
 fn notification_message(n: &Notification) -> String {
-    String::from_utf8_lossy(&n.data).into_owned()
+    String::from_utf8_lossy(&notification_data(n)).into_owned()
+}
+
+/// The data ExaBGP reports for a NOTIFICATION (`Notification.__init__`): for a Cease with
+/// Administrative Shutdown or Reset (6/2, 6/4) the RFC 9003 Shutdown Communication is
+/// decoded into `Shutdown Communication: "…"` (or a sentence saying why it could not be),
+/// and that text is what both encoders show, as hex in `data`; other data as received.
+pub fn notification_data(n: &Notification) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    let data: &[u8] = &n.data;
+    if !(n.code == 6 && (n.subcode == 2 || n.subcode == 4)) || data.is_empty() {
+        return Cow::Borrowed(data);
+    }
+    let hex = |b: &[u8]| {
+        let mut v = Vec::new();
+        hexstring_into(&mut v, b);
+        String::from_utf8_lossy(&v).into_owned()
+    };
+    let len = data[0] as usize;
+    let rest = &data[1..];
+    let text = if len == 0 {
+        "empty Shutdown Communication.".to_string()
+    } else if rest.len() < len {
+        format!(
+            "invalid Shutdown Communication (buffer underrun) length : {len} [{}]",
+            hex(rest)
+        )
+    } else if len > 128 {
+        format!(
+            "invalid Shutdown Communication (too large) length : {len} [{}]",
+            hex(rest)
+        )
+    } else {
+        match std::str::from_utf8(&rest[..len]) {
+            Ok(m) => {
+                let mut t = format!(
+                    "Shutdown Communication: \"{}\"",
+                    m.replace(['\r', '\n'], " ")
+                );
+                if rest.len() > len {
+                    t.push_str(", trailing data: ");
+                    t.push_str(&hex(&rest[len..]));
+                }
+                t
+            }
+            Err(_) => format!(
+                "invalid Shutdown Communication (invalid UTF-8) length : {len} [{}]",
+                hex(rest)
+            ),
+        }
+    };
+    Cow::Owned(text.into_bytes())
 }
 
 fn refresh_subtype(s: u8) -> &'static str {
@@ -570,7 +621,7 @@ pub fn encode_text(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>)
                 notification.code,
                 notification.subcode
             );
-            hexstring_into(out, &notification.data);
+            hexstring_into(out, &notification_data(notification));
             raw_text(out, *raw);
             out.push(b'\n');
         }

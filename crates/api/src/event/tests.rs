@@ -125,7 +125,8 @@ fn keepalive_notification_refresh() {
     });
     assert_eq!(v["type"], "keepalive");
     assert_eq!(v["neighbor"]["direction"], "send");
-    let n = Notification::new(6, 2, &b"bye"[..]);
+    // RFC 9003: a length octet, then the Shutdown Communication.
+    let n = Notification::new(6, 2, &b"\x03bye"[..]);
     let v = json(&Event::Notification {
         direction: Direction::Receive,
         notification: &n,
@@ -133,16 +134,53 @@ fn keepalive_notification_refresh() {
     });
     assert_eq!(v["neighbor"]["notification"]["code"], 6);
     assert_eq!(v["neighbor"]["notification"]["subcode"], 2);
-    assert_eq!(v["neighbor"]["notification"]["data"], "0x627965");
-    assert_eq!(v["neighbor"]["notification"]["message"], "bye");
+    assert_eq!(
+        v["neighbor"]["notification"]["data"],
+        "0x53687574646F776E20436F6D6D756E69636174696F6E3A202262796522"
+    );
+    assert_eq!(
+        v["neighbor"]["notification"]["message"],
+        "Shutdown Communication: \"bye\""
+    );
     assert_eq!(
         text(&Event::Notification {
             direction: Direction::Receive,
             notification: &n,
             raw: None
         }),
-        "neighbor 127.0.0.1 receive notification code 6 subcode 2 data 0x627965\n"
+        // ExaBGP 5.0.15's line for these bytes (tests/oracle/received.txt)
+        "neighbor 127.0.0.1 receive notification code 6 subcode 2 data \
+         0x53687574646F776E20436F6D6D756E69636174696F6E3A202262796522\n"
     );
+    // other codes: the data as received
+    let n = Notification::new(3, 1, &b"\x01\x02"[..]);
+    assert_eq!(
+        text(&Event::Notification {
+            direction: Direction::Send,
+            notification: &n,
+            raw: None
+        }),
+        "neighbor 127.0.0.1 send notification code 3 subcode 1 data 0x0102\n"
+    );
+    for (data, want) in [
+        (&b""[..], &b""[..]),
+        (&b"\x00"[..], &b"empty Shutdown Communication."[..]),
+        (
+            &b"\x05ab"[..],
+            &b"invalid Shutdown Communication (buffer underrun) length : 5 [0x6162]"[..],
+        ),
+        (
+            &b"\x02\xff\xfe"[..],
+            &b"invalid Shutdown Communication (invalid UTF-8) length : 2 [0xFFFE]"[..],
+        ),
+        (
+            &b"\x01a\x09"[..],
+            &b"Shutdown Communication: \"a\", trailing data: 0x09"[..],
+        ),
+    ] {
+        let n = Notification::new(6, 4, data);
+        assert_eq!(&*notification_data(&n), want);
+    }
     let r = RouteRefresh {
         family: Family::IPV4_UNICAST,
         subtype: 0,
