@@ -191,3 +191,267 @@ fn json_of_received_routes_allocates_per_update_not_per_route() {
         "IPv6: allocations grow with the routes"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// BGP-LS and SR Policy: the TLV families, read through their views
+// ---------------------------------------------------------------------------------------------
+
+use ferrobgp_wire::bgpls::{self, BgpLs, BgpLsView, LsTlv, LsTlvView, NodeDescriptor};
+use ferrobgp_wire::prefix_sid::{self, PrefixSid, PrefixSidView};
+use ferrobgp_wire::srpolicy::{
+    self, BindingSid, Segment, SegmentList, SrPolicy, TunnelEncapsulation, TunnelEncapsulationView,
+    TunnelSubTlv, TunnelSubTlvView,
+};
+
+/// The BGP-LS attribute's value with `n` TLVs of several kinds (flags, names, metrics,
+/// router ids that ExaBGP gathers into one list, SR adjacency SIDs, an unknown one).
+fn ls_attribute(n: usize) -> Vec<u8> {
+    let mut v = Vec::new();
+    let mut tlv = |code: u16, val: &[u8]| {
+        v.extend_from_slice(&code.to_be_bytes());
+        v.extend_from_slice(&(val.len() as u16).to_be_bytes());
+        v.extend_from_slice(val);
+    };
+    for i in 0..n {
+        let b = (i as u8).wrapping_add(1);
+        match i % 8 {
+            0 => tlv(1028, &[10, 0, 0, b]),
+            1 => tlv(1026, b"router-name"),
+            2 => tlv(1095, &[0, 0, b]),
+            3 => tlv(1089, &0x4cee_6b28u32.to_be_bytes()),
+            4 => tlv(1099, &[0x30, 10, 0, 0, 0x3E, 0x80 | b]),
+            5 => tlv(1024, &[0x80]),
+            6 => tlv(1030, &[192, 0, 2, b]),
+            _ => tlv(4242, &[b, b]),
+        }
+    }
+    v
+}
+
+/// A link NLRI with `n` node descriptors on each side and `n` addresses each way.
+fn ls_link(n: usize, k: u32) -> Nlri {
+    let d = |i: usize| match i % 3 {
+        0 => NodeDescriptor::AutonomousSystem(65000 + i as u32),
+        1 => NodeDescriptor::BgpLsIdentifier(k),
+        _ => NodeDescriptor::IgpRouterId(bytes::Bytes::copy_from_slice(&[10, 0, 0, i as u8])),
+    };
+    let mut tlvs = vec![
+        LsTlv::LocalNode((0..n).map(d).collect()),
+        LsTlv::RemoteNode((0..n).map(d).collect()),
+        LsTlv::LinkIdentifiers {
+            local: k,
+            remote: k + 1,
+        },
+    ];
+    for i in 0..n {
+        tlvs.push(LsTlv::InterfaceAddress([10, 1, i as u8, 1].into()));
+        tlvs.push(LsTlv::NeighborAddress([10, 1, i as u8, 2].into()));
+    }
+    tlvs.push(LsTlv::MultiTopology((0..n as u16).collect()));
+    BgpLs {
+        nlri_type: bgpls::nlri_type::LINK,
+        protocol_id: 3,
+        identifier: u64::from(k),
+        tlvs,
+    }
+    .to_nlri()
+    .unwrap()
+}
+
+/// An SR Policy tunnel with `n` segment lists of `n` segments, a binding SID and names.
+fn tunnel(n: usize) -> TunnelEncapsulation {
+    let mut subs = vec![
+        TunnelSubTlv::Preference {
+            flags: 0,
+            preference: 100,
+        },
+        TunnelSubTlv::BindingSid {
+            flags: 0,
+            sid: BindingSid::Mpls((24000 << 12) | 0x100),
+        },
+        TunnelSubTlv::PolicyName(bytes::Bytes::from_static(b"policy")),
+    ];
+    for i in 0..n {
+        subs.push(TunnelSubTlv::SegmentList(SegmentList {
+            weight: Some((0, i as u32 + 1)),
+            segments: (0..n)
+                .map(|j| {
+                    if j % 2 == 0 {
+                        Segment::mpls(16000 + j as u32)
+                    } else {
+                        Segment::srv6(format!("2001:db8::{j:x}").parse().unwrap(), None)
+                    }
+                })
+                .collect(),
+        }));
+    }
+    TunnelEncapsulation::sr_policy(subs)
+}
+
+/// One UPDATE of `family` announcing `routes` with `extra` attributes beside the usual ones.
+fn family_update(family: Family, routes: &[Nlri], extra: Vec<RawAttribute>) -> bytes::Bytes {
+    let ctx = SessionContext {
+        asn4: true,
+        extended_message: true,
+        ..Default::default()
+    };
+    let a = PathAttributes {
+        origin: Some(Origin::Igp),
+        as_path: Some(AsPath::sequence(vec![65000])),
+        next_hop: Some("192.0.2.1".parse().unwrap()),
+        local_pref: Some(100),
+        unknown: extra,
+        ..Default::default()
+    };
+    let mut buf = BytesMut::new();
+    UpdateBuilder::new(&ctx).announce(family, &a, routes, &mut buf);
+    let len = frame(&buf, 65535).unwrap().unwrap();
+    assert_eq!(len, buf.len(), "one UPDATE");
+    buf.freeze()
+}
+
+fn ls_update(n: usize) -> bytes::Bytes {
+    let routes: Vec<Nlri> = (0..4).map(|k| ls_link(n, k)).collect();
+    let attr = RawAttribute {
+        flags: attr_flag::OPTIONAL,
+        code: bgpls::BGP_LS_ATTRIBUTE,
+        value: ls_attribute(n).into(),
+    };
+    family_update(Family::BGP_LS, &routes, vec![attr])
+}
+
+fn sr_update(n: usize) -> bytes::Bytes {
+    let routes = [SrPolicy::new(1, 100, "10.0.0.1".parse().unwrap()).to_nlri()];
+    let extra = vec![
+        tunnel(n).to_attribute().unwrap(),
+        PrefixSid::label_index(
+            777,
+            &(0..n as u32)
+                .map(|i| (800000 + i, 4096))
+                .collect::<Vec<_>>(),
+        )
+        .to_attribute()
+        .unwrap(),
+    ];
+    family_update(Family::IPV4_SR_POLICY, &routes, extra)
+}
+
+/// Decode the UPDATE, walk every TLV, descriptor, sub-TLV and segment through the views, and
+/// write each NLRI's and attribute's JSON into `out` (cleared first). Returns a checksum and
+/// how many TLV-level items were visited.
+fn walk(msg: bytes::Bytes, out: &mut Vec<u8>) -> (u64, usize) {
+    let ctx = SessionContext {
+        asn4: true,
+        extended_message: true,
+        ..Default::default()
+    };
+    let Ok(Message::Update(u)) = decode_message(msg, &ctx) else {
+        panic!("not an update")
+    };
+    assert!(u.problems().is_empty());
+    out.clear();
+    let (mut sum, mut items) = (0u64, 0usize);
+    let r = u.mp_reach().unwrap();
+    let (nh, _) = r.next_hop();
+    for n in r.nlri {
+        let NlriView::Other { wire, .. } = n else {
+            panic!("not a family NLRI")
+        };
+        if r.family == Family::BGP_LS {
+            let ls = BgpLsView::parse(wire).unwrap();
+            for t in ls.tlvs() {
+                items += 1;
+                match t {
+                    LsTlvView::LocalNode(d) | LsTlvView::RemoteNode(d) => {
+                        items += d.iter().count();
+                    }
+                    LsTlvView::MultiTopology(_) => sum += t.multi_topology_ids().count() as u64,
+                    LsTlvView::LinkIdentifiers { local, .. } => sum += u64::from(local),
+                    _ => {}
+                }
+            }
+            ls.write_json(nh, out).unwrap();
+        } else {
+            let p = SrPolicy::parse(wire).unwrap();
+            sum += u64::from(p.color);
+            p.write_json(out);
+        }
+    }
+    for a in u.attributes() {
+        match a.code {
+            bgpls::BGP_LS_ATTRIBUTE => {
+                items += a.value.len() / 8;
+                assert!(bgpls::write_attribute_json(out, a.value));
+            }
+            srpolicy::TUNNEL_ENCAPSULATION => {
+                let t = TunnelEncapsulationView::parse(a.value).unwrap();
+                for tun in t.tunnels() {
+                    for s in tun.sub_tlvs() {
+                        items += 1;
+                        if let TunnelSubTlvView::SegmentList(l) = s {
+                            items += l.segments().count();
+                        }
+                    }
+                }
+                t.write_json(out).unwrap();
+            }
+            prefix_sid::PREFIX_SID => {
+                let p = PrefixSidView::parse(a.value).unwrap();
+                for t in p.tlvs() {
+                    items += 1 + t.srgb_ranges().count();
+                }
+                p.write_json(out).unwrap();
+            }
+            _ => {}
+        }
+    }
+    (sum + out.len() as u64, items)
+}
+
+#[test]
+fn bgpls_and_sr_policy_views_do_not_allocate() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut out = Vec::with_capacity(1 << 20);
+    for (name, msg) in [("bgp-ls", ls_update(40)), ("sr-policy", sr_update(30))] {
+        // Warm up: one-time initialisations, and `out` grown to its size.
+        walk(msg.clone(), &mut out);
+        let before = mine();
+        let (sum, items) = walk(msg.clone(), &mut out);
+        let allocs = mine() - before;
+        assert!(items > 500, "{name}: {items} items");
+        assert!(sum > 0);
+        assert_eq!(
+            allocs, 0,
+            "{name}: allocations decoding and writing {items} items"
+        );
+    }
+}
+
+#[test]
+fn json_of_bgpls_and_sr_policy_updates_does_not_allocate_per_tlv() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = SessionContext {
+        asn4: true,
+        extended_message: true,
+        ..Default::default()
+    };
+    let count = |msg: bytes::Bytes| -> usize {
+        let Ok(Message::Update(u)) = decode_message(msg, &ctx) else {
+            panic!("not an update")
+        };
+        let mut out = Vec::with_capacity(1 << 20);
+        json::write_update_view(&mut out, &u);
+        out.clear();
+        let before = mine();
+        json::write_update_view(&mut out, &u);
+        let allocs = mine() - before;
+        serde_json::from_slice::<serde_json::Value>(&out).expect("JSON");
+        allocs
+    };
+    count(ls_update(1));
+    let (small, large) = (count(ls_update(1)), count(ls_update(40)));
+    assert_eq!(small, large, "BGP-LS: allocations grow with the TLVs");
+    let (small, large) = (count(sr_update(1)), count(sr_update(30)));
+    assert_eq!(small, large, "SR Policy: allocations grow with the TLVs");
+    eprintln!("write_update_view: {small} allocations per UPDATE (the owned attribute set)");
+}
