@@ -1339,6 +1339,44 @@ fn operational(i: &str) -> PResult<'_, Operational> {
             _ => return fail(after, "advisory, router-id, sequence or counter"),
         };
     }
+    // ExaBGP (configuration/operational/parser.py) takes exactly the fields of the kind:
+    // advisories `advisory`, queries `sequence`, replies `sequence` and `counter`; the
+    // counter is sent in 4 octets and an advisory holds at most 2048 octets
+    // (operational.py MAX_ADVISORY). router-id is accepted with any kind.
+    let (advisory, sequence, counter) = match kind {
+        OperationalKind::Adm | OperationalKind::Asm => (true, false, false),
+        OperationalKind::Rpcq | OperationalKind::Apcq | OperationalKind::Lpcq => {
+            (false, true, false)
+        }
+        OperationalKind::Rpcp | OperationalKind::Apcp | OperationalKind::Lpcp => {
+            (false, true, true)
+        }
+    };
+    let field = |present: bool, wanted: bool, name: &'static str| match (present, wanted) {
+        (false, true) => Some(name),
+        (true, false) => Some(name),
+        _ => None,
+    };
+    if let Some(name) = field(op.advisory.is_some(), advisory, "advisory")
+        .or_else(|| field(op.sequence.is_some(), sequence, "sequence"))
+        .or_else(|| field(op.counter.is_some(), counter, "counter"))
+    {
+        let why = match name {
+            "advisory" if advisory => "advisory \"TEXT\" (an advisory message needs one)",
+            "sequence" if sequence => "sequence N (a query or reply needs one)",
+            "counter" if counter => "counter N (a reply needs one)",
+            "advisory" => "no advisory for this kind (only adm and asm carry one)",
+            "sequence" => "no sequence for this kind (advisories carry none)",
+            _ => "no counter for this kind (only rpcp, apcp and lpcp carry one)",
+        };
+        return fail(r, why);
+    }
+    if op.advisory.as_ref().is_some_and(|a| a.len() > 2048) {
+        return fail(r, "an advisory of at most 2048 octets");
+    }
+    if op.counter.is_some_and(|c| c > u64::from(u32::MAX)) {
+        return fail(r, "a counter below 2^32 (it is sent in 4 octets)");
+    }
     Ok((r, op))
 }
 

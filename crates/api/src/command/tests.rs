@@ -128,6 +128,50 @@ fn eor_refresh_operational_watchdog() {
     };
     assert_eq!(message.counter, Some(100));
     assert_eq!(message.router_id, Some("1.2.3.4".parse().unwrap()));
+    // each kind takes its own fields, as ExaBGP's operational parser requires
+    for line in [
+        "announce operational asm afi ipv4 safi unicast advisory x",
+        "announce operational rpcq afi ipv4 safi unicast sequence 1",
+        "announce operational apcq afi ipv6 safi unicast sequence 7",
+        "announce operational lpcp afi ipv4 safi flow sequence 1 counter 4294967295",
+    ] {
+        assert!(matches!(ok(line), Command::Operational { .. }), "{line}");
+    }
+    for (line, why) in [
+        ("announce operational adm afi ipv4 safi unicast", "advisory"),
+        (
+            "announce operational rpcq afi ipv4 safi unicast",
+            "sequence",
+        ),
+        (
+            "announce operational rpcp afi ipv4 safi unicast sequence 1",
+            "counter",
+        ),
+        (
+            "announce operational rpcq afi ipv4 safi unicast sequence 1 counter 2",
+            "no counter",
+        ),
+        (
+            "announce operational asm afi ipv4 safi unicast advisory x sequence 1",
+            "no sequence",
+        ),
+        (
+            "announce operational lpcq afi ipv4 safi unicast advisory x sequence 1",
+            "no advisory",
+        ),
+        (
+            "announce operational apcp afi ipv4 safi unicast sequence 1 counter 4294967296",
+            "4 octets",
+        ),
+        ("announce operational xyz afi ipv4 safi unicast", "adm, asm"),
+    ] {
+        assert!(err(line).to_string().contains(why), "{line}: {}", err(line));
+    }
+    let long = format!(
+        "announce operational adm afi ipv4 safi unicast advisory \"{}\"",
+        "a".repeat(2049)
+    );
+    assert!(err(&long).to_string().contains("2048"));
     assert_eq!(
         ok("withdraw watchdog dnsr"),
         Command::Watchdog {
