@@ -1094,7 +1094,7 @@ pub fn write_attribute_json(out: &mut Vec<u8>, v: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -1112,7 +1112,7 @@ mod tests {
         assert_eq!(v["remote-node-descriptors"][3]["router-id"], "10.2.2.2");
     }
 
-    fn descriptor() -> impl Strategy<Value = NodeDescriptor> {
+    pub(crate) fn descriptor() -> impl Strategy<Value = NodeDescriptor> {
         prop_oneof![
             any::<u32>().prop_map(NodeDescriptor::AutonomousSystem),
             any::<u32>().prop_map(NodeDescriptor::BgpLsIdentifier),
@@ -1128,7 +1128,7 @@ mod tests {
         ]
     }
 
-    fn tlv() -> impl Strategy<Value = LsTlv> {
+    pub(crate) fn tlv() -> impl Strategy<Value = LsTlv> {
         let ip = prop_oneof![
             any::<[u8; 4]>().prop_map(IpAddr::from),
             any::<[u8; 16]>().prop_map(IpAddr::from),
@@ -1167,8 +1167,41 @@ mod tests {
             prop_assert_eq!(BgpLs::from_nlri(&n.to_nlri().unwrap()), Some(n));
         }
 
+        /// The view of an encoded NLRI reads back every TLV and descriptor as encoded.
+        #[test]
+        fn view_round_trip(t in 1u16..5, p in any::<u8>(), id in any::<u64>(),
+                           tl in proptest::collection::vec(tlv(), 0..6)) {
+            let n = BgpLs { nlri_type: t, protocol_id: p, identifier: id, tlvs: tl };
+            let wire = n.to_bytes().unwrap();
+            let v = BgpLsView::parse(&wire).unwrap();
+            prop_assert_eq!((v.nlri_type, v.protocol_id, v.identifier), (t, p, id));
+            prop_assert_eq!(v.tlvs().count(), n.tlvs.len());
+            for (tv, to) in v.tlvs().zip(&n.tlvs) {
+                prop_assert_eq!(&tv.to_owned(), to);
+                if let (LsTlvView::LocalNode(d) | LsTlvView::RemoteNode(d),
+                        LsTlv::LocalNode(o) | LsTlv::RemoteNode(o)) = (tv, to) {
+                    prop_assert_eq!(d.iter().count(), o.len());
+                }
+            }
+            prop_assert_eq!(v.to_owned(), n);
+        }
+
         #[test]
         fn never_panics(d in proptest::collection::vec(any::<u8>(), 0..120)) {
+            if let Some(v) = BgpLsView::parse(&d) {
+                for t in v.tlvs() {
+                    if let LsTlvView::LocalNode(n) | LsTlvView::RemoteNode(n) = t {
+                        n.iter().for_each(drop);
+                    }
+                    t.multi_topology_ids().for_each(drop);
+                }
+                let mut j = b"x".to_vec();
+                if v.write_json(Some(IpAddr::from([192, 0, 2, 1])), &mut j).is_some() {
+                    prop_assert!(serde_json::from_slice::<serde_json::Value>(&j[1..]).is_ok());
+                } else {
+                    prop_assert_eq!(j, b"x".to_vec(), "nothing written on failure");
+                }
+            }
             if let Some(n) = BgpLs::parse(&d) {
                 prop_assert_eq!(&n.to_bytes().unwrap()[..], &d[..]);
                 let mut j = Vec::new();

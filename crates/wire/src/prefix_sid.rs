@@ -441,7 +441,7 @@ pub fn write_attribute_json(out: &mut Vec<u8>, v: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -477,7 +477,7 @@ mod tests {
         assert_eq!(PrefixSid::parse(&v), Some(srv6));
     }
 
-    fn tlv() -> impl Strategy<Value = PrefixSidTlv> {
+    pub(crate) fn tlv() -> impl Strategy<Value = PrefixSidTlv> {
         let info = (
             any::<[u8; 16]>(),
             any::<u8>(),
@@ -513,8 +513,43 @@ mod tests {
             prop_assert_eq!(PrefixSid::parse(&a.value), Some(p));
         }
 
+        /// The view of an encoded attribute reads back every TLV and sub-TLV as encoded.
+        #[test]
+        fn view_round_trip(tlvs in proptest::collection::vec(tlv(), 0..4)) {
+            let p = PrefixSid { tlvs };
+            let a = p.to_attribute().unwrap();
+            let v = PrefixSidView::parse(&a.value).unwrap();
+            prop_assert_eq!(v.tlvs().count(), p.tlvs.len());
+            for (tv, to) in v.tlvs().zip(&p.tlvs) {
+                prop_assert_eq!(&tv.to_owned(), to);
+                match (tv, to) {
+                    (PrefixSidTlvView::Srgb { .. }, PrefixSidTlv::Srgb { ranges, .. }) => {
+                        prop_assert!(tv.srgb_ranges().eq(ranges.iter().copied()));
+                    }
+                    (PrefixSidTlvView::Srv6L3Service(s) | PrefixSidTlvView::Srv6L2Service(s),
+                     PrefixSidTlv::Srv6L3Service(o) | PrefixSidTlv::Srv6L2Service(o)) => {
+                        prop_assert_eq!(s.sub_tlvs().count(), o.len());
+                    }
+                    _ => {}
+                }
+            }
+            prop_assert_eq!(v.to_owned(), p);
+        }
+
         #[test]
         fn never_panics(d in proptest::collection::vec(any::<u8>(), 0..80)) {
+            if let Some(v) = PrefixSidView::parse(&d) {
+                for t in v.tlvs() {
+                    t.srgb_ranges().for_each(drop);
+                    if let PrefixSidTlvView::Srv6L3Service(s) | PrefixSidTlvView::Srv6L2Service(s) = t {
+                        s.sub_tlvs().for_each(drop);
+                    }
+                }
+                let mut j = b"x".to_vec();
+                if v.write_json(&mut j).is_none() {
+                    prop_assert_eq!(j, b"x".to_vec(), "nothing written on failure");
+                }
+            }
             if let Some(p) = PrefixSid::parse(&d) {
                 let mut v = Vec::new();
                 p.encode(&mut v).unwrap();

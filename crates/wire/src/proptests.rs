@@ -486,3 +486,120 @@ fn keepalive_round_trip() {
         Ok(Message::Keepalive)
     ));
 }
+
+/// BGP-LS NLRI with a BGP-LS attribute, or an SR Policy NLRI with its Tunnel Encapsulation
+/// and Prefix-SID attributes: encoded from the owned forms into one UPDATE, decoded, and
+/// read back through the views (no owned value on the way).
+fn ls_or_sr_case() -> impl Strategy<Value = (bool, Vec<crate::bgpls::BgpLs>, Update)> {
+    use crate::bgpls::BgpLs;
+    use crate::prefix_sid::PrefixSid;
+    use crate::srpolicy::{SrPolicy, TunnelEncapsulation};
+    let ls = vec(
+        (
+            1u16..5,
+            any::<u8>(),
+            any::<u64>(),
+            vec(crate::bgpls::tests::tlv(), 0..5),
+        ),
+        1..4,
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .map(|(nlri_type, protocol_id, identifier, tlvs)| BgpLs {
+                nlri_type,
+                protocol_id,
+                identifier,
+                tlvs,
+            })
+            .collect::<Vec<_>>()
+    });
+    let sr = (
+        vec(crate::srpolicy::tests::sub(), 0..5),
+        vec(crate::prefix_sid::tests::tlv(), 0..3),
+        any::<(u32, u32, [u8; 4])>(),
+    );
+    (any::<bool>(), ls, sr, vec(any::<u8>(), 0..40)).prop_map(
+        |(is_ls, ls, (subs, sids, (d, c, e)), ls_attr)| {
+            let mut attributes = PathAttributes {
+                origin: Some(Origin::Igp),
+                as_path: Some(AsPath::sequence(vec![65000])),
+                next_hop: Some(IpAddr::from([192, 0, 2, 1])),
+                ..Default::default()
+            };
+            let (family, announced) = if is_ls {
+                // Any bytes as the BGP-LS attribute: its JSON is written from them.
+                attributes.unknown.push(RawAttribute {
+                    flags: attr_flag::OPTIONAL,
+                    code: crate::bgpls::BGP_LS_ATTRIBUTE,
+                    value: Bytes::from(ls_attr),
+                });
+                let n = ls.iter().map(|n| n.to_nlri().unwrap()).collect::<Vec<_>>();
+                (Family::BGP_LS, n)
+            } else {
+                attributes
+                    .unknown
+                    .push(TunnelEncapsulation::sr_policy(subs).to_attribute().unwrap());
+                attributes
+                    .unknown
+                    .push(PrefixSid { tlvs: sids }.to_attribute().unwrap());
+                let n = SrPolicy::new(d, c, IpAddr::from(e)).to_nlri();
+                (Family::IPV4_SR_POLICY, vec![n])
+            };
+            let u = Update {
+                withdrawn: Vec::new(),
+                attributes,
+                announced: announced.into_iter().map(|n| (family, n)).collect(),
+                end_of_rib: None,
+                mp_reach_family: Some(family),
+            };
+            (is_ls, ls, u)
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn ls_and_sr_policy_views_round_trip((is_ls, ls, u) in ls_or_sr_case()) {
+        use crate::bgpls::BgpLsView;
+        use crate::prefix_sid::PrefixSidView;
+        use crate::srpolicy::TunnelEncapsulationView;
+        let ctx = ctx(true, false);
+        let mut out = BytesMut::new();
+        encode_update(&u, &ctx, &mut out);
+        let v = decode_update(out, &ctx);
+        prop_assert!(v.problems().is_empty(), "{:?}", v.problems());
+        let r = v.mp_reach().unwrap();
+        let wires: Vec<&[u8]> = r.nlri.map(|n| match n {
+            crate::nlri::NlriView::Other { wire, .. } => wire,
+            other => panic!("{other:?}"),
+        }).collect();
+        let mut json = Vec::new();
+        if is_ls {
+            prop_assert_eq!(wires.len(), ls.len());
+            for (w, n) in wires.iter().zip(&ls) {
+                prop_assert_eq!(&BgpLsView::parse(w).unwrap().to_owned(), n);
+            }
+        } else {
+            for a in v.attributes() {
+                let expected = u.attributes.unknown.iter().find(|x| x.code == a.code);
+                match a.code {
+                    crate::srpolicy::TUNNEL_ENCAPSULATION => {
+                        let t = TunnelEncapsulationView::parse(a.value).unwrap().to_owned();
+                        prop_assert_eq!(Some(&t.to_attribute().unwrap()), expected);
+                    }
+                    crate::prefix_sid::PREFIX_SID => {
+                        let p = PrefixSidView::parse(a.value).unwrap().to_owned();
+                        prop_assert_eq!(Some(&p.to_attribute().unwrap()), expected);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // The received UPDATE's JSON, written from the views, parses.
+        crate::json::write_update_view(&mut json, &v);
+        prop_assert!(serde_json::from_slice::<serde_json::Value>(&json).is_ok(),
+            "{}", String::from_utf8_lossy(&json));
+    }
+}

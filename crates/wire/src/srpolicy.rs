@@ -812,7 +812,7 @@ pub fn write_attribute_json(out: &mut Vec<u8>, v: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -863,7 +863,7 @@ mod tests {
         assert_eq!(j["tunnel-encap"]["sr-policy"]["policy-name"], "my-policy");
     }
 
-    fn sub() -> impl Strategy<Value = TunnelSubTlv> {
+    pub(crate) fn sub() -> impl Strategy<Value = TunnelSubTlv> {
         let sid = any::<[u8; 16]>().prop_map(Ipv6Addr::from);
         let beh = proptest::option::of(any::<(u16, u8, u8, u8, u8)>().prop_map(
             |(behavior, lb_length, ln_length, fun_length, arg_length)| EndpointBehavior {
@@ -921,8 +921,41 @@ mod tests {
             prop_assert_eq!(SrPolicy::from_nlri(&n.to_nlri()), Some(n));
         }
 
+        /// The view of an encoded attribute reads back every sub-TLV and segment as encoded.
+        #[test]
+        fn view_round_trip(subs in proptest::collection::vec(sub(), 0..6)) {
+            let t = TunnelEncapsulation::sr_policy(subs.clone());
+            let mut v = Vec::new();
+            t.encode(&mut v).unwrap();
+            let view = TunnelEncapsulationView::parse(&v).unwrap();
+            let tun = view.tunnels().next().unwrap();
+            prop_assert_eq!(tun.tunnel_type, SR_POLICY_TUNNEL);
+            prop_assert_eq!(tun.sub_tlvs().count(), subs.len());
+            for (sv, so) in tun.sub_tlvs().zip(&subs) {
+                prop_assert_eq!(&sv.to_owned(), so);
+                if let (TunnelSubTlvView::SegmentList(l), TunnelSubTlv::SegmentList(o)) = (sv, so) {
+                    prop_assert_eq!(l.weight, o.weight);
+                    prop_assert_eq!(l.segments().count(), o.segments.len());
+                }
+            }
+            prop_assert_eq!(view.to_owned(), t);
+        }
+
         #[test]
         fn never_panics(d in proptest::collection::vec(any::<u8>(), 0..120)) {
+            if let Some(v) = TunnelEncapsulationView::parse(&d) {
+                for t in v.tunnels() {
+                    for s in t.sub_tlvs() {
+                        if let TunnelSubTlvView::SegmentList(l) = s {
+                            l.segments().for_each(drop);
+                        }
+                    }
+                }
+                let mut j = b"x".to_vec();
+                if v.write_json(&mut j).is_none() {
+                    prop_assert_eq!(j, b"x".to_vec(), "nothing written on failure");
+                }
+            }
             if let Some(t) = TunnelEncapsulation::parse(&d) {
                 let mut v = Vec::new();
                 t.encode(&mut v).unwrap();
