@@ -88,3 +88,8 @@ fn collision_keeps_the_higher_identifier_s_connection() {
 fn auto_flush_false_holds_until_flush() {
     support::auto_flush_false_holds_until_flush(run);
 }
+
+#[test]
+fn helper_closing_stdout_before_exit_is_respawned() {
+    support::helper_closing_stdout_before_exit_is_respawned(run);
+}

@@ -350,7 +350,9 @@ async fn proc_task(
     loop {
         let reading = stdout.is_some() && !sh.paused.get();
         tokio::select! {
-            r = read_available(stdout.as_mut().expect("reading"), lines.buffer()), if reading => {
+            // In an `async` block: select! evaluates every branch's expression, even one
+            // whose precondition is false (no stdout after its end).
+            r = async { read_available(stdout.as_mut().expect("reading"), lines.buffer()).await }, if reading => {
                 let eof = !matches!(r, Ok(n) if n > 0);
                 if let Err(e) = &r {
                     tracing::warn!(process = %sh.name, "reading: {e}");

@@ -1093,3 +1093,39 @@ pub fn collision_keeps_the_higher_identifier_s_connection(run: Runner) {
     incoming.wait_for_close();
     assert_eq!(daemon.join(), 0);
 }
+
+/// A helper that closes its stdout, then exits a little later: what it wrote is read, its
+/// exit still reaches the core (it is respawned). The tokio loop once panicked in the helper's
+/// reading task once the stdout was gone, and the exit was never reported.
+pub fn helper_closing_stdout_before_exit_is_respawned(run: Runner) {
+    let dir = TempDir::new("closeout");
+    let starts = dir.0.join("starts");
+    let script = dir.script(
+        "closer.sh",
+        &format!(
+            "echo $$ >> '{}'\n\
+             n=$(wc -l < '{}')\n\
+             echo \"announce route 10.101.$n.0/24 next-hop 127.0.0.1\"\n\
+             exec 1>&-\n\
+             if [ \"$n\" -ge 2 ]; then while read line; do :; done; fi\n\
+             sleep 0.3\n",
+            starts.display(),
+            starts.display()
+        ),
+    );
+    let peer = Peer::bind();
+    let (config, env) = config_with(
+        peer.port,
+        &[],
+        &[("closer", vec![script.display().to_string()])],
+        "",
+        &[("exabgp_api_respawn", "true")],
+    );
+    let daemon = Daemon::start(run, config, env);
+    let mut s = peer.accept();
+    s.handshake();
+    s.wait_for_prefixes(&["10.101.1.0/24", "10.101.2.0/24"]);
+    daemon.handle.shutdown();
+    s.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+}
