@@ -10,6 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use bytes::{Bytes, BytesMut};
 use ferrobgp_wire::*;
 
+#[path = "common/ls_sr.rs"]
+mod ls_sr;
+
 struct Counting;
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 static BYTES: AtomicUsize = AtomicUsize::new(0);
@@ -131,6 +134,103 @@ fn main() {
         report(&format!("json_received/{n}"), n, || {
             out.clear();
             json::write_update_view(&mut out, &u);
+            black_box(out.len());
+        });
+    }
+    // BGP-LS (link NLRI and a 12-TLV BGP-LS attribute) and SR Policy (segment lists of 4):
+    // every TLV, descriptor, sub-TLV and segment read through the views, or the owned parse;
+    // and their JSON written into a reused buffer. Per NLRI / per segment list.
+    let ctx_ext = ls_sr::ctx_ext();
+    let mut out = Vec::with_capacity(1 << 20);
+    for n in [1u32, 100] {
+        let msg = ls_sr::ls_update(n);
+        let nlri = |u: &UpdateView| {
+            u.mp_reach()
+                .unwrap()
+                .nlri
+                .filter_map(|v| match v {
+                    NlriView::Other { wire, .. } => Some(wire),
+                    _ => None,
+                })
+                .count()
+        };
+        report(&format!("decode_bgpls/view/{n}"), n, || {
+            let Ok(Message::Update(u)) = decode_message(black_box(msg.clone()), &ctx_ext) else {
+                unreachable!()
+            };
+            let mut k = nlri(&u);
+            for v in u.mp_reach().unwrap().nlri {
+                if let NlriView::Other { wire, .. } = v {
+                    for t in bgpls::BgpLsView::parse(wire).unwrap().tlvs() {
+                        if let bgpls::LsTlvView::LocalNode(d) = t {
+                            k += d.iter().count();
+                        }
+                    }
+                }
+            }
+            black_box(k);
+        });
+        report(&format!("decode_bgpls/owned/{n}"), n, || {
+            let Ok(Message::Update(u)) = decode_message(black_box(msg.clone()), &ctx_ext) else {
+                unreachable!()
+            };
+            let mut k = 0;
+            for v in u.mp_reach().unwrap().nlri {
+                if let NlriView::Other { wire, .. } = v {
+                    k += bgpls::BgpLs::parse(wire).unwrap().tlvs.len();
+                }
+            }
+            black_box(k);
+        });
+        report(&format!("decode_bgpls/json/{n}"), n, || {
+            out.clear();
+            let Ok(Message::Update(u)) = decode_message(black_box(msg.clone()), &ctx_ext) else {
+                unreachable!()
+            };
+            let r = u.mp_reach().unwrap();
+            let (nh, _) = r.next_hop();
+            for v in r.nlri {
+                if let NlriView::Other { wire, .. } = v {
+                    let _ = bgpls::BgpLsView::parse(wire)
+                        .unwrap()
+                        .write_json(nh, &mut out);
+                }
+            }
+            bgpls::write_attribute_json(&mut out, u.attribute(bgpls::BGP_LS_ATTRIBUTE).unwrap());
+            black_box(out.len());
+        });
+    }
+    let te = srpolicy::TUNNEL_ENCAPSULATION;
+    for n in [1u32, 100] {
+        let msg = ls_sr::sr_update(n);
+        report(&format!("decode_sr_policy/view/{n}"), n, || {
+            let Ok(Message::Update(u)) = decode_message(black_box(msg.clone()), &ctx_ext) else {
+                unreachable!()
+            };
+            let t = srpolicy::TunnelEncapsulationView::parse(u.attribute(te).unwrap()).unwrap();
+            let mut k = 0;
+            for tun in t.tunnels() {
+                for s in tun.sub_tlvs() {
+                    if let srpolicy::TunnelSubTlvView::SegmentList(l) = s {
+                        k += l.segments().count();
+                    }
+                }
+            }
+            black_box(k);
+        });
+        report(&format!("decode_sr_policy/owned/{n}"), n, || {
+            let Ok(Message::Update(u)) = decode_message(black_box(msg.clone()), &ctx_ext) else {
+                unreachable!()
+            };
+            let t = srpolicy::TunnelEncapsulation::parse(u.attribute(te).unwrap()).unwrap();
+            black_box(t.tunnels.len());
+        });
+        report(&format!("decode_sr_policy/json/{n}"), n, || {
+            out.clear();
+            let Ok(Message::Update(u)) = decode_message(black_box(msg.clone()), &ctx_ext) else {
+                unreachable!()
+            };
+            srpolicy::write_attribute_json(&mut out, u.attribute(te).unwrap());
             black_box(out.len());
         });
     }

@@ -1,13 +1,20 @@
 //! Codec benchmarks: decode and encode UPDATEs of 1, 3, 10 and 100 prefixes (ORIGIN,
 //! 4-octet AS_PATH of 3-7 hops, NEXT_HOP, MED, 2 communities), full-UPDATE packing, OPEN and
 //! NOTIFICATION; EVPN (MAC/IP advertisement) and flowspec UPDATEs of 1, 10 and 100 NLRI,
-//! decoded down to each route's fields; ExaBGP's JSON of received UPDATEs. Run: `cargo bench -p ferrobgp-wire --bench codec`.
+//! decoded down to each route's fields; BGP-LS UPDATEs of 1, 10 and 100 link NLRI (with a
+//! BGP-LS attribute) and SR Policy UPDATEs of 1, 10 and 100 segment lists, read through their
+//! views (and the owned parse, for comparison) and written as JSON; ExaBGP's JSON of received
+//! UPDATEs. Run: `cargo bench -p ferrobgp-wire --bench codec`.
 
 use std::hint::black_box;
 
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ferrobgp_wire::*;
+
+#[path = "common/ls_sr.rs"]
+mod ls_sr;
+use ls_sr::{ctx_ext, ls_update, sr_update};
 
 fn ctx() -> SessionContext {
     SessionContext {
@@ -194,6 +201,146 @@ fn decode_families(c: &mut Criterion) {
     g.finish();
 }
 
+/// BGP-LS and SR Policy UPDATEs: decoded and every TLV, node descriptor, sub-TLV and segment
+/// read through the views (`view`); the same through the owned parse as before (`owned`);
+/// and decoded and written as ExaBGP's JSON of the NLRI and attribute into a reused buffer
+/// (`json`).
+fn decode_ls_sr(c: &mut Criterion) {
+    use bgpls::{BgpLs, BgpLsView, LsTlvView};
+    use srpolicy::{TunnelEncapsulation, TunnelEncapsulationView, TunnelSubTlvView};
+    let ctx = ctx_ext();
+    let decode = |msg: &Bytes| {
+        let Ok(Message::Update(u)) = decode_message(black_box(msg.clone()), &ctx) else {
+            unreachable!()
+        };
+        u
+    };
+    let mut g = c.benchmark_group("decode_bgpls");
+    for n in [1u32, 10, 100] {
+        let msg = ls_update(n);
+        assert_eq!(frame(&msg, 65535).unwrap(), Some(msg.len()), "one UPDATE");
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::new("view", n), &msg, |b, msg| {
+            b.iter(|| {
+                let u = decode(msg);
+                let mut k = 0u32;
+                for v in u.mp_reach().unwrap().nlri {
+                    let NlriView::Other { wire, .. } = v else {
+                        continue;
+                    };
+                    let Some(ls) = BgpLsView::parse(wire) else {
+                        continue;
+                    };
+                    for t in ls.tlvs() {
+                        match t {
+                            LsTlvView::LocalNode(d) | LsTlvView::RemoteNode(d) => {
+                                k = k.wrapping_add(d.iter().count() as u32)
+                            }
+                            LsTlvView::LinkIdentifiers { local, .. } => k = k.wrapping_add(local),
+                            _ => {}
+                        }
+                    }
+                }
+                black_box((k, u.attribute(bgpls::BGP_LS_ATTRIBUTE).map(<[u8]>::len)))
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("owned", n), &msg, |b, msg| {
+            b.iter(|| {
+                let u = decode(msg);
+                let mut k = 0u32;
+                for v in u.mp_reach().unwrap().nlri {
+                    let NlriView::Other { wire, .. } = v else {
+                        continue;
+                    };
+                    let Some(ls) = BgpLs::parse(wire) else {
+                        continue;
+                    };
+                    for t in &ls.tlvs {
+                        match t {
+                            bgpls::LsTlv::LocalNode(d) | bgpls::LsTlv::RemoteNode(d) => {
+                                k = k.wrapping_add(d.len() as u32)
+                            }
+                            bgpls::LsTlv::LinkIdentifiers { local, .. } => {
+                                k = k.wrapping_add(*local)
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                black_box((k, u.attribute(bgpls::BGP_LS_ATTRIBUTE).map(<[u8]>::len)))
+            })
+        });
+        let mut out = Vec::with_capacity(1 << 16);
+        g.bench_with_input(BenchmarkId::new("json", n), &msg, |b, msg| {
+            b.iter(|| {
+                out.clear();
+                let u = decode(msg);
+                let r = u.mp_reach().unwrap();
+                let (nh, _) = r.next_hop();
+                for v in r.nlri {
+                    if let NlriView::Other { wire, .. } = v {
+                        if let Some(ls) = BgpLsView::parse(wire) {
+                            let _ = ls.write_json(nh, &mut out);
+                        }
+                    }
+                }
+                if let Some(a) = u.attribute(bgpls::BGP_LS_ATTRIBUTE) {
+                    bgpls::write_attribute_json(&mut out, a);
+                }
+                black_box(out.len())
+            })
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("decode_sr_policy");
+    let te = srpolicy::TUNNEL_ENCAPSULATION;
+    for n in [1u32, 10, 100] {
+        let msg = sr_update(n);
+        assert_eq!(frame(&msg, 65535).unwrap(), Some(msg.len()), "one UPDATE");
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::new("view", n), &msg, |b, msg| {
+            b.iter(|| {
+                let u = decode(msg);
+                let mut k = 0usize;
+                let t = TunnelEncapsulationView::parse(u.attribute(te).unwrap()).unwrap();
+                for tun in t.tunnels() {
+                    for s in tun.sub_tlvs() {
+                        if let TunnelSubTlvView::SegmentList(l) = s {
+                            k += l.segments().count();
+                        }
+                    }
+                }
+                black_box(k)
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("owned", n), &msg, |b, msg| {
+            b.iter(|| {
+                let u = decode(msg);
+                let mut k = 0usize;
+                let t = TunnelEncapsulation::parse(u.attribute(te).unwrap()).unwrap();
+                for tun in &t.tunnels {
+                    for s in &tun.sub_tlvs {
+                        if let srpolicy::TunnelSubTlv::SegmentList(l) = s {
+                            k += l.segments.len();
+                        }
+                    }
+                }
+                black_box(k)
+            })
+        });
+        let mut out = Vec::with_capacity(1 << 16);
+        g.bench_with_input(BenchmarkId::new("json", n), &msg, |b, msg| {
+            b.iter(|| {
+                out.clear();
+                let u = decode(msg);
+                srpolicy::write_attribute_json(&mut out, u.attribute(te).unwrap());
+                black_box(out.len())
+            })
+        });
+    }
+    g.finish();
+}
+
 /// ExaBGP's JSON of a received UPDATE (already decoded): written from the view, and through
 /// the owned form (`to_update`) as before, for comparison.
 fn json_received(c: &mut Criterion) {
@@ -299,6 +446,7 @@ criterion_group!(
     benches,
     decode,
     decode_families,
+    decode_ls_sr,
     json_received,
     encode,
     other
