@@ -1,21 +1,33 @@
-//! Fuzz the BGP-LS NLRI parser and the BGP-LS attribute JSON writer: a parsed NLRI
-//! re-encodes byte-exact; any JSON written parses.
+//! Fuzz the BGP-LS NLRI view and the BGP-LS attribute JSON writer: a validated view iterates
+//! every TLV and node descriptor, agrees with the owned parse, and re-encodes byte-exact;
+//! JSON is written only whole (nothing on refusal) and parses.
 #![no_main]
 
-use ferrobgp_wire::bgpls::{write_attribute_json, BgpLs};
+use ferrobgp_wire::bgpls::{write_attribute_json, BgpLs, BgpLsView, LsTlvView};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Some(n) = BgpLs::parse(data) {
-        assert_eq!(n.to_bytes().as_deref(), Some(data));
-        let mut json = Vec::new();
-        if n.write_json(None, &mut json).is_some() {
-            assert!(serde_json::from_slice::<serde_json::Value>(&json).is_ok());
+    let view = BgpLsView::parse(data);
+    assert_eq!(view.map(|v| v.to_owned()), BgpLs::parse(data));
+    if let Some(v) = view {
+        for t in v.tlvs() {
+            if let LsTlvView::LocalNode(d) | LsTlvView::RemoteNode(d) = t {
+                d.iter().for_each(drop);
+            }
+            t.multi_topology_ids().for_each(drop);
+        }
+        assert_eq!(v.to_owned().to_bytes().as_deref(), Some(data));
+        let mut json = b"x".to_vec();
+        match v.write_json(Some([192, 0, 2, 1].into()), &mut json) {
+            Some(()) => assert!(serde_json::from_slice::<serde_json::Value>(&json[1..]).is_ok()),
+            None => assert_eq!(json, b"x"),
         }
     }
     let mut json = b"{".to_vec();
     if write_attribute_json(&mut json, data) {
         json.push(b'}');
         assert!(serde_json::from_slice::<serde_json::Value>(&json).is_ok());
+    } else {
+        assert_eq!(json, b"{");
     }
 });
