@@ -130,6 +130,11 @@ struct ConnShared {
     wake_writer: Notify,
     wake_reader: Notify,
     paused: Cell<bool>,
+    /// Bytes read and sent to the main task that it has not taken yet: the reader waits at
+    /// [`READ_BUDGET`], as the mio loop reads at most that much a connection per iteration.
+    /// Without it a fast peer's bytes (up to the channel's 1024 events of 64 KB) were all read
+    /// ahead, past a `PauseReading`: receive 1M peaked at 84 MB under tokio, 59 MB under mio.
+    unread: Cell<usize>,
     closing: Cell<bool>,
     connecting: Cell<bool>,
     gone: Cell<bool>,
@@ -145,6 +150,7 @@ impl ConnShared {
             wake_writer: Notify::new(),
             wake_reader: Notify::new(),
             paused: Cell::new(false),
+            unread: Cell::new(0),
             closing: Cell::new(false),
             connecting: Cell::new(connecting),
             gone: Cell::new(false),
@@ -202,7 +208,7 @@ async fn conn_reader(sh: Rc<ConnShared>, stream: Rc<TcpStream>, tx: Tx) {
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let fd = stream.as_raw_fd();
     loop {
-        while sh.paused.get() || sh.closing.get() {
+        while sh.paused.get() || sh.closing.get() || sh.unread.get() >= READ_BUDGET {
             sh.wake_reader.notified().await;
             if sh.gone.get() {
                 return;
@@ -222,7 +228,8 @@ async fn conn_reader(sh: Rc<ConnShared>, stream: Rc<TcpStream>, tx: Tx) {
         .await;
         match res {
             Ok(0) => return sh.gone(&tx, None).await,
-            Ok(_) => {
+            Ok(n) => {
+                sh.unread.set(sh.unread.get() + n);
                 let data = buf.split().freeze();
                 let input = Input::Received {
                     conn: sh.conn,
@@ -660,6 +667,15 @@ impl Reactor {
             }
             Ev::Input(input) => {
                 match &input {
+                    Input::Received { conn, data } => {
+                        if let Some(sh) = self.conns.get(conn) {
+                            let before = sh.unread.get();
+                            sh.unread.set(before.saturating_sub(data.len()));
+                            if before >= READ_BUDGET && sh.unread.get() < READ_BUDGET {
+                                sh.wake_reader.notify_one();
+                            }
+                        }
+                    }
                     Input::Closed { conn, .. } | Input::ConnectFailed { conn, .. } => {
                         if let Some(sh) = self.conns.remove(conn) {
                             sh.abort();
