@@ -25,7 +25,9 @@ use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
 use ferrobgp_wire::flowspec::FlowNlri;
-use ferrobgp_wire::model::{Labels, Nlri, RouteDistinguisher, SegmentType};
+use ferrobgp_wire::model::{
+    AddPathMode, Capability, Labels, Nlri, RouteDistinguisher, SegmentType,
+};
 use ferrobgp_wire::prefix_sid::{PrefixSid, PrefixSidTlv, Srv6SubTlv};
 use ferrobgp_wire::vpls::Vpls;
 use ferrobgp_wire::{Afi, Family, PathAttributes, Safi};
@@ -378,6 +380,108 @@ pub fn write_update_lines(
     }
 }
 
+/// The capabilities of an OPEN as ExaBGP's text encoder prints them between the brackets of
+/// `… capabilities [ … ]`: one entry per capability code, in code order (ExaBGP keeps them in a
+/// dict keyed by code and sorts it), the multiprotocol and add-path families merged into one entry
+/// each, every name lowercased (its `Capabilities.__str__` joined with `", "`, then `.lower()`).
+pub fn open_capabilities_text(caps: &[Capability]) -> String {
+    use std::collections::BTreeMap;
+    let mut by_code: BTreeMap<u8, String> = BTreeMap::new();
+    let mut mp: Vec<String> = Vec::new();
+    let mut addpath: Vec<String> = Vec::new();
+    for c in caps {
+        let code = c.code();
+        let text = match c {
+            Capability::Multiprotocol(f) => {
+                mp.push(f.to_string());
+                format!("multiprotocol({})", mp.join(","))
+            }
+            Capability::AddPath(families) => {
+                for (f, mode) in families {
+                    let m = match mode {
+                        AddPathMode::Receive => "receive",
+                        AddPathMode::Send => "send",
+                        AddPathMode::Both => "send/receive",
+                    };
+                    addpath.push(format!("{m} {f}"));
+                }
+                format!("addpath({})", addpath.join(","))
+            }
+            Capability::RouteRefresh => "route refresh".to_string(),
+            Capability::RouteRefreshCisco => "cisco route refresh".to_string(),
+            Capability::EnhancedRouteRefresh => "enhanced route refresh".to_string(),
+            Capability::FourOctetAsn(asn) => format!("asn4({asn})"),
+            Capability::ExtendedMessage => "extended message(65535)".to_string(),
+            Capability::GracefulRestart {
+                flags,
+                time,
+                families,
+            } => {
+                let fams: Vec<String> = families
+                    .iter()
+                    .map(|g| format!("{}/{}={:#x}", g.family.afi, g.family.safi, g.flags))
+                    .collect();
+                format!(
+                    "graceful restart flags {:#x} time {} {}",
+                    flags,
+                    time,
+                    fams.join(" ")
+                )
+            }
+            Capability::ExtendedNextHop(list) => {
+                let l: Vec<String> = list.iter().map(|(f, nh)| format!("{f} {nh}")).collect();
+                format!("nexthop({})", l.join(","))
+            }
+            Capability::Fqdn { host, domain } => format!("hostname({host} {domain})"),
+            Capability::SoftwareVersion(v) => format!("software({v})"),
+            Capability::MultiSession { cisco, value } => {
+                let names: Vec<String> = value.iter().map(|c| capability_code_name(*c)).collect();
+                let info = if *cisco { "" } else { " (rfc)" };
+                format!("multisession{info} {}", names.join(" "))
+            }
+            Capability::Unknown { code: 185, .. } => "operational".to_string(),
+            Capability::LinkLocalNextHop | Capability::Unknown { .. } => {
+                let name = capability_code_name(code);
+                if code >= 128 {
+                    format!("reserved {name}")
+                } else if (70..128).contains(&code) {
+                    format!("unassigned {name}")
+                } else {
+                    format!("unknown {name}")
+                }
+            }
+        };
+        by_code.insert(code, text.to_lowercase());
+    }
+    by_code.into_values().collect::<Vec<_>>().join(", ")
+}
+
+/// ExaBGP's name of a capability code (`Capability.CODE.names`), `unknown capability 0x..` else.
+fn capability_code_name(code: u8) -> String {
+    let name = match code {
+        0 => "reserved",
+        1 => "multiprotocol",
+        2 => "route-refresh",
+        3 => "outbound-route-filtering",
+        4 => "multiple-routes",
+        5 => "nexthop",
+        6 => "extended-message",
+        64 => "graceful-restart",
+        65 => "asn4",
+        67 => "dynamic-capability",
+        68 => "multi-session",
+        69 => "add-path",
+        70 => "enhanced-route-refresh",
+        73 => "hostname",
+        75 => "software-version",
+        128 => "cisco-route-refresh",
+        131 => "cisco-multi-sesion",
+        185 => "operational",
+        _ => return format!("unknown capability {code:#x}"),
+    };
+    name.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,6 +592,61 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "neighbor 10.0.0.1 receive update withdrawn 10.0.0.0/8\n\
              neighbor 10.0.0.1 receive update route eor 1/1 (ipv4 unicast)\n"
+        );
+    }
+
+    /// The capabilities ExaBGP 5.0.15 printed for the OPENs in `tests/oracle/received*.txt`
+    /// (captured with `tests/oracle/capture_text.py`).
+    #[test]
+    fn open_capabilities_match_exabgp() {
+        use ferrobgp_wire::model::{AddPathMode, Capability};
+        let mp = "ipv4 unicast,ipv4 nlri-mpls,ipv4 mcast-vpn,ipv4 mup,ipv4 mpls-vpn,ipv4 flow,\
+                  ipv4 flow-vpn,ipv6 unicast,ipv6 nlri-mpls,ipv6 mcast-vpn,ipv6 mup,\
+                  ipv6 mpls-vpn,ipv6 flow,ipv6 flow-vpn,l2vpn vpls,l2vpn evpn";
+        let ap =
+            "ipv4 unicast,ipv6 unicast,ipv4 nlri-mpls,ipv6 nlri-mpls,ipv4 mpls-vpn,ipv6 mpls-vpn";
+        let fam = |s: &str| s.parse::<Family>().expect(s);
+        // ExaBGP's order on the wire: multiprotocol families, then asn4, extended message, add-path.
+        let mut caps: Vec<Capability> = mp
+            .split(',')
+            .map(|f| Capability::Multiprotocol(fam(f)))
+            .collect();
+        caps.push(Capability::FourOctetAsn(65000));
+        caps.push(Capability::ExtendedMessage);
+        let plain = open_capabilities_text(&caps);
+        caps.push(Capability::AddPath(
+            ap.split(',').map(|f| (fam(f), AddPathMode::Both)).collect(),
+        ));
+        let with_addpath = open_capabilities_text(&caps);
+        let captured = |file: &str| -> String {
+            let line = file
+                .lines()
+                .find(|l| l.contains(" receive open "))
+                .expect("an open line");
+            let start = line.find("capabilities [").expect("capabilities") + "capabilities [".len();
+            line[start..line.len() - 1].to_string()
+        };
+        assert_eq!(
+            plain,
+            captured(include_str!("../tests/oracle/received.txt"))
+        );
+        assert_eq!(
+            with_addpath,
+            captured(include_str!("../tests/oracle/received-addpath.txt"))
+        );
+        assert_eq!(
+            open_capabilities_text(&[
+                Capability::RouteRefresh,
+                Capability::Unknown {
+                    code: 185,
+                    value: Default::default()
+                },
+                Capability::Unknown {
+                    code: 99,
+                    value: Default::default()
+                },
+            ]),
+            "route refresh, unassigned unknown capability 0x63, operational"
         );
     }
 }

@@ -32,11 +32,6 @@ impl MessageBody for OpenBody<'_> {
     fn write_text(&self, _prefix: &str, out: &mut Vec<u8>) {
         use std::io::Write;
         let o = self.0;
-        let caps: Vec<String> = o
-            .capabilities
-            .iter()
-            .map(|c| format!("{}", c.code()))
-            .collect();
         let _ = write!(
             out,
             "version {} asn {} hold_time {} router_id {} capabilities [{}]",
@@ -44,7 +39,7 @@ impl MessageBody for OpenBody<'_> {
             o.asn(),
             o.hold_time,
             o.bgp_id,
-            caps.join(" ")
+            ferrobgp_api::text::open_capabilities_text(&o.capabilities)
         );
     }
 }
