@@ -30,6 +30,7 @@ pub mod encode;
 pub mod error;
 pub mod message;
 pub mod nlri;
+pub mod operational;
 pub mod update;
 
 pub use encode::{encode_attributes, encode_end_of_rib, encode_update, UpdateBuilder};
