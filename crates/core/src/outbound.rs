@@ -42,6 +42,51 @@ pub fn route_refresh(family: Family, subtype: u8) -> Bytes {
     b.freeze()
 }
 
+/// An `announce operational …` as ExaBGP sends it (`exabgp.bgp.message.operational`): a query
+/// or reply without a router-id carries the local one. The parser makes queries and replies
+/// carry a sequence number. `None` when the counter does not fit its 4 bytes.
+pub fn operational(
+    m: &ferrobgp_api::command::Operational,
+    local_id: std::net::Ipv4Addr,
+) -> Option<Bytes> {
+    use ferrobgp_api::command::OperationalKind as K;
+    use ferrobgp_wire::operational::{code, OperationalData, OperationalMessage};
+    let router_id = m.router_id.unwrap_or(local_id);
+    let sequence = m.sequence.unwrap_or(1);
+    let text = m.advisory.as_deref().unwrap_or("");
+    let query = |c| OperationalMessage {
+        code: c,
+        family: m.family,
+        data: OperationalData::Query {
+            router_id,
+            sequence,
+        },
+    };
+    let counter = u32::try_from(m.counter.unwrap_or(0)).ok()?;
+    let reply = |c| OperationalMessage {
+        code: c,
+        family: m.family,
+        data: OperationalData::Reply {
+            router_id,
+            sequence,
+            counter,
+        },
+    };
+    let msg = match m.kind {
+        K::Adm => OperationalMessage::advisory(code::ADM, m.family, text),
+        K::Asm => OperationalMessage::advisory(code::ASM, m.family, text),
+        K::Rpcq => query(code::RPCQ),
+        K::Apcq => query(code::APCQ),
+        K::Lpcq => query(code::LPCQ),
+        K::Rpcp => reply(code::RPCP),
+        K::Apcp => reply(code::APCP),
+        K::Lpcp => reply(code::LPCP),
+    };
+    let mut b = BytesMut::new();
+    msg.encode(&mut b);
+    Some(b.freeze())
+}
+
 pub fn end_of_rib(family: Family) -> Bytes {
     let mut b = BytesMut::with_capacity(30);
     ferrobgp_wire::encode_end_of_rib(family, &mut b);

@@ -2100,7 +2100,31 @@ impl Speaker {
                     self.remove_neighbor(n, "neighbor deleted");
                 }
             }
-            Command::Crash | Command::Operational { .. } => return false,
+            Command::Operational { message, .. } => {
+                // ExaBGP (configuration.inject_operational, peer.py): the message goes to the
+                // selected neighbors that have its family and `capability { operational; }`
+                // configured, once established; the command is answered `done` either way.
+                for &n in &sel {
+                    let nb = &self.neighbors[n];
+                    if !nb.cfg.capability.operational || !nb.cfg.families.contains(&message.family)
+                    {
+                        continue;
+                    }
+                    let Some(data) = outbound::operational(message, nb.cfg.router_id) else {
+                        return false;
+                    };
+                    let conns: Vec<ConnId> = nb
+                        .sessions
+                        .iter()
+                        .filter(|s| s.state == State::Established)
+                        .map(|s| s.conn)
+                        .collect();
+                    for c in conns {
+                        self.send(c, data.clone());
+                    }
+                }
+            }
+            Command::Crash => return false,
             Command::Comment
             | Command::Shutdown
             | Command::Restart

@@ -1309,3 +1309,57 @@ fn adj_rib_in_keeps_received_routes_for_show_and_clear() {
     assert!(!shown.contains("10.9"), "{shown}");
     assert!(shown.contains("done"), "{shown}");
 }
+
+/// OPERATIONAL messages B sent, as hex.
+fn b_operational(net: &Net) -> Vec<String> {
+    net.sent_messages(1)
+        .into_iter()
+        .filter(|m| m[18] == 6)
+        .map(|m| to_hex(&m))
+        .collect()
+}
+
+#[test]
+fn announce_operational_goes_only_with_the_operational_capability() {
+    // Without `capability { operational; }`: acked `done`, nothing sent (ExaBGP's peer.py only
+    // sends queued operational messages when the capability is configured).
+    let mut net = pair(vec![], |_, _| {});
+    b_says(
+        &mut net,
+        "announce operational rpcq afi ipv4 safi unicast sequence 1",
+    );
+    assert!(b_operational(&net).is_empty());
+    assert!(
+        net.stdin_text(1, 0).contains("\"answer\": \"done\""),
+        "{}",
+        net.stdin_text(1, 0)
+    );
+    // With it: ExaBGP's bytes (its encoder: `Query.RPCQ(AFI.ipv4, SAFI.unicast, RouterID(
+    // '10.0.0.1'), 1).message(None)`, and `Advisory.ADM(…, 'this is dynamic message #1')`);
+    // without a router-id, a query carries the local one (B's 2.2.2.2).
+    let mut net = pair(vec![], |_, b| b.capability.operational = true);
+    // ferrobgp does not read OPERATIONAL yet (A answers one with a NOTIFICATION): the three
+    // commands are given before the network runs.
+    for line in [
+        "announce operational rpcq afi ipv4 safi unicast router-id 10.0.0.1 sequence 1",
+        "announce operational adm afi ipv4 safi unicast advisory \"this is dynamic message #1\"",
+        "announce operational lpcq afi ipv4 safi unicast sequence 3",
+    ] {
+        net.input(
+            1,
+            Input::ProcessLine {
+                process: ProcessId(0),
+                line: line.into(),
+            },
+        );
+    }
+    net.settle();
+    assert_eq!(
+        b_operational(&net),
+        [
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0022060003000B0001010A00000100000001",
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0034060001001D000101746869732069732064796E616D6963206D657373616765202331",
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0022060007000B0001010202020200000003",
+        ]
+    );
+}
