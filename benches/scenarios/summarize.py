@@ -74,7 +74,11 @@ def main():
         return
     groups = OrderedDict()
     for r in rows:
-        groups.setdefault(tuple(r.get(k, "") for k in KEYS), []).append(r)
+        key = [r.get(k, "") for k in KEYS]
+        if r.get("scenario") == "churn" and r.get("offered_per_s"):
+            # churn's n is what was delivered, different every run: group by the offered rate
+            key[3] = "%s/s offered" % r["offered_per_s"]
+        groups.setdefault(tuple(key), []).append(r)
     # bytes per route: (median peak RSS at n - median peak RSS of the idle run, n = 0) / n
     idle = {}
     for key, runs in groups.items():
@@ -213,6 +217,8 @@ def render_docs(rows, meta):
                    "shape and that every implementation ran; not figures to quote.**")
     if meta.get("repetition"):
         out.append("Runs per cell: %s." % meta["repetition"])
+    if meta.get("note"):
+        out.append("Note: %s" % meta["note"])
     if meta.get("plot"):
         out += ["", "![routes/s per implementation, medians, log scale](%s)" % meta["plot"]]
     out += ["", "| | |", "|---|---|"]
