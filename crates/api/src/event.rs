@@ -19,6 +19,7 @@
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
+use ferrobgp_wire::operational::{code_name, OperationalData, OperationalMessage};
 use ferrobgp_wire::{Family, Notification, RouteRefresh};
 
 use crate::ack::Encoding;
@@ -229,6 +230,12 @@ pub enum Event<'a> {
         category: u8,
         raw: RawMessage<'a>,
     },
+    /// An OPERATIONAL message (ExaBGP's type 6, `operational`). ExaBGP reports advisories,
+    /// queries and counters; for any other type both encoders write nothing.
+    Operational {
+        direction: Direction,
+        message: &'a OperationalMessage,
+    },
 }
 
 impl Event<'_> {
@@ -244,6 +251,7 @@ impl Event<'_> {
             Event::Notification { .. } => "notification",
             Event::Refresh { .. } => "refresh",
             Event::Signal { .. } => "signal",
+            Event::Operational { .. } => "operational",
             Event::Packets { category, .. } => match category {
                 1 => "open",
                 2 => "update",
@@ -345,6 +353,11 @@ fn raw_json(out: &mut Vec<u8>, raw: Option<RawMessage<'_>>) {
 /// Appends the JSON line for `event` (with its `\n`) to `out`.
 pub fn encode_json(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>) {
     let n = ctx.neighbor;
+    if let Event::Operational { message, .. } = event {
+        if operational_name(message).is_none() {
+            return;
+        }
+    }
     header_json(out, ctx.daemon, ctx.time, Some(ctx.counter), event.kind());
     match event {
         Event::Connected | Event::Up => {
@@ -471,6 +484,10 @@ pub fn encode_json(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>)
             hexstring_into(out, raw.body);
             out.extend_from_slice(b"\" }");
         }
+        Event::Operational { direction, message } => {
+            neighbor_json_open(out, n, Some(*direction));
+            operational_json(out, message);
+        }
     }
     // close neighbor and the document
     out.extend_from_slice(b" } }\n");
@@ -539,6 +556,79 @@ pub fn notification_data(n: &Notification) -> std::borrow::Cow<'_, [u8]> {
     Cow::Owned(text.into_bytes())
 }
 
+/// ExaBGP's name of an OPERATIONAL message it reports, `None` for the types it ignores
+/// (`Operational.unpack_message` returns nothing for them).
+fn operational_name(m: &OperationalMessage) -> Option<&'static str> {
+    match m.data {
+        OperationalData::Other(_) => None,
+        _ => code_name(m.code),
+    }
+}
+
+/// `, "operational": { "name": "ADM", "afi": "ipv4", "safi": "unicast", "advisory": "…" }`
+/// (ExaBGP's `_operational_advisory`, `_query`, `_counter`): a query shows only its name and
+/// family; the advisory is its bytes read as UTF-8, invalid sequences replaced (U+FFFD).
+fn operational_json(out: &mut Vec<u8>, m: &OperationalMessage) {
+    let Some(name) = operational_name(m) else {
+        return;
+    };
+    out.extend_from_slice(b", \"operational\": { \"name\": ");
+    json_str(out, name);
+    out.extend_from_slice(b", \"afi\": ");
+    json_str(out, &m.family.afi.to_string());
+    out.extend_from_slice(b", \"safi\": ");
+    json_str(out, &m.family.safi.to_string());
+    match &m.data {
+        OperationalData::Advisory(text) => {
+            out.extend_from_slice(b", \"advisory\": ");
+            json_str(out, &String::from_utf8_lossy(text));
+        }
+        OperationalData::Reply {
+            router_id,
+            sequence,
+            counter,
+        } => {
+            let _ = write!(
+                out,
+                ", \"router-id\": \"{router_id}\", \"sequence\": {sequence}, \"counter\": {counter}"
+            );
+        }
+        OperationalData::Query { .. } | OperationalData::Other(_) => {}
+    }
+    out.extend_from_slice(b" }");
+}
+
+/// Python's `repr()` of a `bytes` value (`b'caf\xc3\xa9'`): ExaBGP's text encoder formats
+/// the advisory bytes with `{}`, so this is what it writes. Single quotes unless the value
+/// holds a `'` and no `"`; `\t`, `\n`, `\r`, `\\` and the quote escaped; other bytes
+/// outside printable ASCII as `\xhh`.
+pub fn python_bytes_repr(b: &[u8], out: &mut Vec<u8>) {
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        b'"'
+    } else {
+        b'\''
+    };
+    out.push(b'b');
+    out.push(quote);
+    for &c in b {
+        match c {
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            c if c == quote => {
+                out.push(b'\\');
+                out.push(c);
+            }
+            0x20..=0x7e => out.push(c),
+            c => {
+                let _ = write!(out, "\\x{c:02x}");
+            }
+        }
+    }
+    out.push(quote);
+}
+
 fn refresh_subtype(s: u8) -> &'static str {
     match s {
         0 => "query",
@@ -567,7 +657,20 @@ fn raw_text(out: &mut Vec<u8>, raw: Option<RawMessage<'_>>) {
 
 /// Appends the text encoder's line(s) for `event` to `out`. Events ExaBGP's text encoder
 /// does not report (`fsm`, `negotiated`, `signal`) write nothing.
+///
+/// Every event is followed by an empty line, as ExaBGP 5.0.15 writes them: its text encoder
+/// ends each event with a newline and the process writer adds another (captured in
+/// `tests/oracle/received.txt`). OPERATIONAL lines are the exception: that encoder ends them
+/// without one, so they are followed by no empty line (`tests/oracle/show-text.txt`).
 pub fn encode_text(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>) {
+    let start = out.len();
+    encode_text_lines(ctx, event, out);
+    if out.len() > start && !matches!(event, Event::Operational { .. }) {
+        out.push(b'\n');
+    }
+}
+
+fn encode_text_lines(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>) {
     let peer = ctx.neighbor.peer_address;
     match event {
         Event::Connected => {
@@ -650,12 +753,44 @@ pub fn encode_text(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>)
             raw_text(out, Some(*raw));
             out.push(b'\n');
         }
+        Event::Operational { direction, message } => {
+            let Some(name) = operational_name(message) else {
+                return;
+            };
+            let _ = write!(
+                out,
+                "neighbor {peer} {} operational {name} afi {} safi {}",
+                direction.as_str(),
+                message.family.afi,
+                message.family.safi
+            );
+            match &message.data {
+                OperationalData::Advisory(text) => {
+                    out.extend_from_slice(b" advisory \"");
+                    python_bytes_repr(text, out);
+                    out.push(b'"');
+                }
+                OperationalData::Reply {
+                    router_id,
+                    sequence,
+                    counter,
+                } => {
+                    let _ = write!(
+                        out,
+                        " router-id {router_id} sequence {sequence} counter {counter}"
+                    );
+                }
+                OperationalData::Query { .. } | OperationalData::Other(_) => {}
+            }
+            out.push(b'\n');
+        }
     }
 }
 
-/// The text encoder's exit line: `shutdown PID PPID`.
+/// The text encoder's exit line: `shutdown PID PPID`, then an empty line (as every text
+/// event).
 pub fn encode_shutdown_text(daemon: &DaemonInfo, out: &mut Vec<u8>) {
-    let _ = writeln!(out, "shutdown {} {}", daemon.pid, daemon.ppid);
+    let _ = writeln!(out, "shutdown {} {}\n", daemon.pid, daemon.ppid);
 }
 
 /// Encodes with the process's encoder.

@@ -165,7 +165,7 @@ mod tests {
             text,
             "neighbor 127.0.0.2 receive update start\n\
              neighbor 127.0.0.2 receive update announced 10.1.0.0/24 next-hop 10.0.0.1 origin igp\n\
-             neighbor 127.0.0.2 receive update end\n"
+             neighbor 127.0.0.2 receive update end\n\n"
         );
     }
 
