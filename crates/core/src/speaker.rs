@@ -42,6 +42,9 @@ pub(crate) struct Negotiated {
     enhanced_refresh: bool,
     /// Both sides sent the link-local next hop capability (code 77).
     link_local_nexthop: bool,
+    /// Both sides sent ExaBGP's operational capability (code 185): OPERATIONAL messages
+    /// (type 6) may be sent and are read.
+    operational: bool,
     /// wire's view of the capability exchange (ASN4, extended message, ADD-PATH, RFC 8950).
     ctx: SessionContext,
 }
@@ -62,9 +65,10 @@ struct Session {
     blocked_by: HashSet<ProcessId>,
     /// When the session became Established (`show neighbor`).
     up_since: Option<Instant>,
-    /// UPDATEs sent and received on this session (`show neighbor`).
-    updates_sent: u64,
-    updates_received: u64,
+    /// Messages sent and received on this session by type (OPEN … OPERATIONAL), for
+    /// `show neighbor` (ExaBGP's per-connection statistics).
+    sent: [u64; 7],
+    received: [u64; 7],
 }
 
 impl Session {
@@ -81,8 +85,8 @@ impl Session {
             in_flight: 0,
             blocked_by: HashSet::new(),
             up_since: None,
-            updates_sent: 0,
-            updates_received: 0,
+            sent: [0; 7],
+            received: [0; 7],
         }
     }
 }
@@ -104,6 +108,11 @@ struct Neighbor {
     /// Watchdog name → routes it controls, and whether it is announced.
     watchdogs: HashMap<String, (bool, Vec<(RouteKey, Attrs)>)>,
     counter: u64,
+    /// `announce operational` messages (encoded) waiting for an Established session that
+    /// negotiated the operational capability; ExaBGP queues them too (`neighbor.messages`).
+    operational_queue: VecDeque<Bytes>,
+    /// The last ASM announced per family: ExaBGP sends it again on every new session.
+    last_asm: Vec<(Family, Bytes)>,
 }
 
 impl Neighbor {
@@ -211,6 +220,11 @@ const RESPAWN_WINDOW: Duration = Duration::from_secs(64);
 const RESPAWN_MAX: usize = 5;
 const RETRY_MIN: Duration = Duration::from_secs(1);
 const RETRY_MAX: Duration = Duration::from_secs(30);
+/// ExaBGP's operational capability code.
+const OPERATIONAL_CAPABILITY: u8 = 185;
+/// `announce operational` messages kept per neighbor while no session can carry them; more
+/// are refused (answered `error`) rather than held without bound.
+const OPERATIONAL_QUEUE_MAX: usize = 1024;
 
 /// How long after a session is Established the first UPDATE (or End-of-RIB) waits. The
 /// peer's own first messages (its End-of-RIB, a ROUTE-REFRESH, or an error) usually arrive
@@ -349,6 +363,8 @@ impl Speaker {
             config_routes: RouteMap::new(),
             watchdogs: HashMap::new(),
             counter: 0,
+            operational_queue: VecDeque::new(),
+            last_asm: Vec::new(),
         };
         // Sized once for the whole table; the routes are taken out of the config while they
         // are installed rather than cloned (1M routes: 72 MB).
@@ -565,6 +581,12 @@ impl Speaker {
 
     fn send(&mut self, conn: ConnId, data: Bytes) {
         if let Some((n, s)) = self.session_of(conn) {
+            let sess = &mut self.neighbors[n].sessions[s];
+            for_each_message(&data, |m| {
+                if let Some(c) = sess.sent.get_mut(m[18] as usize) {
+                    *c += 1;
+                }
+            });
             self.sent_messages(n, Some(s), &data);
         }
         self.outputs.push_back(Output::Send { conn, data });
@@ -946,7 +968,7 @@ impl Speaker {
             let was_connect = self.neighbors[n].sessions[s].state == State::Connect;
             let sess = self.neighbors[n].sessions.remove(s);
             self.conns.remove(&sess.conn);
-            if sess.state == State::Established {
+                if sess.state == State::Established {
                 self.neighbors[n].session_down();
                 self.emit(n, None, |a| a.neighbor_changes, Event::Down { reason });
             }
@@ -977,18 +999,24 @@ impl Speaker {
                 Ok(None) => return,
                 Ok(Some(len)) => {
                     let m = sess.rx.split_to(len).freeze();
+                    if m[18] == ferrobgp_wire::operational::MSG_TYPE
+                        && !sess.neg.as_ref().is_some_and(|g| g.operational)
+                    {
+                        // OPERATIONAL is only read where its capability was negotiated;
+                        // elsewhere type 6 is a type the session does not know (RFC 4271
+                        // §6.1), answered as any other.
+                        let nt = unknown_type_notification(m[18]);
+                        self.close_session(n, s, Some(nt), "OPERATIONAL without the capability");
+                        return;
+                    }
                     self.on_message(n, s, m, &ctx);
                 }
                 Err(e) => {
                     let head = sess.rx.split_to(sess.rx.len().min(19)).freeze();
                     let nt = match e.kind {
-                        // ExaBGP answers an unknown message type with 1/0 and this text
-                        // (unknown-message.ci), not RFC 4271's 1/3 with the type.
-                        ferrobgp_wire::ErrorKind::BadMessageType(t) => Some(Notification::new(
-                            1,
-                            0,
-                            Bytes::from(format!("can not decode update message of type \"{t}\"")),
-                        )),
+                        ferrobgp_wire::ErrorKind::BadMessageType(t) => {
+                            Some(unknown_type_notification(t))
+                        }
                         _ => e.notification(&head),
                     };
                     self.close_session(n, s, nt, "malformed message header");
@@ -1037,7 +1065,26 @@ impl Speaker {
     fn on_message(&mut self, n: usize, s: usize, m: Bytes, ctx: &SessionContext) {
         let state = self.neighbors[n].sessions[s].state;
         let kind = m[18];
+        if let Some(c) = self.neighbors[n].sessions[s]
+            .received
+            .get_mut(kind as usize)
+        {
+            *c += 1;
+        }
         self.emit_packets(n, Some(s), Direction::Receive, &m);
+        if kind == ferrobgp_wire::operational::MSG_TYPE {
+            return match state {
+                State::Established => self.on_operational(n, s, &m),
+                // RFC 4271 §8.2.2: only KEEPALIVE or NOTIFICATION is expected in OpenConfirm.
+                State::OpenConfirm => self.close_session(
+                    n,
+                    s,
+                    Some(notify(5, 2)),
+                    "unexpected message in OpenConfirm",
+                ),
+                _ => self.close_session(n, s, Some(notify(5, 0)), "unexpected message"),
+            };
+        }
         let msg = match ferrobgp_wire::decode_message(m.clone(), ctx) {
             Ok(msg) => msg,
             Err(e) => {
@@ -1096,7 +1143,6 @@ impl Speaker {
             }
             (State::Established, Message::Update(view)) => {
                 self.reset_hold(n, s);
-                self.neighbors[n].sessions[s].updates_received += 1;
                 // RFC 7606: wire lists the problems with their action; the worst one decides.
                 if let Some(e) = view
                     .problems()
@@ -1181,6 +1227,78 @@ impl Speaker {
                 "unexpected message in Established",
             ),
             _ => self.close_session(n, s, Some(notify(5, 0)), "unexpected message"),
+        }
+    }
+
+    /// An OPERATIONAL message on a session that negotiated it: reported to the processes
+    /// that asked (`receive { operational; }`), as ExaBGP reports it. Types ExaBGP has no
+    /// decoder for (NS, DUP, …) are ignored, as ExaBGP ignores them. A body too short for its
+    /// type ends the session with a Bad Message Length NOTIFICATION (RFC 4271 §6.1: the
+    /// length does not fit the type), the length field as data.
+    fn on_operational(&mut self, n: usize, s: usize, m: &Bytes) {
+        use ferrobgp_wire::operational::{OperationalData, OperationalMessage};
+        self.reset_hold(n, s);
+        let message = match OperationalMessage::decode(&m.slice(19..)) {
+            Ok(message) => message,
+            Err(e) => {
+                let nt = Notification::new(1, 2, m.slice(16..18));
+                return self.close_session(
+                    n,
+                    s,
+                    Some(nt),
+                    &format!("malformed OPERATIONAL: {e:?}"),
+                );
+            }
+        };
+        if let OperationalData::Other(_) = message.data {
+            tracing::debug!(peer = %self.neighbors[n].cfg.peer_address, code = message.code, "OPERATIONAL of a type not reported, ignored");
+            return;
+        }
+        self.emit(
+            n,
+            Some(s),
+            |a| a.receive.operational,
+            Event::Operational {
+                direction: Direction::Receive,
+                message: &message,
+            },
+        );
+    }
+
+    /// A session came up: the last ASM of each family (ExaBGP re-announces it on every new
+    /// session), then the `announce operational` messages queued while none was up, in
+    /// order. Without the capability negotiated they cannot go (the peer would answer with
+    /// a NOTIFICATION): they are dropped, and the log says so.
+    fn flush_operational(&mut self, n: usize, s: usize) {
+        let nb = &mut self.neighbors[n];
+        if !nb.cfg.capability.operational {
+            nb.operational_queue.clear();
+            return;
+        }
+        let sess = &nb.sessions[s];
+        let conn = sess.conn;
+        if !sess.neg.as_ref().is_some_and(|g| g.operational) {
+            let dropped = nb.operational_queue.len();
+            nb.operational_queue.clear();
+            if dropped > 0 {
+                let peer = nb.cfg.peer_address;
+                self.log(
+                    LogLevel::Warning,
+                    format!("neighbor {peer}: the peer did not announce the operational capability, {dropped} OPERATIONAL message(s) not sent"),
+                );
+            }
+            return;
+        }
+        let queued = std::mem::take(&mut nb.operational_queue);
+        let mut out: Vec<Bytes> = nb
+            .last_asm
+            .iter()
+            .filter(|(_, m)| !queued.contains(m))
+            .map(|(_, m)| m.clone())
+            .collect();
+        out.extend(queued);
+        for m in out {
+            self.send(conn, m);
         }
     }
 
@@ -1295,6 +1413,8 @@ impl Speaker {
                 && outbound::has_capability(&open, code),
             link_local_nexthop: outbound::has_capability(&ours, 77)
                 && outbound::has_capability(&open, 77),
+            operational: outbound::has_capability(&ours, OPERATIONAL_CAPABILITY)
+                && outbound::has_capability(&open, OPERATIONAL_CAPABILITY),
             ctx: SessionContext::negotiate(&ours, &open),
         };
         // §6.8 collision detection: another connection of this neighbor in OpenConfirm.
@@ -1365,6 +1485,7 @@ impl Speaker {
         self.fsm(n, Some(s), State::Established);
         self.negotiated_event(n, s);
         self.emit(n, Some(s), |a| a.neighbor_changes, Event::Up);
+        self.flush_operational(n, s);
     }
 
     // ------------------------------------------------------------------ the per-iteration run
@@ -1577,7 +1698,6 @@ impl Speaker {
         let out = out.freeze();
         let sess = &mut self.neighbors[n].sessions[s];
         sess.in_flight += out.len();
-        sess.updates_sent += count_messages(&out);
         self.send(conn, out);
     }
 
@@ -2103,7 +2223,12 @@ impl Speaker {
             Command::Operational { message, .. } => {
                 // ExaBGP (configuration.inject_operational, peer.py): the message goes to the
                 // selected neighbors that have its family and `capability { operational; }`
-                // configured, once established; the command is answered `done` either way.
+                // configured: at once to an Established session, else queued for the next
+                // one (ExaBGP's `neighbor.messages`); the last ASM of a family is sent again
+                // on every new session. Answered `done` either way, unless the queue is full.
+                // Unlike ExaBGP, nothing is sent to a peer that did not announce the
+                // capability: it would answer with a NOTIFICATION.
+                let is_asm = message.kind == ferrobgp_api::OperationalKind::Asm;
                 for &n in &sel {
                     let nb = &self.neighbors[n];
                     if !nb.cfg.capability.operational || !nb.cfg.families.contains(&message.family)
@@ -2113,14 +2238,38 @@ impl Speaker {
                     let Some(data) = outbound::operational(message, nb.cfg.router_id) else {
                         return false;
                     };
-                    let conns: Vec<ConnId> = nb
+                    let peer = nb.cfg.peer_address;
+                    let up: Vec<(ConnId, bool)> = nb
                         .sessions
                         .iter()
                         .filter(|s| s.state == State::Established)
-                        .map(|s| s.conn)
+                        .map(|s| (s.conn, s.neg.as_ref().is_some_and(|g| g.operational)))
                         .collect();
-                    for c in conns {
-                        self.send(c, data.clone());
+                    let nb = &mut self.neighbors[n];
+                    if is_asm {
+                        nb.last_asm.retain(|(f, _)| *f != message.family);
+                        nb.last_asm.push((message.family, data.clone()));
+                    }
+                    if up.is_empty() {
+                        if nb.operational_queue.len() >= OPERATIONAL_QUEUE_MAX {
+                            self.log(
+                                LogLevel::Warning,
+                                format!("neighbor {peer}: {OPERATIONAL_QUEUE_MAX} OPERATIONAL messages already wait for the session, refused"),
+                            );
+                            return false;
+                        }
+                        nb.operational_queue.push_back(data);
+                        continue;
+                    }
+                    for (c, negotiated) in up {
+                        if negotiated {
+                            self.send(c, data.clone());
+                        } else {
+                            self.log(
+                                LogLevel::Warning,
+                                format!("neighbor {peer}: the peer did not announce the operational capability, OPERATIONAL not sent"),
+                            );
+                        }
                     }
                 }
             }
@@ -2213,8 +2362,8 @@ impl Speaker {
                 State::OpenConfirm => "openconfirm",
                 State::Established => "established",
             },
-            sent: up.map_or(0, |s| s.updates_sent),
-            received: up.map_or(0, |s| s.updates_received),
+            sent: up.map_or(0, |s| s.sent[2]),
+            received: up.map_or(0, |s| s.received[2]),
         }
     }
 
@@ -2429,15 +2578,23 @@ fn route_text(k: &RouteKey, a: &crate::rib::RouteAttrs) -> String {
     format!("{} {spec}", k.family)
 }
 
-/// Messages in a buffer of whole messages.
-fn count_messages(mut b: &[u8]) -> u64 {
-    let mut n = 0;
+/// What ExaBGP answers a message of a type it does not know with: 1/0 and this text
+/// (unknown-message.ci), not RFC 4271 §6.1's 1/3 with the type.
+fn unknown_type_notification(t: u8) -> Notification {
+    Notification::new(
+        1,
+        0,
+        Bytes::from(format!("can not decode update message of type \"{t}\"")),
+    )
+}
+
+/// Each message of a buffer of whole messages (header included).
+fn for_each_message(mut b: &[u8], mut f: impl FnMut(&[u8])) {
     while b.len() >= 19 {
-        let len = (u16::from_be_bytes([b[16], b[17]]) as usize).max(19);
-        b = &b[len.min(b.len())..];
-        n += 1;
+        let len = (u16::from_be_bytes([b[16], b[17]]) as usize).clamp(19, b.len());
+        f(&b[..len]);
+        b = &b[len..];
     }
-    n
 }
 
 fn p_name(p: &Process) -> &str {

@@ -68,6 +68,16 @@ fn process(name: &str) -> ProcessConfig {
 
 /// A active towards B, B passive with a process "watcher" receiving everything.
 fn pair(a_routes: Vec<RouteSpec>, tweak: impl Fn(&mut NeighborConfig, &mut NeighborConfig)) -> Net {
+    let mut net = pair_unsettled(a_routes, tweak);
+    net.settle();
+    net
+}
+
+/// [`pair`] before the network ran: no session yet.
+fn pair_unsettled(
+    a_routes: Vec<RouteSpec>,
+    tweak: impl Fn(&mut NeighborConfig, &mut NeighborConfig),
+) -> Net {
     let mut net = Net::new(Instant::now());
     let mut na = neighbor(B, A, 65000, 65000, "1.1.1.1");
     na.routes = a_routes;
@@ -92,7 +102,6 @@ fn pair(a_routes: Vec<RouteSpec>, tweak: impl Fn(&mut NeighborConfig, &mut Neigh
         },
         Environment::default(),
     );
-    net.settle();
     net
 }
 
@@ -1334,16 +1343,58 @@ fn announce_operational_goes_only_with_the_operational_capability() {
         "{}",
         net.stdin_text(1, 0)
     );
-    // With it: ExaBGP's bytes (its encoder: `Query.RPCQ(AFI.ipv4, SAFI.unicast, RouterID(
-    // '10.0.0.1'), 1).message(None)`, and `Advisory.ADM(…, 'this is dynamic message #1')`);
-    // without a router-id, a query carries the local one (B's 2.2.2.2).
+    // Configured on B only: the peer did not announce it, so nothing goes (it would answer
+    // with a NOTIFICATION); the session stays up.
     let mut net = pair(vec![], |_, b| b.capability.operational = true);
-    // ferrobgp does not read OPERATIONAL yet (A answers one with a NOTIFICATION): the three
-    // commands are given before the network runs.
+    b_says(
+        &mut net,
+        "announce operational rpcq afi ipv4 safi unicast sequence 1",
+    );
+    assert!(b_operational(&net).is_empty());
+    assert_eq!(
+        net.nodes[1].speaker.neighbor_state(ip(A)),
+        Some(State::Established)
+    );
+    // On both: ExaBGP's bytes (its encoder: `Query.RPCQ(AFI.ipv4, SAFI.unicast, RouterID(
+    // '10.0.0.1'), 1).message(None)`, and `Advisory.ADM(…, 'this is dynamic message #1')`);
+    // without a router-id, a query carries the local one (B's 2.2.2.2). A reads them.
+    let mut net = pair(vec![], |a, b| {
+        a.capability.operational = true;
+        b.capability.operational = true;
+    });
     for line in [
         "announce operational rpcq afi ipv4 safi unicast router-id 10.0.0.1 sequence 1",
         "announce operational adm afi ipv4 safi unicast advisory \"this is dynamic message #1\"",
         "announce operational lpcq afi ipv4 safi unicast sequence 3",
+    ] {
+        b_says(&mut net, line);
+    }
+    assert_eq!(
+        b_operational(&net),
+        [
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0022060003000B0001010A00000100000001",
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0034060001001D000101746869732069732064796E616D6963206D657373616765202331",
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0022060007000B0001010202020200000003",
+        ]
+    );
+    assert_eq!(
+        net.nodes[0].speaker.neighbor_state(ip(B)),
+        Some(State::Established)
+    );
+}
+
+#[test]
+fn announce_operational_before_the_session_is_queued() {
+    // ExaBGP 5.0.15 (captured: tests/oracle/show-peer.txt of ferrobgp-api) answers `done` to
+    // `announce operational` given before the session is up and sends the messages once it
+    // is Established; the last ASM of a family goes again on every new session.
+    let mut net = pair_unsettled(vec![], |a, b| {
+        a.capability.operational = true;
+        b.capability.operational = true;
+    });
+    for line in [
+        "announce operational asm afi ipv4 safi unicast advisory \"hi\"",
+        "announce operational rpcq afi ipv4 safi unicast router-id 10.0.0.1 sequence 1",
     ] {
         net.input(
             1,
@@ -1353,13 +1404,98 @@ fn announce_operational_goes_only_with_the_operational_capability() {
             },
         );
     }
+    assert!(b_operational(&net).is_empty());
     net.settle();
     assert_eq!(
-        b_operational(&net),
-        [
-            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0022060003000B0001010A00000100000001",
-            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0034060001001D000101746869732069732064796E616D6963206D657373616765202331",
-            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0022060007000B0001010202020200000003",
-        ]
+        net.nodes[1].speaker.neighbor_state(ip(A)),
+        Some(State::Established)
+    );
+    // ASM "hi" (ExaBGP's bytes, wire's operational tests), then the query.
+    const ASM: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001C06000200050001016869";
+    const RPCQ: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0022060003000B0001010A00000100000001";
+    assert_eq!(b_operational(&net), [ASM, RPCQ]);
+    let answers = net.stdin_text(1, 0);
+    assert_eq!(
+        answers.matches("\"answer\": \"done\"").count(),
+        2,
+        "{answers}"
+    );
+    // A new session: the ASM again, not the query.
+    net.input(1, Input::Signal(ferrobgp_core::Signal::Alrm));
+    net.advance(Duration::from_secs(10));
+    assert_eq!(
+        net.nodes[1].speaker.neighbor_state(ip(A)),
+        Some(State::Established)
+    );
+    assert_eq!(b_operational(&net), [ASM, RPCQ, ASM]);
+}
+
+/// A command from a control client (`ferrobgp cli`) on A, which has no process.
+fn a_cli_says(net: &mut Net, line: &str) {
+    let cli = ProcessId::control(0);
+    net.input(
+        0,
+        Input::ProcessStarted {
+            process: cli,
+            pid: 0,
+        },
+    );
+    net.input(
+        0,
+        Input::ProcessLine {
+            process: cli,
+            line: line.into(),
+        },
+    );
+    net.settle();
+}
+
+#[test]
+fn received_operational_reaches_the_process_only_with_the_capability() {
+    // A sends OPERATIONAL to B, whose watcher asked for `receive { operational; }`.
+    let mut net = pair(vec![], |a, b| {
+        a.capability.operational = true;
+        b.capability.operational = true;
+        b.api[0].receive.operational = true;
+    });
+    net.nodes[1].stdin.clear();
+    a_cli_says(
+        &mut net,
+        "announce operational rpcp afi ipv4 safi unicast router-id 1.2.3.4 sequence 4 counter 100",
+    );
+    let events = net.stdin_text(1, 0);
+    let line = events
+        .lines()
+        .find(|l| l.contains("\"type\": \"operational\""))
+        .unwrap_or_else(|| panic!("{events}"));
+    // ExaBGP 5.0.15's event for the same message (show-json.txt of ferrobgp-api).
+    assert!(
+        line.contains("\"direction\": \"receive\", \"operational\": { \"name\": \"RPCP\", \"afi\": \"ipv4\", \"safi\": \"unicast\", \"router-id\": \"1.2.3.4\", \"sequence\": 4, \"counter\": 100 } } }"),
+        "{line}"
+    );
+    // Without the capability on B, type 6 is an unknown type: NOTIFICATION 1/0 as ExaBGP
+    // answers unknown types, and the session goes down.
+    let mut net = pair(vec![], |a, _| a.capability.operational = true);
+    let conn = *net.nodes[1].sent.keys().next().expect("B has a connection");
+    net.input(
+        1,
+        Input::Received {
+            conn,
+            data: Bytes::from(hex(
+                "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0022060003000B0001010A00000100000001",
+            )),
+        },
+    );
+    net.settle();
+    let notifications: Vec<Vec<u8>> = net
+        .sent_messages(1)
+        .into_iter()
+        .filter(|m| m[18] == 3)
+        .collect();
+    assert_eq!(notifications.len(), 1);
+    assert_eq!(&notifications[0][19..21], &[1, 0]);
+    assert_eq!(
+        &notifications[0][21..],
+        b"can not decode update message of type \"6\""
     );
 }

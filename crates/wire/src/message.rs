@@ -61,6 +61,10 @@ pub fn frame(buf: &[u8], max_len: usize) -> Result<Option<usize>, Error> {
         msg_type::KEEPALIVE => l == HEADER_LEN,
         // RFC 7313 §5: other lengths are ROUTE-REFRESH errors, found when decoding.
         msg_type::ROUTE_REFRESH => l >= HEADER_LEN && l <= max_len,
+        // ExaBGP's OPERATIONAL (`operational`): framed here, its body checked by its decoder.
+        // Whether the session may carry it (the capability negotiated) is the session's
+        // call, which otherwise answers it as any unknown type (RFC 4271 §6.1).
+        crate::operational::MSG_TYPE => l >= HEADER_LEN && l <= max_len,
         _ => return Err(Error::new(ErrorKind::BadMessageType(t), t, 18)),
     };
     if !ok {

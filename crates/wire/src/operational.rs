@@ -275,6 +275,17 @@ mod tests {
     }
 
     #[test]
+    fn framed_as_a_whole_message() {
+        // `frame` delimits type 6 like the RFC 4271 types; the session decides whether its
+        // peer may send it.
+        for (name, m) in EXABGP {
+            let m = hex(m);
+            assert_eq!(crate::frame(&m, 4096), Ok(Some(m.len())), "{name}");
+            assert_eq!(crate::frame(&m[..m.len() - 1], 4096), Ok(None), "{name}");
+        }
+    }
+
+    #[test]
     fn long_advisory_cut_as_exabgp_does() {
         let m = OperationalMessage::advisory(code::ADM, Family::IPV4_UNICAST, &"x".repeat(3000));
         match m.data {
