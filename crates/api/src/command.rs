@@ -78,8 +78,11 @@ pub enum Rib {
 /// What `show neighbor` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum NeighborView {
-    /// `show neighbor` / `show neighbor extensive`: the long per-neighbor report.
+    /// `show neighbor` alone: ExaBGP 5.0.15 answers how to ask (`please specify summary,
+    /// extensive or configuration`).
     #[default]
+    Unspecified,
+    /// `show neighbor extensive`: the long per-neighbor report.
     Extensive,
     /// `show neighbor summary`: the one-line-per-peer table.
     Summary,
@@ -1218,7 +1221,7 @@ fn show(i: &str) -> PResult<'_, Command> {
         _ => return fail(i.trim_start_matches(is_space), "neighbor or adj-rib"),
     };
     let mut peers = Vec::new();
-    let mut view = NeighborView::Extensive;
+    let (mut summary, mut configuration) = (false, false);
     let mut extensive = false;
     let mut json = false;
     while let Ok((after, _)) = space1::<&str, PErr>(r) {
@@ -1230,12 +1233,9 @@ fn show(i: &str) -> PResult<'_, Command> {
         match w.to_ascii_lowercase().as_str() {
             "json" => json = true,
             "text" => json = false,
-            "extensive" => {
-                extensive = true;
-                view = NeighborView::Extensive;
-            }
-            "summary" if !is_rib => view = NeighborView::Summary,
-            "configuration" if !is_rib => view = NeighborView::Configuration,
+            "extensive" => extensive = true,
+            "summary" if !is_rib => summary = true,
+            "configuration" if !is_rib => configuration = true,
             "in" if is_rib && rib_dir.is_none() => rib_dir = Some(Rib::In),
             "out" if is_rib && rib_dir.is_none() => rib_dir = Some(Rib::Out),
             _ => match w.parse::<IpAddr>() {
@@ -1268,6 +1268,17 @@ fn show(i: &str) -> PResult<'_, Command> {
             None => fail(r, "in or out"),
         }
     } else {
+        // ExaBGP's order when several are given (`show_neighbor`): summary, extensive,
+        // configuration.
+        let view = if summary {
+            NeighborView::Summary
+        } else if extensive {
+            NeighborView::Extensive
+        } else if configuration {
+            NeighborView::Configuration
+        } else {
+            NeighborView::Unspecified
+        };
         Ok((r, Command::ShowNeighbor { peers, view, json }))
     }
 }

@@ -108,6 +108,11 @@ struct Neighbor {
     /// Watchdog name → routes it controls, and whether it is announced.
     watchdogs: HashMap<String, (bool, Vec<(RouteKey, Attrs)>)>,
     counter: u64,
+    /// When the neighbor was configured, and when its last session or attempt ended
+    /// (ExaBGP's `creation` and `reset`: `show neighbor extensive` shows `down for` their
+    /// difference).
+    created: Instant,
+    last_reset: Instant,
     /// `announce operational` messages (encoded) waiting for an Established session that
     /// negotiated the operational capability; ExaBGP queues them too (`neighbor.messages`).
     operational_queue: VecDeque<Bytes>,
@@ -363,6 +368,8 @@ impl Speaker {
             config_routes: RouteMap::new(),
             watchdogs: HashMap::new(),
             counter: 0,
+            created: self.now,
+            last_reset: self.now,
             operational_queue: VecDeque::new(),
             last_asm: Vec::new(),
         };
@@ -907,6 +914,7 @@ impl Speaker {
         }
         let sess = self.neighbors[n].sessions.remove(s);
         self.conns.remove(&sess.conn);
+        self.neighbors[n].last_reset = self.now;
         if sess.state != State::Connect {
             self.fsm(n, None, State::Idle);
         }
@@ -968,7 +976,8 @@ impl Speaker {
             let was_connect = self.neighbors[n].sessions[s].state == State::Connect;
             let sess = self.neighbors[n].sessions.remove(s);
             self.conns.remove(&sess.conn);
-                if sess.state == State::Established {
+            self.neighbors[n].last_reset = self.now;
+            if sess.state == State::Established {
                 self.neighbors[n].session_down();
                 self.emit(n, None, |a| a.neighbor_changes, Event::Down { reason });
             }
@@ -1726,6 +1735,22 @@ impl Speaker {
             let m = Bytes::copy_from_slice(&data[p..p + len]);
             p += len;
             self.emit_packets(n, s, Direction::Send, &m);
+            if m[18] == ferrobgp_wire::operational::MSG_TYPE {
+                if let Ok(message) =
+                    ferrobgp_wire::operational::OperationalMessage::decode(&m.slice(19..))
+                {
+                    self.emit(
+                        n,
+                        s,
+                        |a| a.send.operational,
+                        Event::Operational {
+                            direction: Direction::Send,
+                            message: &message,
+                        },
+                    );
+                }
+                continue;
+            }
             let Ok(msg) = ferrobgp_wire::decode_message(m, &ctx) else {
                 continue;
             };
@@ -2148,18 +2173,38 @@ impl Speaker {
                 ferrobgp_api::show::write_help(&mut out);
                 self.write_to(i, Bytes::from(out));
             }
-            Command::ShowNeighbor { peers, json, .. } => {
-                let rows: Vec<ferrobgp_api::show::NeighborSummary> = self
+            Command::ShowNeighbor { peers, view, json } => {
+                use ferrobgp_api::{show, NeighborView};
+                let chosen: Vec<&Neighbor> = self
                     .neighbors
                     .iter()
                     .filter(|nb| peers.is_empty() || peers.contains(&nb.cfg.peer_address))
-                    .map(|nb| self.summary_row(nb))
                     .collect();
                 let mut out = Vec::new();
+                // ExaBGP answers `json` with the `as_dict` list whatever the view.
                 if *json {
-                    ferrobgp_api::show::write_summary_json(&rows, &mut out);
+                    let reports: Vec<show::NeighborReport> =
+                        chosen.iter().map(|nb| self.neighbor_report(nb)).collect();
+                    show::write_neighbors_json(&reports, &mut out);
                 } else {
-                    ferrobgp_api::show::write_summary(&rows, &mut out);
+                    match view {
+                        NeighborView::Summary => {
+                            let rows: Vec<show::NeighborSummary> =
+                                chosen.iter().map(|nb| self.summary_row(nb)).collect();
+                            show::write_summary(&rows, &mut out);
+                        }
+                        NeighborView::Extensive => {
+                            for nb in &chosen {
+                                show::write_extensive(&self.neighbor_report(nb), &mut out);
+                            }
+                        }
+                        NeighborView::Configuration => {
+                            for nb in &chosen {
+                                show::write_configuration(&config_report(&nb.cfg), &mut out);
+                            }
+                        }
+                        NeighborView::Unspecified => show::write_neighbor_usage(&mut out),
+                    }
                 }
                 self.write_to(i, Bytes::from(out));
             }
@@ -2171,6 +2216,7 @@ impl Speaker {
             } => {
                 let mut ids = Vec::new();
                 let mut routes = Vec::new();
+                let mut nlris = Vec::new();
                 for nb in &self.neighbors {
                     if !peers.is_empty() && !peers.contains(&nb.cfg.peer_address) {
                         continue;
@@ -2186,12 +2232,17 @@ impl Speaker {
                     for (k, a) in table {
                         ids.push(id.clone());
                         routes.push(route_text(&k, &a));
+                        nlris.push(nlri_text(&k, &a));
                     }
                 }
                 let entries: Vec<ferrobgp_api::show::RibEntry<'_>> = ids
                     .iter()
-                    .zip(&routes)
-                    .map(|(neighbor, route)| ferrobgp_api::show::RibEntry { neighbor, route })
+                    .zip(routes.iter().zip(&nlris))
+                    .map(|(neighbor, (route, nlri))| ferrobgp_api::show::RibEntry {
+                        neighbor,
+                        route,
+                        nlri,
+                    })
                     .collect();
                 let mut out = Vec::new();
                 if *json {
@@ -2344,6 +2395,87 @@ impl Speaker {
             }];
         }
         self.add_neighbor(cfg).is_ok()
+    }
+
+    /// What `show neighbor extensive` and `show neighbor json` report (ExaBGP's
+    /// `Peer.cli_data`), from the neighbor's most advanced session.
+    fn neighbor_report(&self, nb: &Neighbor) -> ferrobgp_api::show::NeighborReport {
+        use ferrobgp_api::show::{FamilyReport, NeighborReport};
+        let state = Self::state_of(nb);
+        let sess = nb.sessions.iter().find(|s| s.state == state);
+        let open = sess.and_then(|s| s.peer_open.as_ref());
+        let neg = sess.and_then(|s| s.neg.as_ref());
+        let c = &nb.cfg.capability;
+        let has =
+            |codes: &[u8]| open.map(|o| codes.iter().any(|&k| outbound::has_capability(o, k)));
+        // ExaBGP knows the negotiated multi-session and operational flags once a connection
+        // exists (false until the OPENs are exchanged); the other remote values come from the
+        // peer's OPEN.
+        let with_conn = |v: bool| sess.map(|_| v);
+        let remote_multi = if open.is_some() {
+            has(&[68, 131])
+        } else {
+            with_conn(false)
+        };
+        let capabilities = vec![
+            ("asn4", Some(c.asn4), open.and(neg.map(|g| g.ctx.asn4))),
+            ("route-refresh", Some(c.route_refresh), has(&[2])),
+            ("multi-session", Some(c.multi_session), remote_multi),
+            (
+                "operational",
+                Some(c.operational),
+                with_conn(neg.is_some_and(|g| g.operational)),
+            ),
+            ("add-path", Some(c.add_path != 0), has(&[69])),
+            ("extended-message", Some(c.extended_message), has(&[6])),
+            (
+                "graceful-restart",
+                Some(c.graceful_restart.is_some()),
+                has(&[64]),
+            ),
+        ];
+        let mut families = nb.cfg.families.clone();
+        families.sort_by_key(|f| (f.afi.0, f.safi.0));
+        families.dedup();
+        let families = families
+            .into_iter()
+            .map(|f| FamilyReport {
+                family: f,
+                remote: open.and(neg.map(|g| g.families.contains(&f))),
+                add_path_send: neg.is_some_and(|g| g.ctx.add_path_send.contains(&f)),
+                add_path_receive: neg.is_some_and(|g| g.ctx.add_path_receive.contains(&f)),
+            })
+            .collect();
+        let count = |t: usize| sess.map_or((0, 0), |s| (s.sent[t], s.received[t]));
+        NeighborReport {
+            peer_address: nb.cfg.peer_address,
+            local_address: sess
+                .and_then(|s| s.local.map(|a| a.ip()))
+                .or(nb.cfg.local_address)
+                .map_or_else(|| "None".to_string(), |a| a.to_string()),
+            local_as: nb.cfg.local_as,
+            peer_as: nb.cfg.peer_as,
+            local_id: nb.cfg.router_id,
+            peer_id: open.map(|o| o.bgp_id),
+            local_hold: nb.cfg.hold_time,
+            peer_hold: open.map(|o| o.hold_time),
+            state: match state {
+                State::Idle => "IDLE",
+                State::Connect => "CONNECT",
+                State::Active => "ACTIVE",
+                State::OpenSent => "OPENSENT",
+                State::OpenConfirm => "OPENCONFIRM",
+                State::Established => "ESTABLISHED",
+            },
+            up_secs: sess
+                .filter(|s| s.state == State::Established)
+                .and_then(|s| s.up_since)
+                .map_or(0, |t| self.now.duration_since(t).as_secs()),
+            down_secs: nb.last_reset.duration_since(nb.created).as_secs(),
+            capabilities,
+            families,
+            messages: [count(1), count(3), count(4), count(2), count(5)],
+        }
     }
 
     fn summary_row(&self, nb: &Neighbor) -> ferrobgp_api::show::NeighborSummary {
@@ -2558,6 +2690,118 @@ fn identity(c: &NeighborConfig) -> NeighborIdentity {
         router_id: c.router_id,
         families: None,
     }
+}
+
+/// What `show neighbor configuration` prints of a neighbor.
+fn config_report(c: &NeighborConfig) -> ferrobgp_api::show::NeighborConfigReport {
+    use ferrobgp_api::show::ApiReport;
+    // ExaBGP flattens the api blocks: per process, the flags of every block naming it.
+    let mut api: Vec<ApiReport> = Vec::new();
+    for block in &c.api {
+        for p in &block.processes {
+            let at = match api.iter().position(|a| &a.process == p) {
+                Some(at) => at,
+                None => {
+                    api.push(ApiReport {
+                        process: p.clone(),
+                        ..Default::default()
+                    });
+                    api.len() - 1
+                }
+            };
+            let a = &mut api[at];
+            let add = |list: &mut Vec<&'static str>, name: &'static str, on: bool| {
+                if on && !list.contains(&name) {
+                    list.push(name);
+                }
+            };
+            add(&mut a.global, "neighbor-changes", block.neighbor_changes);
+            add(&mut a.global, "negotiated", block.negotiated);
+            add(&mut a.global, "fsm", block.fsm);
+            add(&mut a.global, "signal", block.signal);
+            for (list, f) in [(&mut a.receive, &block.receive), (&mut a.send, &block.send)] {
+                add(list, "packets", f.packets);
+                add(list, "parsed", f.parsed);
+                add(list, "notification", f.notification);
+                add(list, "open", f.open);
+                add(list, "keepalive", f.keepalive);
+                add(list, "update", f.update);
+                add(list, "refresh", f.refresh);
+                add(list, "operational", f.operational);
+            }
+        }
+    }
+    // The order ExaBGP writes them in, whatever order the blocks gave.
+    const GLOBAL: [&str; 4] = ["neighbor-changes", "negotiated", "fsm", "signal"];
+    const MESSAGES: [&str; 8] = [
+        "packets",
+        "parsed",
+        "notification",
+        "open",
+        "keepalive",
+        "update",
+        "refresh",
+        "operational",
+    ];
+    let order = |list: &mut Vec<&'static str>, names: &[&str]| {
+        list.sort_by_key(|n| names.iter().position(|m| m == n));
+    };
+    for a in &mut api {
+        order(&mut a.global, &GLOBAL);
+        order(&mut a.receive, &MESSAGES);
+        order(&mut a.send, &MESSAGES);
+    }
+    let cap = &c.capability;
+    ferrobgp_api::show::NeighborConfigReport {
+        peer_address: c.peer_address,
+        description: c.description.clone(),
+        router_id: c.router_id,
+        host_name: c.host_name.clone(),
+        domain_name: c.domain_name.clone(),
+        local_address: c.local_address,
+        local_as: c.local_as,
+        peer_as: c.peer_as,
+        hold_time: c.hold_time,
+        manual_eor: c.manual_eor,
+        passive: c.passive,
+        listen: c.listen,
+        connect: c.connect,
+        group_updates: c.group_updates,
+        auto_flush: c.auto_flush,
+        adj_rib_in: c.adj_rib_in,
+        adj_rib_out: c.adj_rib_out,
+        md5_password: c.md5_password.clone(),
+        outgoing_ttl: c.outgoing_ttl,
+        incoming_ttl: c.incoming_ttl,
+        asn4: cap.asn4,
+        route_refresh: cap.route_refresh,
+        graceful_restart: cap.graceful_restart,
+        software_version: cap.software_version,
+        nexthop: cap
+            .nexthop
+            .iter()
+            .map(|(f, afi)| (*f, afi.to_string()))
+            .collect(),
+        add_path: cap.add_path,
+        add_path_families: c.add_path_families.clone(),
+        multi_session: cap.multi_session,
+        operational: cap.operational,
+        families: c.families.clone(),
+        api,
+    }
+}
+
+/// A route's NLRI as `show adj-rib` without `extensive` writes it (ExaBGP's `str(nlri)`):
+/// family, prefix and next hop (`ipv4 unicast 10.0.0.0/24 next-hop 10.0.0.1`).
+fn nlri_text(k: &RouteKey, a: &crate::rib::RouteAttrs) -> String {
+    let only_next_hop = crate::rib::RouteAttrs {
+        path: ferrobgp_wire::PathAttributes {
+            next_hop: a.path.next_hop,
+            ..Default::default()
+        },
+        next_hop_self: a.next_hop_self,
+    };
+    route_text(k, &only_next_hop)
 }
 
 /// A route in ExaBGP's command syntax (`ipv4 unicast 10.0.0.0/24 next-hop …`), written by

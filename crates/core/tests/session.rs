@@ -788,8 +788,9 @@ fn show_and_version_answers_come_from_the_api_formatters() {
     let out = net.stdin_text(1, 0);
     assert!(out.contains("10.0.0.1        65000"), "{out}");
     assert!(out.contains("established"), "{out}");
+    // ExaBGP 5.0.15's `show adj-rib out`: address, family, NLRI with its next hop.
     assert!(
-        out.contains("neighbor 10.0.0.1 ipv4 unicast 10.9.0.0/16 next-hop 10.0.0.2"),
+        out.contains("\n10.0.0.1 ipv4 unicast 10.9.0.0/16 next-hop 10.0.0.2\n"),
         "{out}"
     );
     assert!(out.contains("exabgp 5.0.15 (ferrobgp "), "{out}");
@@ -1275,7 +1276,7 @@ fn adj_rib_in_keeps_received_routes_for_show_and_clear() {
     };
     let mut net = pair(routes(), |_, _| {});
     net.nodes[1].stdin.clear();
-    b_says(&mut net, "show adj-rib in");
+    b_says(&mut net, "show adj-rib in extensive");
     let shown = net.stdin_text(1, 0);
     let lines: Vec<&str> = shown.lines().filter(|l| l.contains("10.9")).collect();
     assert_eq!(lines.len(), 2, "{shown}");

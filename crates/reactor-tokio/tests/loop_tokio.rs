@@ -94,3 +94,8 @@ fn auto_flush_false_holds_until_flush() {
 fn helper_closing_stdout_before_exit_is_respawned() {
     support::helper_closing_stdout_before_exit_is_respawned(run);
 }
+
+#[test]
+fn operational_both_ways_and_show_extensive() {
+    support::operational_both_ways_and_show_extensive(run);
+}

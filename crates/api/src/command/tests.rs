@@ -284,6 +284,23 @@ fn control_and_show() {
             json: true
         }
     );
+    // Without a view ExaBGP answers how to ask; with several, summary wins, then extensive.
+    assert_eq!(
+        ok("show neighbor"),
+        Command::ShowNeighbor {
+            peers: vec![],
+            view: NeighborView::Unspecified,
+            json: false
+        }
+    );
+    assert_eq!(
+        ok("show neighbor configuration 10.0.0.1 extensive"),
+        Command::ShowNeighbor {
+            peers: vec![ip("10.0.0.1")],
+            view: NeighborView::Extensive,
+            json: false
+        }
+    );
     assert_eq!(
         ok("show adj-rib out extensive"),
         Command::ShowAdjRib {

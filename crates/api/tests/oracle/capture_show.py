@@ -38,6 +38,7 @@ COMMANDS = [
     'show adj-rib in extensive',
     'show adj-rib out',
     'show adj-rib out extensive',
+    'show neighbor json',
     'announce operational adm afi ipv4 safi unicast advisory "late"',
 ]
 

@@ -1129,3 +1129,90 @@ pub fn helper_closing_stdout_before_exit_is_respawned(run: Runner) {
     s.wait_for_close();
     assert_eq!(daemon.join(), 0);
 }
+
+/// ExaBGP's OPERATIONAL messages both ways, and `show neighbor extensive`:
+/// * the helper's `announce operational asm …`, given before the session is up, is queued and
+///   reaches the peer once it is (ExaBGP 5.0.15 does the same);
+/// * an ADM the peer sends reaches the helper (`receive { operational; }`) as ExaBGP's text
+///   encoder writes it (captured from ExaBGP 5.0.15: ferrobgp-api's
+///   tests/oracle/show-text.txt), with no empty line after it;
+/// * the helper then asks `show neighbor 127.0.0.1 extensive` and gets ExaBGP's report.
+pub fn operational_both_ways_and_show_extensive(run: Runner) {
+    let dir = TempDir::new("operational");
+    let events = dir.0.join("events.txt");
+    let script = dir.script(
+        "watch.sh",
+        &format!(
+            "echo 'announce operational asm afi ipv4 safi unicast advisory hi'\n\
+             while IFS= read -r line; do\n\
+             \x20 printf '%s\\n' \"$line\" >> {out}\n\
+             \x20 case \"$line\" in\n\
+             \x20   *' receive operational '*) echo 'show neighbor 127.0.0.1 extensive' ;;\n\
+             \x20 esac\n\
+             done\n",
+            out = events.display()
+        ),
+    );
+    let peer = Peer::bind();
+    let (config, env) = config_with(
+        peer.port,
+        &[],
+        &[("watcher", vec![script.display().to_string()])],
+        "\tcapability { operational; }\n\
+         \tapi { processes [ watcher ]; receive { parsed; operational; } }\n",
+        &[],
+    );
+    let daemon = Daemon::start(run, config, env);
+    let mut s = peer.accept();
+    // The daemon's OPEN carries the operational capability (185, empty); the echo announces
+    // it back, so the session negotiates it.
+    let open = s.handshake();
+    assert!(
+        open.windows(2).any(|w| w == [185, 0]),
+        "operational capability in the OPEN: {open:?}"
+    );
+    // ExaBGP's ASM "hi" (wire's operational tests hold ExaBGP's bytes for it).
+    let deadline = Instant::now() + STEP;
+    let asm = loop {
+        match s.read_msg(deadline) {
+            Some((6, body)) => break body,
+            Some((MSG_NOTIFICATION, body)) => panic!("NOTIFICATION from the daemon: {body:?}"),
+            Some(_) => {}
+            None => panic!("the daemon closed the session"),
+        }
+    };
+    assert_eq!(asm, [0, 2, 0, 5, 0, 1, 1, b'h', b'i']);
+    // ADM "this is dynamic message #1", as ExaBGP's own encoder writes it.
+    let mut adm = vec![0, 1, 0, 29, 0, 1, 1];
+    adm.extend_from_slice(b"this is dynamic message #1");
+    s.send_msg(6, &adm);
+    let deadline = Instant::now() + STEP;
+    let text = loop {
+        let text = std::fs::read_to_string(&events).unwrap_or_default();
+        if let Some(at) = text.find("Neighbor 127.0.0.1\n") {
+            if text[at..].contains("\ndone\n") {
+                break text;
+            }
+        }
+        assert!(Instant::now() < deadline, "no show answer: {text}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        text.contains(
+            "neighbor 127.0.0.1 receive operational ADM afi ipv4 safi unicast advisory \
+             \"b'this is dynamic message #1'\"\nNeighbor 127.0.0.1\n"
+        ),
+        "{text}"
+    );
+    for line in [
+        "   state                    ESTABLISHED                                \n",
+        "   ID                         127.0.0.1       127.0.0.2                \n",
+        "   operational:                 enabled         enabled                \n",
+        "   ipv4 unicast:                enabled         enabled disabled       \n",
+    ] {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
+    daemon.handle.shutdown();
+    s.wait_for_close();
+    assert_eq!(daemon.join(), 0);
+}
