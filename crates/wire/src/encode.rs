@@ -230,7 +230,8 @@ pub fn write_mp_next_hop(
     nh: Option<IpAddr>,
     ll: Option<Ipv6Addr>,
 ) {
-    let vpn = family.safi == Safi::MPLS_VPN;
+    // bgp-ls-vpn too: ExaBGP reads its next hop as RD + address (12 or 24 octets).
+    let vpn = matches!(family.safi, Safi::MPLS_VPN | Safi::BGP_LS_VPN);
     let rd = |o: &mut BytesMut| {
         if vpn {
             o.put_u64(0)

@@ -479,10 +479,10 @@ fn write_family_nlri(
             Some(v) => v.write_json(bytes, out),
             None => return false,
         },
-        Safi::BGP_LS => match crate::bgpls::BgpLsView::parse(bytes) {
-            Some(v) => return v.write_json(next_hop, out).is_some(),
-            None => return false,
-        },
+        Safi::BGP_LS | Safi::BGP_LS_VPN => {
+            let vpn = family.safi == Safi::BGP_LS_VPN;
+            return crate::bgpls::write_nlri_json(bytes, vpn, next_hop, out);
+        }
         Safi::RTC => match crate::rtc::Rtc::parse(bytes) {
             Some(v) => v.write_json(out),
             None => return false,
@@ -548,7 +548,7 @@ pub fn write_update_message(
             if fi > 0 {
                 out.push(b',');
             }
-            display(out, fam);
+            display(out, crate::bgpls::json_family(fam));
             out.extend_from_slice(b":{");
             match attributes.next_hop {
                 Some(nh) => display(out, nh),
@@ -569,7 +569,7 @@ pub fn write_update_message(
             if fi > 0 {
                 out.push(b',');
             }
-            display(out, fam);
+            display(out, crate::bgpls::json_family(fam));
             out.extend_from_slice(b":[");
             write_list(out, fam, withdrawn, None);
             out.push(b']');
@@ -732,7 +732,7 @@ fn write_update_view_shape(out: &mut Vec<u8>, u: &crate::update::UpdateView, api
                 out.push(b',');
             }
             *groups += 1;
-            display(out, fam);
+            display(out, crate::bgpls::json_family(fam));
             out.push(b':');
             if announce {
                 out.push(b'{');

@@ -222,7 +222,8 @@ impl RouteDistinguisher {
 }
 
 impl fmt::Display for RouteDistinguisher {
-    /// As ExaBGP: type 0 `asn2:n32`, type 1 `a.b.c.d:n16`, type 2 `asn4:n16`.
+    /// As ExaBGP: type 0 `asn2:n32`, type 1 `a.b.c.d:n16`, type 2 `asn4:n16`, else
+    /// `0xHEX` (the 8 octets, upper case).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = &self.0;
         match self.rd_type() {
@@ -244,9 +245,11 @@ impl fmt::Display for RouteDistinguisher {
                 u32::from_be_bytes([b[2], b[3], b[4], b[5]]),
                 u16::from_be_bytes([b[6], b[7]])
             ),
+            // Other types: ExaBGP's hexstring of the 8 octets.
             _ => {
+                f.write_str("0x")?;
                 for x in b {
-                    write!(f, "{x:02x}")?;
+                    write!(f, "{x:02X}")?;
                 }
                 Ok(())
             }

@@ -502,11 +502,13 @@ fn ls_or_sr_case() -> impl Strategy<Value = (bool, Vec<crate::bgpls::BgpLs>, Upd
             vec(crate::bgpls::tests::tlv(), 0..5),
         ),
         1..4,
-    )
-    .prop_map(|v| {
+    );
+    // bgp-ls-vpn when the RD is there (every NLRI of the UPDATE then has one).
+    let ls = (ls, proptest::option::of(any::<[u8; 8]>())).prop_map(|(v, rd)| {
         v.into_iter()
             .map(|(nlri_type, protocol_id, identifier, tlvs)| BgpLs {
                 nlri_type,
+                rd: rd.map(crate::model::RouteDistinguisher),
                 protocol_id,
                 identifier,
                 tlvs,
@@ -534,7 +536,13 @@ fn ls_or_sr_case() -> impl Strategy<Value = (bool, Vec<crate::bgpls::BgpLs>, Upd
                     value: Bytes::from(ls_attr),
                 });
                 let n = ls.iter().map(|n| n.to_nlri().unwrap()).collect::<Vec<_>>();
-                (Family::BGP_LS, n)
+                let vpn = ls.first().is_some_and(|n| n.rd.is_some());
+                let family = if vpn {
+                    Family::BGP_LS_VPN
+                } else {
+                    Family::BGP_LS
+                };
+                (family, n)
             } else {
                 attributes
                     .unknown
@@ -579,7 +587,7 @@ proptest! {
         if is_ls {
             prop_assert_eq!(wires.len(), ls.len());
             for (w, n) in wires.iter().zip(&ls) {
-                prop_assert_eq!(&BgpLsView::parse(w).unwrap().to_owned(), n);
+                prop_assert_eq!(&BgpLsView::parse_in(w, n.rd.is_some()).unwrap().to_owned(), n);
             }
         } else {
             for a in v.attributes() {

@@ -250,6 +250,7 @@ fn ls_link(n: usize, k: u32) -> Nlri {
     tlvs.push(LsTlv::MultiTopology((0..n as u16).collect()));
     BgpLs {
         nlri_type: bgpls::nlri_type::LINK,
+        rd: None,
         protocol_id: 3,
         identifier: u64::from(k),
         tlvs,

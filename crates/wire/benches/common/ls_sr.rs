@@ -64,6 +64,7 @@ pub fn ls_update(n: u32) -> Bytes {
         .map(|i| {
             BgpLs {
                 nlri_type: bgpls::nlri_type::LINK,
+                rd: None,
                 protocol_id: 3,
                 identifier: 0,
                 tlvs: vec![
