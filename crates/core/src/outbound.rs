@@ -103,6 +103,19 @@ pub fn encode_open(o: &Open) -> Bytes {
 /// (`Capabilities.new`): multiprotocol, ASN4, extended next hop, add-path, graceful restart,
 /// route refresh, operational, extended message, hostname, software version, link-local next
 /// hop, multi-session.
+/// The families ADD-PATH is offered for, in this order, as ExaBGP does: those whose NLRI
+/// carry a path identifier in the owned model. The other families' NLRI (flow, VPLS, MVPN,
+/// MUP, EVPN, BGP-LS, ...) are written without one, so offering it for them would make a
+/// peer mis-frame them.
+const ADD_PATH_FAMILIES: [Family; 6] = [
+    Family::IPV4_UNICAST,
+    Family::IPV6_UNICAST,
+    Family::IPV4_MPLS_LABEL,
+    Family::IPV6_MPLS_LABEL,
+    Family::IPV4_MPLS_VPN,
+    Family::IPV6_MPLS_VPN,
+];
+
 pub fn build_open(cfg: &NeighborConfig, software_version: &str) -> Open {
     let c = &cfg.capability;
     let mut caps = Vec::new();
@@ -124,7 +137,11 @@ pub fn build_open(cfg: &NeighborConfig, software_version: &str) -> Open {
         };
         let mode = AddPathMode::from_u8(c.add_path).unwrap_or(AddPathMode::Both);
         caps.push(Capability::AddPath(
-            fams.iter().map(|f| (*f, mode)).collect(),
+            ADD_PATH_FAMILIES
+                .iter()
+                .filter(|f| fams.contains(f))
+                .map(|f| (*f, mode))
+                .collect(),
         ));
     }
     if let Some(t) = c.graceful_restart {
@@ -343,5 +360,35 @@ mod tests {
         let o = build_open(&n, "x");
         assert!(o.capabilities.iter().any(|c| matches!(c,
             Capability::AddPath(v) if v.len() == 2)));
+    }
+
+    /// ExaBGP offers ADD-PATH only for unicast, labeled unicast and VPN, in that order,
+    /// whatever the configuration lists: the other families' NLRI go out without a path id.
+    #[test]
+    fn add_path_only_for_the_families_exabgp_offers_it_for() {
+        let mut n = NeighborConfig::new(
+            "192.0.2.2".parse().unwrap(),
+            1,
+            1,
+            "1.1.1.1".parse().unwrap(),
+        );
+        n.families = vec![
+            Family::L2VPN_VPLS,
+            Family::IPV6_UNICAST,
+            Family::IPV4_MCAST_VPN,
+            Family::IPV4_FLOW,
+            Family::IPV4_UNICAST,
+        ];
+        n.capability.add_path = 3;
+        let o = build_open(&n, "x");
+        let fams: Vec<Family> = o
+            .capabilities
+            .iter()
+            .find_map(|c| match c {
+                Capability::AddPath(v) => Some(v.iter().map(|(f, _)| *f).collect()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(fams, vec![Family::IPV4_UNICAST, Family::IPV6_UNICAST]);
     }
 }

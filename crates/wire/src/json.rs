@@ -451,6 +451,11 @@ pub fn write_nlri_with_next_hop(
             if write_family_nlri(out, *family, bytes, next_hop) {
                 return;
             }
+            // Received with a path identifier, which the owned form keeps in front of the
+            // NLRI's bytes: shown without it, as the view shows it (`write_nlri_view`).
+            if bytes.len() > 4 && write_family_nlri(out, *family, &bytes[4..], next_hop) {
+                return;
+            }
             out.extend_from_slice(b"{\"raw\":\"");
             for b in bytes.iter() {
                 let _ = write!(out, "{b:02X}");
@@ -657,14 +662,14 @@ pub fn write_nlri_view(
                 Err(_) => write_raw(out, wire),
             }
         }
+        // ExaBGP reads a path identifier before the NLRI of these families (RFC 7911 §3)
+        // and does not show it (it offers ADD-PATH for none of them, `ferrobgp decode -i`
+        // can still meet one).
+        NlriView::Other { wire, .. } if write_family_nlri(out, family, wire, next_hop) => {}
         NlriView::Other {
             path_id: None,
             wire,
-        } => {
-            if !write_family_nlri(out, family, wire, next_hop) {
-                write_raw(out, wire);
-            }
-        }
+        } => write_raw(out, wire),
         // A path identifier on the other families: the owned form keeps it in the bytes.
         _ => write_nlri_with_next_hop(out, family, &n.to_owned(family), next_hop),
     }
