@@ -465,6 +465,17 @@ mod tests {
     }
 
     proptest! {
+        /// The PMSI Tunnel attribute reads back what was encoded.
+        #[test]
+        fn pmsi_round_trip(flags in any::<u8>(), tunnel_type in any::<u8>(),
+                           label_field in 0u32..1 << 24,
+                           id in proptest::collection::vec(any::<u8>(), 0..20)) {
+            let p = PmsiTunnel { flags, tunnel_type, label_field, tunnel_id: Bytes::from(id) };
+            let mut v = Vec::new();
+            p.encode(&mut v);
+            prop_assert_eq!(PmsiTunnel::parse(&v), Some(p));
+        }
+
         #[test]
         fn round_trip(m in mvpn(), v6 in any::<bool>()) {
             let afi = if v6 { Afi::IPV6 } else { Afi::IPV4 };
@@ -480,7 +491,11 @@ mod tests {
                 m.write_json(&d, &mut j);
                 prop_assert!(serde_json::from_slice::<serde_json::Value>(&j).is_ok());
             }
-            let _ = PmsiTunnel::parse(&d);
+            if let Some(p) = PmsiTunnel::parse(&d) {
+                let mut v = Vec::new();
+                p.encode(&mut v);
+                prop_assert_eq!(v, d.clone());
+            }
             let mut j = Vec::new();
             if PmsiTunnel::write_attribute_json(&mut j, &d) {
                 j.insert(0, b'{');

@@ -456,3 +456,106 @@ fn json_of_bgpls_and_sr_policy_updates_does_not_allocate_per_tlv() {
     assert_eq!(small, large, "SR Policy: allocations grow with the TLVs");
     eprintln!("write_update_view: {small} allocations per UPDATE (the owned attribute set)");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The other family NLRI: EVPN, VPLS, MVPN, MUP, RTC, bgp-ls-vpn
+// ---------------------------------------------------------------------------------------------
+
+/// One NLRI of each family as ExaBGP's cases carry it (decoding/bgp-evpn-1, api-vpls,
+/// api-mvpn, api-ipv4 MUP ISD, an RTC route, decoding/bgp-ls-1 behind an RD), repeated `n`
+/// times in one UPDATE.
+fn other_family_updates(n: usize) -> Vec<(Family, bytes::Bytes)> {
+    [
+        (
+            Family::L2VPN_EVPN,
+            "02250001252C372E0001000000000000000000000000051530E88088308BE9200A22100A000000",
+        ),
+        (Family::L2VPN_VPLS, "00110001C0A8C901007B000500010008029CE1"),
+        (
+            Family::IPV4_MCAST_VPN,
+            "06160000FDE80001869F0000FDE8200A63C70120EFFBFFE4",
+        ),
+        (Family::IPV4_MUP, "0100010C0000006400000064180A0001"),
+        (Family::IPV4_RTC, "600000FDE80002FDE800000064"),
+        (
+            Family::BGP_LS_VPN,
+            "0002005900010A000001000703000000000000000001000020020000040000000102010004C0A87A7E0202000400000000020300040A0A0A0A01010020020000040000000102010004C0A87A7E0202000400000000020300040A020202",
+        ),
+    ]
+    .into_iter()
+    .map(|(family, h)| {
+        let bytes = bytes::Bytes::from(hex::decode(h).unwrap());
+        let routes = vec![Nlri::Raw { family, bytes }; n];
+        (family, family_update(family, &routes, Vec::new()))
+    })
+    .collect()
+}
+
+/// Decoding these families' UPDATEs and reading every NLRI through its module allocates
+/// nothing; writing their JSON allocates per UPDATE, not per route.
+#[test]
+fn other_family_nlri_decode_without_allocation_per_route() {
+    use ferrobgp_wire::model::Safi;
+    use ferrobgp_wire::{evpn::Evpn, mup::Mup, mvpn::Mvpn, rtc::Rtc, vpls::Vpls};
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = SessionContext {
+        asn4: true,
+        extended_message: true,
+        ..Default::default()
+    };
+    let decode = |msg: &bytes::Bytes| {
+        let Ok(Message::Update(u)) = decode_message(msg.clone(), &ctx) else {
+            panic!("not an update")
+        };
+        u
+    };
+    let read = |family: Family, wire: &[u8]| -> bool {
+        match family.safi {
+            Safi::EVPN => Evpn::parse(wire).is_some(),
+            Safi::VPLS => Vpls::parse(wire).is_some(),
+            Safi::MCAST_VPN => Mvpn::parse(wire).is_some(),
+            Safi::MUP => Mup::parse(wire, family.afi).is_some(),
+            Safi::RTC => Rtc::parse(wire).is_some(),
+            _ => BgpLsView::parse_vpn(wire).is_some(),
+        }
+    };
+    let json_allocs = |u: &ferrobgp_wire::UpdateView| {
+        let mut out = Vec::with_capacity(1 << 20);
+        json::write_update_view(&mut out, u);
+        out.clear();
+        let before = mine();
+        json::write_update_view(&mut out, u);
+        let allocs = mine() - before;
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains("{\"raw\":"), "unparsed: {text}");
+        allocs
+    };
+    for ((family, one), (_, many)) in other_family_updates(1)
+        .into_iter()
+        .zip(other_family_updates(60))
+    {
+        let u = decode(&many);
+        let before = mine();
+        let mut routes = 0;
+        let r = u.mp_reach().unwrap();
+        for n in r.nlri {
+            let NlriView::Other { wire, .. } = n else {
+                panic!("{family}: not a family NLRI")
+            };
+            assert!(read(family, wire), "{family}");
+            routes += 1;
+        }
+        assert_eq!(
+            mine() - before,
+            0,
+            "{family}: allocations reading {routes} routes"
+        );
+        assert_eq!(routes, 60);
+        let small = json_allocs(&decode(&one));
+        assert_eq!(
+            small,
+            json_allocs(&u),
+            "{family}: JSON allocations grow with the routes"
+        );
+    }
+}
