@@ -204,11 +204,6 @@ fn family_of(v: &Value) -> String {
     "attributes only".into()
 }
 
-/// Families whose JSON belongs to the families issue (counted, not required to match).
-fn out_of_scope(family: &str) -> bool {
-    ["rtc"].iter().any(|f| family.contains(f))
-}
-
 #[test]
 fn exabgp_ci_json_lines() {
     let Some(dir) = conformance_dir() else {
@@ -263,7 +258,7 @@ fn exabgp_ci_json_lines() {
                     if ok {
                         matched += 1;
                         e.0 += 1;
-                    } else if !out_of_scope(&family) {
+                    } else {
                         let why = match res {
                             Ok(ours) => format!(
                                 "\n  ours:   {}\n  exabgp: {}",
@@ -285,14 +280,7 @@ fn exabgp_ci_json_lines() {
     }
     eprintln!("json lines: {matched} matched / {total} total");
     for (fam, (m, t)) in &by_family {
-        eprintln!(
-            "  {fam:<24} {m}/{t}{}",
-            if out_of_scope(fam) {
-                "  (families issue)"
-            } else {
-                ""
-            }
-        );
+        eprintln!("  {fam:<24} {m}/{t}");
     }
     for fl in &failures {
         eprintln!("MISMATCH {fl}");
