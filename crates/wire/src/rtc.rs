@@ -129,6 +129,34 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// ExaBGP 5.0.15's objects (`exabgp decode` of an ipv4 rtc UPDATE): a route target,
+    /// the default (length 0) and a community type it cannot name.
+    #[test]
+    fn json_as_exabgp() {
+        for (h, exabgp) in [
+            (
+                "600000FDE80002FDE800000064",
+                r#"{ "origin": 65000, "route-target": "target:65000:100" }"#,
+            ),
+            ("00", r#"{ "origin": 0, "route-target": null }"#),
+            (
+                "600000FDE80042FDE800000064",
+                r#"{ "origin": 65000, "route-target": "0x0042FDE800000064" }"#,
+            ),
+        ] {
+            let mut j = Vec::new();
+            Rtc::parse(&hex::decode(h).unwrap())
+                .unwrap()
+                .write_json(&mut j);
+            let ours: serde_json::Value = serde_json::from_slice(&j).unwrap();
+            assert_eq!(
+                ours,
+                serde_json::from_str::<serde_json::Value>(exabgp).unwrap(),
+                "{h}"
+            );
+        }
+    }
+
     #[test]
     fn full_and_default() {
         let rt: ExtendedCommunity = "target:65000:1".parse().unwrap();
