@@ -337,7 +337,8 @@ pub fn nlri_text(family: Family, n: &Nlri, next_hop: Option<IpAddr>) -> String {
                 }
                 return out;
             }
-            // Family.extensive(): the NLRI itself is not shown.
+            // Family.extensive(): the NLRI itself is not shown (bgp-ls-vpn says bgp-ls).
+            let f = ferrobgp_wire::bgpls::exabgp_family(*f);
             let _ = write!(out, "afi {} safi {}", f.afi, f.safi);
         }
     }
@@ -521,6 +522,20 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "neighbor 127.0.0.1 receive update announced 0.0.0.0/32 next-hop 127.0.0.1 \
              origin igp local-preference 100\n"
+        );
+    }
+
+    /// ExaBGP's BGP-LS NLRI all have the family bgp-ls bgp-ls (`BGPLS.__init__`), and its
+    /// text shows `Family.extensive()` for them.
+    #[test]
+    fn bgp_ls_vpn_nlri_text_says_bgp_ls() {
+        let n = Nlri::Raw {
+            family: Family::BGP_LS_VPN,
+            bytes: bytes::Bytes::from_static(&[0, 7, 0, 0]),
+        };
+        assert_eq!(
+            nlri_text(Family::BGP_LS_VPN, &n, None),
+            "afi bgp-ls safi bgp-ls"
         );
     }
 

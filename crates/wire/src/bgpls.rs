@@ -14,7 +14,7 @@
 //! (types 1 to 4) with their descriptors, and `"rd"` last for bgp-ls-vpn; the SRv6 SID NLRI
 //! (type 6, RFC 9514) with its `"srv6-sid-descriptors"`; any other type as ExaBGP's generic
 //! `{"code":N,"parsed":false,"raw":"HEX"}`. ExaBGP files every BGP-LS NLRI, bgp-ls-vpn ones
-//! included, under the family `bgp-ls bgp-ls` (see [`json_family`]).
+//! included, under the family `bgp-ls bgp-ls` (see [`exabgp_family`]).
 //!
 //! Attribute: TLVs (type 2, length 2); [`write_attribute_json`] renders the TLVs ExaBGP
 //! knows (node, link and prefix attributes, SR and SRv6 extensions, RFC 9085 / RFC 9514),
@@ -37,9 +37,10 @@ pub mod nlri_type {
     pub const SRV6_SID: u16 = 6;
 }
 
-/// The family under which ExaBGP shows a BGP-LS NLRI in its JSON: its BGP-LS NLRI objects
-/// all say bgp-ls bgp-ls, those received as bgp-ls-vpn included. Other families unchanged.
-pub fn json_family(family: Family) -> Family {
+/// The family under which ExaBGP shows an NLRI (JSON groups, text encoder's `afi … safi …`):
+/// its BGP-LS NLRI objects all say bgp-ls bgp-ls, those received as bgp-ls-vpn included.
+/// Other families unchanged.
+pub fn exabgp_family(family: Family) -> Family {
     if family == Family::BGP_LS_VPN {
         Family::BGP_LS
     } else {

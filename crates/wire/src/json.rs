@@ -553,7 +553,7 @@ pub fn write_update_message(
             if fi > 0 {
                 out.push(b',');
             }
-            display(out, crate::bgpls::json_family(fam));
+            display(out, crate::bgpls::exabgp_family(fam));
             out.extend_from_slice(b":{");
             match attributes.next_hop {
                 Some(nh) => display(out, nh),
@@ -574,7 +574,7 @@ pub fn write_update_message(
             if fi > 0 {
                 out.push(b',');
             }
-            display(out, crate::bgpls::json_family(fam));
+            display(out, crate::bgpls::exabgp_family(fam));
             out.extend_from_slice(b":[");
             write_list(out, fam, withdrawn, None);
             out.push(b']');
@@ -737,7 +737,7 @@ fn write_update_view_shape(out: &mut Vec<u8>, u: &crate::update::UpdateView, api
                 out.push(b',');
             }
             *groups += 1;
-            display(out, crate::bgpls::json_family(fam));
+            display(out, crate::bgpls::exabgp_family(fam));
             out.push(b':');
             if announce {
                 out.push(b'{');
