@@ -581,7 +581,7 @@ fn operational_json(out: &mut Vec<u8>, m: &OperationalMessage) {
     match &m.data {
         OperationalData::Advisory(text) => {
             out.extend_from_slice(b", \"advisory\": ");
-            json_str(out, &String::from_utf8_lossy(text));
+            json_str_ascii(out, &String::from_utf8_lossy(text));
         }
         OperationalData::Reply {
             router_id,
@@ -596,6 +596,29 @@ fn operational_json(out: &mut Vec<u8>, m: &OperationalMessage) {
         OperationalData::Query { .. } | OperationalData::Other(_) => {}
     }
     out.extend_from_slice(b" }");
+}
+
+/// A JSON string as Python's `json.dumps` writes it by default (`ensure_ascii`): every
+/// character outside ASCII as `\uXXXX` (UTF-16, surrogate pairs above U+FFFF). ExaBGP writes
+/// its events to processes as ASCII, so peer-supplied text reaches them this way.
+fn json_str_ascii(out: &mut Vec<u8>, s: &str) {
+    let start = out.len();
+    json_str(out, s);
+    if out[start..].is_ascii() {
+        return;
+    }
+    let written = String::from_utf8_lossy(&out[start..]).into_owned();
+    out.truncate(start);
+    let mut units = [0u16; 2];
+    for c in written.chars() {
+        if c.is_ascii() {
+            out.push(c as u8);
+        } else {
+            for u in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{u:04x}");
+            }
+        }
+    }
 }
 
 /// Python's `repr()` of a `bytes` value (`b'caf\xc3\xa9'`): ExaBGP's text encoder formats

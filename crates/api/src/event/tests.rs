@@ -274,3 +274,25 @@ fn open_and_packets() {
     assert_eq!(v["neighbor"]["message"]["category"], 4);
     assert_eq!(v["neighbor"]["message"]["header"], "0xFFFFFF");
 }
+
+#[test]
+fn advisory_bytes_as_python_repr() {
+    // What Python 3 prints for these values (ExaBGP's text encoder formats the bytes).
+    for (b, want) in [
+        (&b"it's"[..], r#"b"it's""#),
+        (b"a'b\"c", r#"b'a\'b"c'"#),
+        (b"\t\n\r\x00\x7f\xff\\", r"b'\t\n\r\x00\x7f\xff\\'"),
+        (b"", "b''"),
+    ] {
+        let mut out = Vec::new();
+        python_bytes_repr(b, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), want);
+    }
+}
+
+#[test]
+fn advisory_json_is_ascii_as_python_writes_it() {
+    let mut out = Vec::new();
+    json_str_ascii(&mut out, "café \"q\" \u{1F600}");
+    assert_eq!(out, br#""caf\u00e9 \"q\" \ud83d\ude00""#);
+}
