@@ -159,9 +159,11 @@ pub struct FamilyReport {
     pub family: ferrobgp_wire::Family,
     /// Negotiated with the peer (`None` before its OPEN).
     pub remote: Option<bool>,
-    /// ADD-PATH negotiated: path identifiers sent, received.
-    pub add_path_send: bool,
-    pub add_path_receive: bool,
+    /// ADD-PATH negotiated: path identifiers sent, received. `None` before the peer's OPEN
+    /// for a family configured for ADD-PATH (ExaBGP does not know yet), `Some(false)` for
+    /// the others.
+    pub add_path_send: Option<bool>,
+    pub add_path_receive: Option<bool>,
 }
 
 /// The capability names of [`NeighborReport::capabilities`], in ExaBGP's order.
@@ -197,8 +199,8 @@ fn enabled(v: Option<bool>) -> &'static str {
     }
 }
 
-fn add_path(send: bool, receive: bool) -> &'static str {
-    match (send, receive) {
+fn add_path(send: Option<bool>, receive: Option<bool>) -> &'static str {
+    match (send == Some(true), receive == Some(true)) {
         (true, true) => "send/receive",
         (true, false) => "send",
         (false, true) => "receive",

@@ -16,8 +16,13 @@ use ferrobgp_wire::Family;
 
 /// ExaBGP's answer to `command`, `done` excluded.
 fn answer(command: &str) -> String {
+    answer_in("show-cmd.txt", command)
+}
+
+/// ExaBGP's answer to `command` in a capture file.
+fn answer_in(file: &str, command: &str) -> String {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oracle/");
-    let text = std::fs::read_to_string(format!("{dir}show-cmd.txt")).unwrap();
+    let text = std::fs::read_to_string(format!("{dir}{file}")).unwrap();
     let start = text
         .find(&format!("### {command}\n"))
         .unwrap_or_else(|| panic!("{command} not captured"));
@@ -60,8 +65,8 @@ fn report(up_secs: u64) -> NeighborReport {
             .map(|family| FamilyReport {
                 family,
                 remote: Some(true),
-                add_path_send: false,
-                add_path_receive: false,
+                add_path_send: Some(false),
+                add_path_receive: Some(false),
             })
             .collect(),
         // OPEN, KEEPALIVE, the static route and two End-of-RIB sent; the peer's OPEN,
@@ -257,4 +262,122 @@ fn adj_rib_like_exabgp() {
             "{command}"
         );
     }
+}
+
+/// The neighbor of `tests/oracle/capture_show_down.py` (show-down-cmd.txt): never up (its
+/// peer's port has no listener), AS 65001, graceful-restart and add-path send/receive
+/// configured, ADD-PATH for ipv4 unicast, three families; down for `down_secs`.
+fn down_report(down_secs: u64) -> NeighborReport {
+    let mut r = report(0);
+    r.peer_as = 65001;
+    r.state = "IDLE";
+    r.down_secs = down_secs;
+    r.peer_id = None;
+    r.peer_hold = None;
+    for c in &mut r.capabilities {
+        c.1 = Some(matches!(
+            c.0,
+            "asn4" | "add-path" | "extended-message" | "graceful-restart"
+        ));
+        c.2 = None;
+    }
+    r.families = [
+        Family::IPV4_UNICAST,
+        Family::IPV4_FLOW,
+        Family::IPV6_UNICAST,
+    ]
+    .into_iter()
+    .map(|family| {
+        let ap = (family != Family::IPV4_UNICAST).then_some(false);
+        FamilyReport {
+            family,
+            remote: None,
+            add_path_send: ap,
+            add_path_receive: ap,
+        }
+    })
+    .collect();
+    r.messages = [(0, 0); 5];
+    r
+}
+
+#[test]
+fn down_neighbor_like_exabgp() {
+    let file = "show-down-cmd.txt";
+    let mut out = Vec::new();
+    show::write_extensive(&down_report(1), &mut out);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        answer_in(file, "show neighbor extensive")
+    );
+    let mut out = Vec::new();
+    show::write_neighbors_json(&[down_report(3)], &mut out);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        answer_in(file, "show neighbor json")
+    );
+    let mut out = Vec::new();
+    show::write_summary(
+        &[show::NeighborSummary {
+            peer: "127.0.0.1".parse().unwrap(),
+            peer_as: 65001,
+            up_for: None,
+            state: "idle",
+            sent: 0,
+            received: 0,
+        }],
+        &mut out,
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        answer_in(file, "show neighbor summary")
+    );
+    let c = NeighborConfigReport {
+        peer_address: "127.0.0.1".parse().unwrap(),
+        description: Some("lab peer".into()),
+        router_id: Ipv4Addr::new(1, 2, 3, 4),
+        host_name: None,
+        domain_name: None,
+        local_address: Some("127.0.0.1".parse().unwrap()),
+        local_as: 65000,
+        peer_as: 65001,
+        hold_time: 180,
+        manual_eor: false,
+        passive: false,
+        listen: None,
+        connect: Some(17998),
+        group_updates: true,
+        auto_flush: true,
+        adj_rib_in: true,
+        adj_rib_out: true,
+        md5_password: None,
+        outgoing_ttl: None,
+        incoming_ttl: None,
+        asn4: true,
+        route_refresh: false,
+        graceful_restart: Some(120),
+        software_version: false,
+        nexthop: vec![],
+        add_path: 3,
+        add_path_families: vec![Family::IPV4_UNICAST],
+        multi_session: false,
+        operational: false,
+        families: vec![
+            Family::IPV4_UNICAST,
+            Family::IPV4_FLOW,
+            Family::IPV6_UNICAST,
+        ],
+        api: vec![ApiReport {
+            process: "cmd".into(),
+            global: vec!["neighbor-changes"],
+            receive: vec!["parsed", "update"],
+            send: vec!["packets"],
+        }],
+    };
+    let mut out = Vec::new();
+    show::write_configuration(&c, &mut out);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        answer_in(file, "show neighbor configuration")
+    );
 }

@@ -2434,6 +2434,9 @@ impl Speaker {
                 has(&[64]),
             ),
         ];
+        // Before the peer's OPEN ExaBGP does not know the ADD-PATH of a family configured
+        // for it (null), and knows it is off for the others.
+        let before_open = |f: &Family| (!nb.cfg.add_path_families.contains(f)).then_some(false);
         let mut families = nb.cfg.families.clone();
         families.sort_by_key(|f| (f.afi.0, f.safi.0));
         families.dedup();
@@ -2442,8 +2445,14 @@ impl Speaker {
             .map(|f| FamilyReport {
                 family: f,
                 remote: open.and(neg.map(|g| g.families.contains(&f))),
-                add_path_send: neg.is_some_and(|g| g.ctx.add_path_send.contains(&f)),
-                add_path_receive: neg.is_some_and(|g| g.ctx.add_path_receive.contains(&f)),
+                add_path_send: match (open, neg) {
+                    (Some(_), Some(g)) => Some(g.ctx.add_path_send.contains(&f)),
+                    _ => before_open(&f),
+                },
+                add_path_receive: match (open, neg) {
+                    (Some(_), Some(g)) => Some(g.ctx.add_path_receive.contains(&f)),
+                    _ => before_open(&f),
+                },
             })
             .collect();
         let count = |t: usize| sess.map_or((0, 0), |s| (s.sent[t], s.received[t]));

@@ -1500,3 +1500,55 @@ fn received_operational_reaches_the_process_only_with_the_capability() {
         b"can not decode update message of type \"6\""
     );
 }
+
+#[test]
+fn show_neighbor_reports_a_neighbor_that_never_came_up() {
+    // ExaBGP 5.0.15 for such a neighbor (ferrobgp-api tests/oracle/show-down-cmd.txt): IDLE,
+    // `down for` the time from its creation to its last failed attempt, n/a for what the
+    // peer would have said, null ADD-PATH for a family configured for it.
+    let mut net = Net::new(Instant::now());
+    net.refuse = true;
+    let mut n = neighbor(B, A, 65000, 65001, "1.1.1.1");
+    n.add_path_families = vec![Family::IPV4_UNICAST];
+    n.capability.add_path = 3;
+    n.api = vec![ApiConfig {
+        processes: vec!["watcher".into()],
+        ..Default::default()
+    }];
+    net.add(
+        A,
+        Config {
+            neighbors: vec![n],
+            processes: vec![process("watcher")],
+            ..Default::default()
+        },
+        Environment::default(),
+    );
+    net.advance(Duration::from_secs(5));
+    for line in ["show neighbor extensive", "show neighbor json"] {
+        net.input(
+            0,
+            Input::ProcessLine {
+                process: ProcessId(0),
+                line: line.into(),
+            },
+        );
+        net.settle();
+    }
+    let out = net.stdin_text(0, 0);
+    for want in [
+        "\n   state                           IDLE                                \n",
+        "\n   ID                           1.1.1.1             n/a                \n",
+        "\n   add-path:                    enabled             n/a                \n",
+        "\n   ipv4 unicast:                enabled             n/a disabled       \n",
+        "\"fsm\": \"IDLE\"",
+        "\"add-path\": {\"ipv4 unicast\": null}",
+        "\"families\": {\"ipv4 unicast\": null}",
+    ] {
+        assert!(out.contains(want), "{want:?} in {out}");
+    }
+    assert!(
+        out.contains("   down for                     0:00:0"),
+        "{out}"
+    );
+}
