@@ -317,13 +317,9 @@ impl Ck {
     }
 }
 
-/// One queue item: a route by its compact key (its change is in the slot's flags or
-/// `pending_withdraw`), or anything else boxed (markers, shadowed routes: few).
-#[derive(Debug, Clone)]
-enum Item {
-    Route(Ck),
-    Other(Box<Queued>),
-}
+/// A queue entry that stands for the next of `AdjRibOut::markers`; any other entry is a slot
+/// index.
+const MARKER: u32 = u32::MAX;
 
 /// One route the peer should have (or had, for shadowed and dead slots).
 #[derive(Debug)]
@@ -342,16 +338,26 @@ const PENDING: u8 = 2;
 const SHADOW: u8 = 4;
 /// Withdrawn or moved: only waits for compaction.
 const DEAD: u8 = 8;
+/// The queue may hold this slot's index: a dead slot keeps its key (the entry is resolved by
+/// it) until compaction finds no entry left.
+const QUEUED: u8 = 16;
 
 /// The Adj-RIB-Out of one neighbor.
 ///
 /// Memory layout (a million routes sharing a few attribute sets is the case it is built for):
 /// the routes are slots in insertion order (`slots`, 24 bytes each: compact key and the shared
 /// attribute set) with a byte of flags each; `index` finds a slot from its NLRI (4 bytes a
-/// bucket); a queued route is its compact key (16 bytes), its change being the slot's
-/// `PENDING` flag (announce) or an entry of `pending_withdraw`. No per-route allocation for
-/// IPv4 unicast. Slots that die (withdrawn, moved to the end by a re-announcement) are
-/// compacted away once they are half the vector.
+/// bucket); a queued route is its slot's index (4 bytes), so sending the table walks the
+/// slots in order with no lookup. No per-route allocation for IPv4 unicast. Slots that die
+/// (withdrawn, moved to the end by a re-announcement) are compacted away once they are half
+/// the vector.
+///
+/// A queue entry stands for the pending change of its slot's NLRI when it is taken: for a
+/// desired slot, its announcement if `PENDING`; for a dead slot (a withdraw queued, or a
+/// route withdrawn or dropped after it was queued), whatever is pending for that NLRI then,
+/// found by its key: a withdraw in `pending_withdraw` or the announcement of the slot that
+/// now holds it (an NLRI withdrawn and announced again before the withdraw was sent is sent
+/// in the withdraw's place). Only that rare case pays a lookup.
 #[derive(Default)]
 pub struct AdjRibOut {
     slots: Vec<Slot>,
@@ -365,7 +371,11 @@ pub struct AdjRibOut {
     shadowed: Vec<u32>,
     /// Withdraws queued and not sent yet (their NLRI is not desired).
     pending_withdraw: HashSet<Ck>,
-    queue: VecDeque<Item>,
+    /// Slot indices, and `MARKER` for each of `markers`, in sending order.
+    queue: VecDeque<u32>,
+    markers: VecDeque<Queued>,
+    /// Dead slots the last compaction kept because the queue referred to them.
+    dead_kept: usize,
     /// What `peek` showed.
     peeked: Option<Queued>,
     /// Attributes given with a withdraw (ExaBGP sends them beside MP_UNREACH_NLRI).
@@ -475,7 +485,7 @@ impl AdjRibOut {
 
     /// A new desired slot at the end.
     fn push_slot(&mut self, key: Ck, attrs: Attrs) -> u32 {
-        let i = u32::try_from(self.slots.len()).expect("fewer than 2^32 routes per neighbor");
+        let i = self.next_slot();
         let h = Self::hash_ck(&self.hasher, &key);
         if let Ck::V4(a, l) = key {
             self.v4_above = self.v4_above.max((u64::from(a) << 8 | u64::from(l)) + 1);
@@ -493,43 +503,94 @@ impl AdjRibOut {
         i
     }
 
+    fn next_slot(&self) -> u32 {
+        match u32::try_from(self.slots.len()) {
+            Ok(i) if i != MARKER => i,
+            _ => panic!("fewer than 2^32 - 1 routes per neighbor"),
+        }
+    }
+
+    /// A dead slot at the end that only carries `key` for a queue entry (a withdraw of an
+    /// NLRI that has no slot).
+    fn push_carrier(&mut self, key: Ck) -> u32 {
+        let i = self.next_slot();
+        self.slots.push(Slot { key, attrs: None });
+        self.flags.push(DEAD | QUEUED);
+        self.dead += 1;
+        i
+    }
+
+    /// Queue slot `i`'s entry.
+    fn enqueue(&mut self, i: u32) {
+        self.flags[i as usize] |= QUEUED;
+        self.queue.push_back(i);
+    }
+
     fn kill(&mut self, i: u32) {
         let s = &mut self.slots[i as usize];
         s.attrs = None;
-        s.key = Ck::V4(0, 0);
-        self.flags[i as usize] = DEAD;
+        if self.flags[i as usize] & QUEUED == 0 {
+            s.key = Ck::V4(0, 0);
+            self.flags[i as usize] = DEAD;
+        } else {
+            self.flags[i as usize] = DEAD | QUEUED;
+        }
         self.dead += 1;
     }
 
-    /// Drop dead slots once they are half the vector (keeps the order).
+    /// Drop dead slots once they are half the vector (keeps the order). Dead slots the queue
+    /// still refers to stay until a later compaction.
     fn maybe_compact(&mut self) {
-        if self.dead < 4096 || self.dead * 2 < self.slots.len() {
+        let reclaimable = if self.queue.is_empty() {
+            self.dead
+        } else {
+            self.dead - self.dead_kept
+        };
+        if reclaimable < 4096 || reclaimable * 2 < self.slots.len() {
             return;
+        }
+        for f in &mut self.flags {
+            *f &= !QUEUED;
+        }
+        for &e in &self.queue {
+            if e != MARKER {
+                self.flags[e as usize] |= QUEUED;
+            }
         }
         let mut map = vec![u32::MAX; self.slots.len()];
         let mut j = 0u32;
         let slots = std::mem::take(&mut self.slots);
         let flags = std::mem::take(&mut self.flags);
-        self.slots.reserve(slots.len() - self.dead);
-        self.flags.reserve(slots.len() - self.dead);
+        let mut kept_dead = 0;
+        self.slots.reserve(slots.len() - reclaimable);
+        self.flags.reserve(slots.len() - reclaimable);
         for (i, (s, f)) in slots.into_iter().zip(flags).enumerate() {
             if f & DEAD != 0 {
-                continue;
+                if f & QUEUED == 0 {
+                    continue;
+                }
+                kept_dead += 1;
             }
             map[i] = j;
             j += 1;
             self.slots.push(s);
             self.flags.push(f);
         }
-        self.dead = 0;
+        self.dead = kept_dead;
+        self.dead_kept = kept_dead;
         for i in &mut self.shadowed {
             *i = map[*i as usize];
+        }
+        for e in &mut self.queue {
+            if *e != MARKER {
+                *e = map[*e as usize];
+            }
         }
         self.index.clear();
         let slots = &self.slots;
         let hasher = &self.hasher;
         for (i, f) in self.flags.iter().enumerate() {
-            if f & SHADOW == 0 {
+            if f & (SHADOW | DEAD) == 0 {
                 let h = Self::hash_ck(hasher, &slots[i].key);
                 self.index.insert_unique(h, i as u32, |&j| {
                     Self::hash_ck(hasher, &slots[j as usize].key)
@@ -576,12 +637,13 @@ impl AdjRibOut {
         if !self.pending_withdraw.is_empty() && self.pending_withdraw.remove(key) {
             return;
         }
-        self.queue.push_back(Item::Route(key.clone()));
+        self.enqueue(i);
     }
 
-    /// Queue the withdraw of `key` (not desired any more); `had_pending`: an announcement of it
-    /// was queued and not sent, so the withdraw takes its place.
-    fn push_withdraw(&mut self, key: Ck, had_pending: bool) {
+    /// Queue the withdraw of `key` (not desired any more; `slot` is the slot it had, about to
+    /// die); `had_pending`: an announcement of it was queued and not sent, so the withdraw
+    /// takes its place.
+    fn push_withdraw(&mut self, key: Ck, had_pending: bool, slot: Option<u32>) {
         if !self.live {
             return;
         }
@@ -589,7 +651,11 @@ impl AdjRibOut {
             self.pending_withdraw.insert(key);
         } else if !self.pending_withdraw.contains(&key) {
             self.pending_withdraw.insert(key.clone());
-            self.queue.push_back(Item::Route(key));
+            let carrier = match slot {
+                Some(i) => i,
+                None => self.push_carrier(key),
+            };
+            self.enqueue(carrier);
         }
     }
 
@@ -659,9 +725,18 @@ impl AdjRibOut {
     }
 
     fn withdraw_inner(&mut self, key: RouteKey) {
-        let (ck, had) = match self.find(&key) {
-            Some(i) => self.remove_slot(i),
-            None => (Ck::of(key), false),
+        let ck = match self.find(&key) {
+            Some(i) => {
+                // Queued before the slot dies, so that it keeps its key for the entry.
+                let had = self.flags[i as usize] & PENDING != 0;
+                self.push_withdraw(self.slots[i as usize].key.clone(), had, Some(i));
+                self.remove_slot(i).0
+            }
+            None => {
+                let ck = Ck::of(key);
+                self.push_withdraw(ck.clone(), false, None);
+                ck
+            }
         };
         if !self.shadowed.is_empty() {
             let mut kept = Vec::with_capacity(self.shadowed.len());
@@ -674,7 +749,6 @@ impl AdjRibOut {
             }
             self.shadowed = kept;
         }
-        self.push_withdraw(ck, had);
     }
 
     /// Withdraw an NLRI. Like ExaBGP, a withdraw is sent even when the route was not announced.
@@ -685,19 +759,31 @@ impl AdjRibOut {
 
     pub fn push_marker(&mut self, q: Queued) {
         if self.live {
-            self.queue.push_back(match q {
-                Queued::Route(k) => Item::Route(Ck::of(k)),
-                q => Item::Other(Box::new(q)),
-            });
+            match q {
+                // The pending change of that NLRI, when the entry is taken.
+                Queued::Route(k) => {
+                    let i = self.push_carrier(Ck::of(k));
+                    self.queue.push_back(i);
+                }
+                q => {
+                    self.markers.push_back(q);
+                    self.queue.push_back(MARKER);
+                }
+            }
         }
     }
 
     fn clear_pending(&mut self) {
         self.pending_withdraw.clear();
         self.queue.clear();
+        self.markers.clear();
+        self.dead_kept = 0;
         self.peeked = None;
-        for f in &mut self.flags {
-            *f &= !PENDING;
+        for (s, f) in self.slots.iter_mut().zip(&mut self.flags) {
+            if *f & (DEAD | QUEUED) == DEAD | QUEUED {
+                s.key = Ck::V4(0, 0);
+            }
+            *f &= !(PENDING | QUEUED);
         }
     }
 
@@ -714,16 +800,16 @@ impl AdjRibOut {
             }
             if *f & SHADOW != 0 {
                 let a = s.attrs.clone().expect("shadowed slots have attributes");
-                self.queue
-                    .push_back(Item::Other(Box::new(Queued::Shadowed(s.key.key(), a))));
+                self.markers.push_back(Queued::Shadowed(s.key.key(), a));
+                self.queue.push_back(MARKER);
                 continue;
             }
-            *f = (*f & !SENT) | PENDING;
-            self.queue.push_back(Item::Route(s.key.clone()));
+            *f = (*f & !SENT) | PENDING | QUEUED;
+            self.queue.push_back(i as u32);
         }
         for f in eor_families {
-            self.queue
-                .push_back(Item::Other(Box::new(Queued::EndOfRib(*f))));
+            self.markers.push_back(Queued::EndOfRib(*f));
+            self.queue.push_back(MARKER);
         }
     }
 
@@ -778,62 +864,104 @@ impl AdjRibOut {
     pub fn pop(&mut self) -> Option<(Queued, Option<Attrs>)> {
         self.peeked = None;
         loop {
-            match self.queue.pop_front()? {
-                Item::Route(k) => {
-                    if !self.pending_withdraw.is_empty() && self.pending_withdraw.remove(&k) {
-                        return Some((Queued::Route(k.key()), None));
-                    }
-                    let Some(i) = self.find_ck(&k) else {
-                        // Its change was dropped (`clear adj-rib out` before it was sent).
-                        continue;
-                    };
+            let e = self.pop_front()?;
+            if e == MARKER {
+                let q = self.markers.pop_front().expect("a marker per MARKER entry");
+                return Some(match q {
+                    Queued::Shadowed(k, a) => (Queued::Route(k), Some(a)),
+                    q => (q, None),
+                });
+            }
+            match self.pending_of(e) {
+                Some(Pending::Withdraw) => {
+                    let k = self.slots[e as usize].key.clone();
+                    self.pending_withdraw.remove(&k);
+                    return Some((Queued::Route(k.key()), None));
+                }
+                Some(Pending::Announce(i)) => {
                     let f = &mut self.flags[i as usize];
-                    if *f & PENDING == 0 {
-                        continue;
-                    }
                     *f = (*f & !PENDING) | SENT;
+                    let k = self.slots[i as usize].key.key();
                     let a = self.slots[i as usize].attrs.clone();
                     if self.forget_sent {
                         self.remove_slot(i);
                         self.forgotten = true;
                         self.maybe_compact();
                     }
-                    return Some((Queued::Route(k.key()), a));
+                    return Some((Queued::Route(k), a));
                 }
-                Item::Other(q) => {
-                    return Some(match *q {
-                        Queued::Shadowed(k, a) => (Queued::Route(k), Some(a)),
-                        q => (q, None),
-                    })
-                }
+                // Its change was dropped (`clear adj-rib out` before it was sent), or sent
+                // at an earlier entry.
+                None => continue,
             }
         }
     }
 
-    /// Whether the queued route `k` still has a change to send.
-    fn is_pending(&self, k: &Ck) -> bool {
-        self.pending_withdraw.contains(k)
-            || self
-                .find_ck(k)
-                .is_some_and(|i| self.flags[i as usize] & PENDING != 0)
+    /// What the queue entry of slot `e` stands for now.
+    fn pending_of(&self, e: u32) -> Option<Pending> {
+        let f = self.flags[e as usize];
+        if f & (DEAD | SHADOW) == 0 {
+            // A desired slot: its own announcement (a desired NLRI has no withdraw pending).
+            return (f & PENDING != 0).then_some(Pending::Announce(e));
+        }
+        let k = &self.slots[e as usize].key;
+        if !self.pending_withdraw.is_empty() && self.pending_withdraw.contains(k) {
+            return Some(Pending::Withdraw);
+        }
+        self.find_ck(k)
+            .filter(|&i| self.flags[i as usize] & PENDING != 0)
+            .map(Pending::Announce)
+    }
+
+    /// Drop the entries at the front whose change was dropped, so that what `peek` shows is
+    /// what `pop` returns.
+    fn skip_dropped(&mut self) {
+        while let Some(&e) = self.queue.front() {
+            if e == MARKER || self.pending_of(e).is_some() {
+                break;
+            }
+            self.pop_front();
+        }
+    }
+
+    fn pop_front(&mut self) -> Option<u32> {
+        let e = self.queue.pop_front();
+        if self.queue.is_empty() {
+            // No entry refers to a dead slot any more: the next compaction may take them all.
+            self.dead_kept = 0;
+        }
+        e
+    }
+
+    /// Whether the next item is a route (`Some(false)`: a marker; `None`: nothing queued).
+    pub fn next_is_route(&mut self) -> Option<bool> {
+        self.skip_dropped();
+        let &e = self.queue.front()?;
+        Some(e != MARKER || matches!(self.markers.front(), Some(Queued::Shadowed(..))))
     }
 
     /// Look at the next item without taking it.
     pub fn peek(&mut self) -> Option<&Queued> {
-        // Entries whose change was dropped are skipped here too, so that what `peek` shows is
-        // what `pop` returns.
-        while let Some(Item::Route(k)) = self.queue.front() {
-            if self.is_pending(k) {
-                break;
+        self.skip_dropped();
+        self.peeked = self.queue.front().map(|&e| {
+            if e == MARKER {
+                self.markers
+                    .front()
+                    .expect("a marker per MARKER entry")
+                    .clone()
+            } else {
+                Queued::Route(self.slots[e as usize].key.key())
             }
-            self.queue.pop_front();
-        }
-        self.peeked = self.queue.front().map(|q| match q {
-            Item::Route(k) => Queued::Route(k.key()),
-            Item::Other(q) => (**q).clone(),
         });
         self.peeked.as_ref()
     }
+}
+
+/// What a route's queue entry sends.
+enum Pending {
+    Withdraw,
+    /// The announcement of this slot.
+    Announce(u32),
 }
 
 /// NLRI → attribute set, compact (the configuration's routes of a neighbor, kept for reload).
@@ -1341,11 +1469,11 @@ mod layout {
     use super::*;
 
     /// The per-route cost of the Adj-RIB-Out: a 24-byte slot and a flag byte, a 4-byte index
-    /// bucket, and a 16-byte queue item while the table is being sent.
+    /// bucket, and a 4-byte queue entry (the slot's index) while the table is being sent.
     #[test]
     fn compact_sizes() {
         assert_eq!(std::mem::size_of::<Slot>(), 24);
-        assert_eq!(std::mem::size_of::<Item>(), 16);
+        assert_eq!(std::mem::size_of::<Ck>(), 16);
         eprintln!(
             "RouteKey {} Nlri {} Queued {} RouteSpec {}",
             std::mem::size_of::<RouteKey>(),
@@ -1509,5 +1637,63 @@ mod layout {
         // Insertion order: 1 was re-announced after 2.
         let order: Vec<_> = rib.routes().into_iter().map(|(k, _)| k).collect();
         assert_eq!(order, vec![v4(1)]);
+    }
+
+    #[test]
+    fn withdraws_while_the_table_is_queued_take_the_routes_places() {
+        // The queue holds slot indices; routes withdrawn after the table was queued die, and
+        // their entries (kept through compaction) send the withdraws in the routes' places.
+        let mut i = Interner::default();
+        let (a, b) = (attrs(&mut i, 1), attrs(&mut i, 2));
+        let mut rib = AdjRibOut::default();
+        for n in 0..10_000 {
+            rib.announce(v4(n), a.clone());
+        }
+        rib.session_up(&[Family::IPV4_UNICAST]);
+        assert_eq!(rib.pop(), Some((Queued::Route(v4(0)), Some(a.clone()))));
+        for n in 0..9_000 {
+            rib.withdraw(v4(n));
+        }
+        // Never announced: a withdraw all the same, once, at the end.
+        rib.withdraw(v4(20_000));
+        rib.withdraw(v4(20_000));
+        // Withdrawn, then announced again before the withdraw went: sent in its place.
+        rib.announce(v4(5), b.clone());
+        assert_eq!(rib.len(), 1001);
+        // 0 was sent: its withdraw is queued at the end.
+        for n in 1..9_000 {
+            let want = if n == 5 { Some(b.clone()) } else { None };
+            assert_eq!(rib.pop(), Some((Queued::Route(v4(n)), want)), "{n}");
+        }
+        for n in 9_000..10_000 {
+            assert_eq!(rib.pop(), Some((Queued::Route(v4(n)), Some(a.clone()))));
+        }
+        assert_eq!(rib.pop().unwrap().0, Queued::EndOfRib(Family::IPV4_UNICAST));
+        assert_eq!(rib.pop(), Some((Queued::Route(v4(0)), None)));
+        assert_eq!(rib.pop(), Some((Queued::Route(v4(20_000)), None)));
+        assert_eq!(rib.pop(), None);
+        // Nothing queued refers to the dead slots any more: the next compaction takes them.
+        rib.withdraw(v4(9_999));
+        assert!(rib.slots.len() < 2_000, "{} slots", rib.slots.len());
+        assert_eq!(rib.pop(), Some((Queued::Route(v4(9_999)), None)));
+        assert_eq!(rib.routes().len(), 1000);
+    }
+
+    #[test]
+    fn cleared_routes_announced_again_are_sent_once() {
+        let mut i = Interner::default();
+        let (a, b) = (attrs(&mut i, 1), attrs(&mut i, 2));
+        let mut rib = AdjRibOut::default();
+        rib.session_up(&[]);
+        rib.announce(v4(1), a.clone());
+        rib.announce(v4(2), a.clone());
+        // Dropped without a withdraw (never sent), then announced again: sent at the first
+        // entry of that NLRI, not twice.
+        rib.clear();
+        rib.announce(v4(2), b.clone());
+        assert_eq!(rib.peek(), Some(&Queued::Route(v4(2))));
+        assert_eq!(rib.pop(), Some((Queued::Route(v4(2)), Some(b.clone()))));
+        assert_eq!(rib.pop(), None);
+        assert_eq!(rib.routes(), vec![(v4(2), b)]);
     }
 }
