@@ -531,6 +531,67 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// ExaBGP 5.0.15's objects (`exabgp decode -n -f "l2vpn evpn"`) for every route type:
+    /// A-D with and without an ESI, MAC/IP with an IPv6 address, without one and with two
+    /// labels (ExaBGP shows the first), inclusive multicast over IPv4 and IPv6, Ethernet
+    /// segment, IP prefix over IPv4 and IPv6, and a type it does not parse.
+    #[test]
+    fn json_as_exabgp() {
+        for (h, exabgp) in [
+            (
+                "011900010A000001000700112233445566778899000000640003E9",
+                r#"{ "code": 1, "parsed": true, "raw": "011900010A000001000700112233445566778899000000640003E9", "name": "Ethernet Auto-Discovery", "rd": "10.0.0.1:7", "esi": "00:11:22:33:44:55:66:77:88:99", "ethernet-tag": 100, "label": [ [62, 1001] ] }"#,
+            ),
+            (
+                "011900010A000001000700000000000000000000000000640003E9",
+                r#"{ "code": 1, "parsed": true, "raw": "011900010A000001000700000000000000000000000000640003E9", "name": "Ethernet Auto-Discovery", "rd": "10.0.0.1:7", "esi": "-", "ethernet-tag": 100, "label": [ [62, 1001] ] }"#,
+            ),
+            (
+                "023100010A00000100070000000000000000000000000064300011223344558020010DB80000000000000000000000010003E9",
+                r#"{ "code": 2, "parsed": true, "raw": "023100010A00000100070000000000000000000000000064300011223344558020010DB80000000000000000000000010003E9", "name": "MAC/IP advertisement", "rd": "10.0.0.1:7", "esi": "-", "ethernet-tag": 100, "mac": "00:11:22:33:44:55", "label": [ [62, 1001] ], "ip": "2001:db8::1" }"#,
+            ),
+            (
+                "022100010A0000010007000000000000000000000000006430001122334455000003E9",
+                r#"{ "code": 2, "parsed": true, "raw": "022100010A0000010007000000000000000000000000006430001122334455000003E9", "name": "MAC/IP advertisement", "rd": "10.0.0.1:7", "esi": "-", "ethernet-tag": 100, "mac": "00:11:22:33:44:55", "label": [ [62, 1001] ] }"#,
+            ),
+            (
+                "022800010A0000010007000000000000000000000000006430001122334455200A0000010003E9000641",
+                r#"{ "code": 2, "parsed": true, "raw": "022800010A0000010007000000000000000000000000006430001122334455200A0000010003E9000641", "name": "MAC/IP advertisement", "rd": "10.0.0.1:7", "esi": "-", "ethernet-tag": 100, "mac": "00:11:22:33:44:55", "label": [ [62, 1001] ], "ip": "10.0.0.1" }"#,
+            ),
+            (
+                "031100010A000001000700000064200A000001",
+                r#"{ "code": 3, "parsed": true, "raw": "031100010A000001000700000064200A000001", "name": "Inclusive Multicast Ethernet Tag", "rd": "10.0.0.1:7", "ethernet-tag": 100, "ip": "10.0.0.1" }"#,
+            ),
+            (
+                "031D00010A0000010007000000648020010DB8000000000000000000000001",
+                r#"{ "code": 3, "parsed": true, "raw": "031D00010A0000010007000000648020010DB8000000000000000000000001", "name": "Inclusive Multicast Ethernet Tag", "rd": "10.0.0.1:7", "ethernet-tag": 100, "ip": "2001:db8::1" }"#,
+            ),
+            (
+                "041700010A000001000700112233445566778899200A000001",
+                r#"{ "code": 4, "parsed": true, "raw": "041700010A000001000700112233445566778899200A000001", "name": "Ethernet Segment", "rd": "10.0.0.1:7", "esi": "00:11:22:33:44:55:66:77:88:99", "ip": "10.0.0.1" }"#,
+            ),
+            (
+                "052200010A00000100070000000000000000000000000064180A010200000000000003E9",
+                r#"{ "code": 5, "parsed": true, "raw": "052200010A00000100070000000000000000000000000064180A010200000000000003E9", "name": "IP Prefix Advertisement", "rd": "10.0.0.1:7", "esi": "-", "ethernet-tag": 100, "label": [ [62, 1001] ], "ip": "10.1.2.0", "iplen": 24, "gateway": "0.0.0.0" }"#,
+            ),
+            (
+                "053A00010A000001000700000000000000000000000000644020010DB8000100000000000000000000000000000000000000000000000000000003E9",
+                r#"{ "code": 5, "parsed": true, "raw": "053A00010A000001000700000000000000000000000000644020010DB8000100000000000000000000000000000000000000000000000000000003E9", "name": "IP Prefix Advertisement", "rd": "10.0.0.1:7", "esi": "-", "ethernet-tag": 100, "label": [ [62, 1001] ], "ip": "2001:db8:1::", "iplen": 64, "gateway": "::" }"#,
+            ),
+            (
+                "0903AABBCC",
+                r#"{ "code": 9, "parsed": false, "raw": "0903AABBCC" }"#,
+            ),
+        ] {
+            let wire = hex::decode(h).unwrap();
+            let mut j = Vec::new();
+            Evpn::parse(&wire).unwrap().write_json(&wire, &mut j);
+            let ours: serde_json::Value = serde_json::from_slice(&j).unwrap();
+            let theirs: serde_json::Value = serde_json::from_str(exabgp).unwrap();
+            assert_eq!(ours, theirs, "{h}");
+        }
+    }
+
     fn check(h: &str) -> (Evpn, serde_json::Value) {
         let wire = hex::decode(h).unwrap();
         let m = Evpn::parse(&wire).unwrap();
