@@ -1,6 +1,7 @@
 //! The speaker: neighbors, sessions, processes. See the crate docs for the contract.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -118,6 +119,11 @@ struct Neighbor {
     operational_queue: VecDeque<Bytes>,
     /// The last ASM announced per family: ExaBGP sends it again on every new session.
     last_asm: Vec<(Family, Bytes)>,
+    /// The time of this neighbor's live entry in `Speaker::timers`: at or before its
+    /// `deadline` (see `Speaker::settle`).
+    scheduled: Option<Instant>,
+    /// In `Speaker::touched`.
+    touched: bool,
 }
 
 impl Neighbor {
@@ -169,6 +175,36 @@ impl Neighbor {
             }
         }
     }
+
+    /// The earliest of its connect-retry, hold and keepalive deadlines, and of the instant a
+    /// session that has UPDATEs to send may start sending, when that is still to come.
+    fn deadline(&self, now: Instant) -> Option<Instant> {
+        let mut d = self.retry_at;
+        let work = self.rib.has_work();
+        for s in &self.sessions {
+            let start = (work && s.state == State::Established && s.in_flight < SEND_WINDOW)
+                .then(|| sending_from(s, now))
+                .filter(|&t| t > now);
+            for t in [s.hold_deadline, s.keepalive_at, start]
+                .into_iter()
+                .flatten()
+            {
+                d = Some(d.map_or(t, |x| x.min(t)));
+            }
+        }
+        d
+    }
+
+    /// Whether a session can send UPDATEs now (Established, past its initial delay, room in
+    /// its send window) and the Adj-RIB-Out has some: it belongs in `Speaker::sending`.
+    fn ready_to_send(&self, now: Instant) -> bool {
+        self.rib.has_work()
+            && self.sessions.iter().any(|s| {
+                s.state == State::Established
+                    && s.in_flight < SEND_WINDOW
+                    && now >= sending_from(s, now)
+            })
+    }
 }
 
 struct Process {
@@ -219,6 +255,20 @@ pub struct Speaker {
     wall_start: f64,
     shutdown: Option<Shutdown>,
     exited: bool,
+    /// Neighbors' timer deadlines, earliest first: (when, neighbor index). An entry is live
+    /// while it equals the neighbor's `scheduled`; others are stale and skipped. A neighbor's
+    /// deadline that moved later keeps its earlier entry (a hold timer restarted on every
+    /// message pushes nothing); when that entry comes due or reaches the top the neighbor is
+    /// looked at and rescheduled, so the top is always exact (`repair_timers`).
+    timers: BinaryHeap<Reverse<(Instant, usize)>>,
+    /// The neighbors that can send UPDATEs now (`Neighbor::ready_to_send`). One waiting for
+    /// its session's initial delay has that instant in `timers`; one whose send window is full
+    /// is touched by its `SendBufferLow`.
+    sending: BTreeSet<usize>,
+    /// Neighbors an input touched since the last `settle` (their timers or their work may
+    /// have changed); `touch_all` stands for every neighbor.
+    touched: Vec<usize>,
+    touch_all: bool,
 }
 
 const RESPAWN_WINDOW: Duration = Duration::from_secs(64);
@@ -265,6 +315,10 @@ impl Speaker {
             wall_start,
             shutdown: None,
             exited: false,
+            timers: BinaryHeap::new(),
+            sending: BTreeSet::new(),
+            touched: Vec::new(),
+            touch_all: true,
         };
         for p in &config.processes {
             if s.processes.iter().any(|q| q.cfg.name == p.name) {
@@ -328,7 +382,7 @@ impl Speaker {
         for i in 0..s.processes.len() {
             s.spawn(i);
         }
-        s.run(now);
+        s.run(now, false);
         Ok(s)
     }
 
@@ -372,6 +426,8 @@ impl Speaker {
             last_reset: self.now,
             operational_queue: VecDeque::new(),
             last_asm: Vec::new(),
+            scheduled: None,
+            touched: false,
         };
         // Sized once for the whole table; the routes are taken out of the config while they
         // are installed rather than cloned (1M routes: 72 MB).
@@ -385,6 +441,7 @@ impl Speaker {
         }
         n.cfg.routes = routes;
         self.neighbors.push(n);
+        self.touch(self.neighbors.len() - 1);
         Ok(())
     }
 
@@ -439,6 +496,7 @@ impl Speaker {
             Input::SendBufferLow { conn } => {
                 if let Some((n, s)) = self.session_of(conn) {
                     self.neighbors[n].sessions[s].in_flight = 0;
+                    self.touch(n);
                 }
             }
             Input::ProcessStarted { process, .. } if process.is_control() => {
@@ -481,17 +539,11 @@ impl Speaker {
             Input::Signal(sig) => self.on_signal(sig),
             Input::Reload { config } => self.reload(config),
         }
-        if from_process {
-            // ExaBGP applies every command a read brought before its peers run, so a batch
-            // like `announce …` + `clear adj-rib out` sends nothing (api-rib.ci). The
-            // UPDATEs wait for the Tick the driver gives at the end of its iteration
-            // (`next_deadline()` is now while there is work).
-            self.run_timers(now);
-            self.flush_processes();
-            self.finish_shutdown();
-        } else {
-            self.run(now);
-        }
+        // ExaBGP applies every command a read brought before its peers run, so a batch like
+        // `announce …` + `clear adj-rib out` sends nothing (api-rib.ci). The UPDATEs wait for
+        // the Tick the driver gives at the end of its iteration (`next_deadline()` is now while
+        // there is work).
+        self.run(now, from_process);
     }
 
     /// The next thing for the driver to do.
@@ -510,15 +562,11 @@ impl Speaker {
                 d = Some(d.map_or(t, |x| x.min(t)));
             }
         };
-        for n in &self.neighbors {
-            take(n.retry_at);
-            for s in &n.sessions {
-                take(s.hold_deadline);
-                take(s.keepalive_at);
-                if s.state == State::Established && n.rib.has_work() && s.in_flight < SEND_WINDOW {
-                    take(Some(self.now.max(sending_from(s, self.now))));
-                }
-            }
+        // The top of the heap is the earliest deadline of all neighbors (`repair_timers`);
+        // a neighbor that can send now wants a Tick now.
+        take(self.timers.peek().map(|Reverse((t, _))| *t));
+        if !self.sending.is_empty() {
+            take(Some(self.now));
         }
         if let Some(sd) = &self.shutdown {
             take(Some(sd.deadline));
@@ -698,6 +746,7 @@ impl Speaker {
                 {
                     continue;
                 }
+                self.touch(n);
                 for s in &mut self.neighbors[n].sessions {
                     if s.blocked_by.is_empty() {
                         self.outputs
@@ -750,8 +799,10 @@ impl Speaker {
                 .map(|s| s.neg.as_ref().map(|g| g.hold_time))
                 .collect();
             let open_wait = self.env.open_wait;
+            let mut resumed = false;
             for (s, hold) in self.neighbors[n].sessions.iter_mut().zip(neg_hold) {
                 if s.blocked_by.remove(&id) && s.blocked_by.is_empty() {
+                    resumed = true;
                     self.outputs
                         .push_back(Output::ResumeReading { conn: s.conn });
                     let h = hold.unwrap_or(open_wait);
@@ -760,12 +811,16 @@ impl Speaker {
                     }
                 }
             }
+            if resumed {
+                self.touch(n);
+            }
         }
     }
 
     // ------------------------------------------------------------------ connections
 
     fn connect(&mut self, n: usize) {
+        self.touch(n);
         self.next_conn += 1;
         let conn = ConnId::outgoing(self.next_conn);
         let nb = &mut self.neighbors[n];
@@ -791,6 +846,7 @@ impl Speaker {
             self.outputs.push_back(Output::Close { conn });
             return;
         };
+        self.touch(n);
         self.neighbors[n].sessions[s].local = Some(local);
         self.emit(n, Some(s), |a| a.neighbor_changes, Event::Connected);
         self.send_open(n, s);
@@ -813,6 +869,7 @@ impl Speaker {
             self.outputs.push_back(Output::Close { conn });
             return;
         };
+        self.touch(n);
         if self.shutdown.is_some()
             || self.neighbors[n]
                 .sessions
@@ -838,6 +895,7 @@ impl Speaker {
     }
 
     fn send_open(&mut self, n: usize, s: usize) {
+        self.touch(n);
         let open = outbound::encode_open(&self.build_open(&self.neighbors[n].cfg));
         let wait = self.env.open_wait;
         let now = self.now;
@@ -903,6 +961,7 @@ impl Speaker {
 
     /// Tear a session down: optional NOTIFICATION, Close, events, retry scheduling.
     fn close_session(&mut self, n: usize, s: usize, notify: Option<Notification>, reason: &str) {
+        self.touch(n);
         if let Some(nt) = &notify {
             if matches!(
                 self.neighbors[n].sessions[s].state,
@@ -933,6 +992,7 @@ impl Speaker {
     }
 
     fn schedule_retry(&mut self, n: usize) {
+        self.touch(n);
         if self.shutdown.is_some() {
             return;
         }
@@ -973,6 +1033,7 @@ impl Speaker {
 
     fn on_conn_gone(&mut self, conn: ConnId, reason: &str) {
         if let Some((n, s)) = self.session_of(conn) {
+            self.touch(n);
             let was_connect = self.neighbors[n].sessions[s].state == State::Connect;
             let sess = self.neighbors[n].sessions.remove(s);
             self.conns.remove(&sess.conn);
@@ -994,6 +1055,7 @@ impl Speaker {
         let Some((n, s)) = self.session_of(conn) else {
             return;
         };
+        self.touch(n);
         self.neighbors[n].sessions[s].rx.extend_from_slice(&data);
         loop {
             let Some((n, s)) = self.session_of(conn) else {
@@ -1036,6 +1098,7 @@ impl Speaker {
     }
 
     fn reset_hold(&mut self, n: usize, s: usize) {
+        self.touch(n);
         let now = self.now;
         let sess = &mut self.neighbors[n].sessions[s];
         if !sess.blocked_by.is_empty() {
@@ -1361,6 +1424,7 @@ impl Speaker {
 
     /// Resend a family's routes, bracketed by BoRR/EoRR when enhanced refresh was negotiated.
     fn refresh_family(&mut self, n: usize, s: usize, family: Family) {
+        self.touch(n);
         let enhanced = self.neighbors[n].sessions[s]
             .neg
             .as_ref()
@@ -1460,6 +1524,7 @@ impl Speaker {
     }
 
     fn accept_open(&mut self, n: usize, s: usize, open: Open, neg: Negotiated) {
+        self.touch(n);
         let now = self.now;
         let sess = &mut self.neighbors[n].sessions[s];
         let hold = neg.hold_time;
@@ -1476,6 +1541,7 @@ impl Speaker {
     }
 
     fn established(&mut self, n: usize, s: usize) {
+        self.touch(n);
         self.reset_hold(n, s);
         let nb = &mut self.neighbors[n];
         nb.sessions[s].state = State::Established;
@@ -1499,46 +1565,172 @@ impl Speaker {
 
     // ------------------------------------------------------------------ the per-iteration run
 
-    fn run(&mut self, now: Instant) {
+    /// Steps 2–4 of the crate docs' order after an input was applied (`from_process`: without
+    /// running the peers). Only the neighbors the input touched, those with a timer due and
+    /// those with UPDATEs to send are looked at: an input costs the same with 1 or 1000 idle
+    /// neighbors.
+    fn run(&mut self, now: Instant, from_process: bool) {
+        self.settle();
         self.run_timers(now);
-        self.run_peers();
+        if !from_process {
+            self.settle();
+            self.run_peers();
+        }
         self.flush_processes();
         self.finish_shutdown();
+        self.settle();
+        self.repair_timers();
+        #[cfg(debug_assertions)]
+        self.check_schedule();
     }
 
-    fn run_timers(&mut self, now: Instant) {
-        for n in 0..self.neighbors.len() {
-            if self.neighbors[n].retry_at.is_some_and(|t| t <= now) && self.shutdown.is_none() {
-                self.connect(n);
+    /// Neighbor `n`'s timers or Adj-RIB-Out work may have changed: `settle` looks at it.
+    fn touch(&mut self, n: usize) {
+        let nb = &mut self.neighbors[n];
+        if !nb.touched && !self.touch_all {
+            nb.touched = true;
+            self.touched.push(n);
+        }
+    }
+
+    /// Bring the schedule up to date with the touched neighbors: a deadline earlier than the
+    /// neighbor's live entry gets an entry; `sending` holds it if it can send now.
+    fn settle(&mut self) {
+        let mut list = std::mem::take(&mut self.touched);
+        if std::mem::take(&mut self.touch_all) {
+            for n in 0..self.neighbors.len() {
+                self.settle_one(n);
             }
-            let mut s = 0;
-            while s < self.neighbors[n].sessions.len() {
-                let sess = &self.neighbors[n].sessions[s];
-                if sess.hold_deadline.is_some_and(|t| t <= now) {
-                    // RFC 4271 §6.5: Hold Timer Expired.
-                    self.close_session(n, s, Some(notify(4, 0)), "hold timer expired");
-                    continue;
-                }
-                if sess.keepalive_at.is_some_and(|t| t <= now) {
-                    let hold = sess.neg.as_ref().map_or(0, |g| g.hold_time);
-                    let conn = sess.conn;
-                    self.neighbors[n].sessions[s].keepalive_at =
-                        Some(now + Duration::from_secs((hold / 3).max(1) as u64));
-                    self.send(conn, outbound::keepalive());
-                }
-                s += 1;
+        } else {
+            for &n in &list {
+                self.settle_one(n);
+            }
+        }
+        // Keep the allocation.
+        list.clear();
+        self.touched = list;
+    }
+
+    fn settle_one(&mut self, n: usize) {
+        let nb = &mut self.neighbors[n];
+        nb.touched = false;
+        if let Some(d) = nb.deadline(self.now) {
+            if nb.scheduled.is_none_or(|t| d < t) {
+                nb.scheduled = Some(d);
+                self.timers.push(Reverse((d, n)));
+            }
+        }
+        if nb.ready_to_send(self.now) {
+            self.sending.insert(n);
+        } else {
+            self.sending.remove(&n);
+        }
+    }
+
+    /// Make the heap's top exact: drop stale entries, and reschedule a neighbor whose deadline
+    /// moved later than its entry (so `next_deadline` is the earliest real deadline).
+    fn repair_timers(&mut self) {
+        while let Some(&Reverse((t, n))) = self.timers.peek() {
+            let nb = &mut self.neighbors[n];
+            if nb.scheduled != Some(t) {
+                self.timers.pop();
+                continue;
+            }
+            let d = nb.deadline(self.now);
+            if d == Some(t) {
+                break;
+            }
+            self.timers.pop();
+            nb.scheduled = d;
+            if let Some(d) = d {
+                self.timers.push(Reverse((d, n)));
             }
         }
     }
 
+    /// Debug builds: the schedule covers every neighbor (a missed `touch` shows here).
+    #[cfg(debug_assertions)]
+    fn check_schedule(&self) {
+        if self.exited {
+            return;
+        }
+        let mut earliest: Option<Instant> = None;
+        for (n, nb) in self.neighbors.iter().enumerate() {
+            if let Some(d) = nb.deadline(self.now) {
+                earliest = Some(earliest.map_or(d, |e| e.min(d)));
+                assert!(
+                    nb.scheduled.is_some_and(|s| s <= d),
+                    "neighbor {n}: deadline {d:?} not scheduled ({:?})",
+                    nb.scheduled
+                );
+            }
+            assert_eq!(
+                nb.ready_to_send(self.now),
+                self.sending.contains(&n),
+                "neighbor {n}: can send now / is in the send set"
+            );
+        }
+        assert_eq!(self.timers.peek().map(|Reverse((t, _))| *t), earliest);
+    }
+
+    /// Step 2: the neighbors whose timers are due, in neighbor order.
+    fn run_timers(&mut self, now: Instant) {
+        let mut due: Vec<usize> = Vec::new();
+        while let Some(&Reverse((t, n))) = self.timers.peek() {
+            if t > now {
+                break;
+            }
+            self.timers.pop();
+            if self.neighbors[n].scheduled == Some(t) {
+                self.neighbors[n].scheduled = None;
+                due.push(n);
+            }
+        }
+        due.sort_unstable();
+        due.dedup();
+        for n in due {
+            // Rescheduled by the next `settle`, whatever happens here.
+            self.touch(n);
+            self.neighbor_timers(n, now);
+        }
+    }
+
+    fn neighbor_timers(&mut self, n: usize, now: Instant) {
+        if self.neighbors[n].retry_at.is_some_and(|t| t <= now) && self.shutdown.is_none() {
+            self.connect(n);
+        }
+        let mut s = 0;
+        while s < self.neighbors[n].sessions.len() {
+            let sess = &self.neighbors[n].sessions[s];
+            if sess.hold_deadline.is_some_and(|t| t <= now) {
+                // RFC 4271 §6.5: Hold Timer Expired.
+                self.close_session(n, s, Some(notify(4, 0)), "hold timer expired");
+                continue;
+            }
+            if sess.keepalive_at.is_some_and(|t| t <= now) {
+                let hold = sess.neg.as_ref().map_or(0, |g| g.hold_time);
+                let conn = sess.conn;
+                self.neighbors[n].sessions[s].keepalive_at =
+                    Some(now + Duration::from_secs((hold / 3).max(1) as u64));
+                self.send(conn, outbound::keepalive());
+            }
+            s += 1;
+        }
+    }
+
+    /// Step 3: the neighbors that can send, in neighbor order (the others would send nothing).
     fn run_peers(&mut self) {
-        for n in 0..self.neighbors.len() {
+        let mut from = 0;
+        while let Some(&n) = self.sending.range(from..).next() {
+            from = n + 1;
             for s in 0..self.neighbors[n].sessions.len() {
                 let sess = &self.neighbors[n].sessions[s];
                 if sess.state == State::Established && self.now >= sending_from(sess, self.now) {
                     self.generate_updates(n, s);
                 }
             }
+            // Its window or its work may be used up: `settle` looks again.
+            self.touch(n);
         }
     }
 
@@ -1547,6 +1739,9 @@ impl Speaker {
     fn generate_updates(&mut self, n: usize, s: usize) {
         let nb = &mut self.neighbors[n];
         let sess = &nb.sessions[s];
+        if !nb.rib.has_work() || sess.in_flight >= SEND_WINDOW {
+            return;
+        }
         let Some(neg) = sess.neg.clone() else { return };
         let rules = PeerRules {
             ibgp: neg.peer_as == nb.cfg.local_as,
@@ -1571,9 +1766,8 @@ impl Speaker {
             let mut index: HashMap<(Family, usize), usize> = HashMap::new();
             let mut estimate = 0usize;
             while estimate < budget {
-                match nb.rib.peek() {
-                    Some(Queued::Route(_) | Queued::Shadowed(..)) => {}
-                    _ => break,
+                if nb.rib.next_is_route() != Some(true) {
+                    break;
                 }
                 let Some((Queued::Route(k), change)) = nb.rib.pop() else {
                     break;
@@ -2009,6 +2203,9 @@ impl Speaker {
             Some(t) => t,
         };
         let sel = self.selected(i, targets);
+        for &n in &sel {
+            self.touch(n);
+        }
         match cmd {
             Command::Announce { route, .. } => {
                 let Some(spec) = Self::route_of(route, shared) else {
@@ -2347,6 +2544,19 @@ impl Speaker {
                 *v -= 1;
             }
         }
+        // The schedule holds neighbor indices: build it again (a rare command).
+        self.timers.clear();
+        self.touched.clear();
+        for nb in &mut self.neighbors {
+            nb.scheduled = None;
+            nb.touched = false;
+        }
+        self.touch_all = true;
+        self.sending = std::mem::take(&mut self.sending)
+            .into_iter()
+            .filter(|&m| m != n)
+            .map(|m| if m > n { m - 1 } else { m })
+            .collect();
     }
 
     /// `create neighbor …` (ExaBGP main's API): a neighbor fed by the named processes (by
@@ -2518,6 +2728,7 @@ impl Speaker {
             Signal::Usr2 => (12, "SIGUSR2"),
             Signal::Alrm => (14, "SIGALRM"),
         };
+        self.touch_all = true;
         for n in 0..self.neighbors.len() {
             self.emit(n, None, |a| a.signal, Event::Signal { code, name });
         }
@@ -2560,6 +2771,7 @@ impl Speaker {
     /// Apply a re-read configuration: unchanged neighbors keep their sessions, their added
     /// routes are announced, removed ones withdrawn, changed ones replaced.
     fn reload(&mut self, config: Config) {
+        self.touch_all = true;
         let mut keep = vec![false; self.neighbors.len()];
         for cfg in &config.neighbors {
             let existing = self.neighbors.iter().position(|nb| {
@@ -2626,6 +2838,7 @@ impl Speaker {
             return;
         }
         self.log(LogLevel::Info, "shutting down".into());
+        self.touch_all = true;
         self.shutdown = Some(Shutdown {
             code,
             deadline: self.now + SHUTDOWN_GRACE,

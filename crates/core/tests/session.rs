@@ -156,6 +156,67 @@ fn keepalives_every_third_of_hold_time() {
 }
 
 #[test]
+fn each_neighbor_keeps_its_own_timers() {
+    // One speaker, three neighbors with hold times 9, 30 and 90 s: the speaker looks only at
+    // the neighbors an input concerns and those whose timer is due, so every keepalive must
+    // still go out on time, and an input on one session must not move the others'.
+    let peers = [("10.0.0.2", 9u16), ("10.0.0.3", 30), ("10.0.0.4", 90)];
+    let mut net = Net::new(Instant::now());
+    let neighbors = peers
+        .iter()
+        .map(|(p, hold)| {
+            let mut n = neighbor(p, A, 65000, 65000, "1.1.1.1");
+            n.hold_time = *hold;
+            n
+        })
+        .collect();
+    net.add(
+        A,
+        Config {
+            neighbors,
+            ..Default::default()
+        },
+        Environment::default(),
+    );
+    for (i, (p, hold)) in peers.iter().enumerate() {
+        let mut n = neighbor(A, p, 65000, 65000, &format!("2.2.2.{}", i + 2));
+        n.passive = true;
+        n.hold_time = *hold;
+        net.add(
+            p,
+            Config {
+                neighbors: vec![n],
+                ..Default::default()
+            },
+            Environment::default(),
+        );
+    }
+    net.settle();
+    // KEEPALIVEs A sent on each session (its connections are numbered in neighbor order).
+    let per_conn = |net: &Net| -> Vec<usize> {
+        let mut conns: Vec<_> = net.nodes[0].sent.iter().collect();
+        conns.sort_by_key(|(c, _)| **c);
+        conns
+            .iter()
+            .map(|(_, b)| messages(b).iter().filter(|m| m[18] == 4).count())
+            .collect()
+    };
+    let before = per_conn(&net);
+    assert_eq!(before.len(), 3);
+    net.advance(Duration::from_secs(91));
+    let after = per_conn(&net);
+    let sent: Vec<usize> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
+    // Keepalive every hold/3: 3, 10 and 30 s over 91 s.
+    assert_eq!(sent, vec![30, 9, 3]);
+    for (p, _) in peers {
+        assert_eq!(
+            net.nodes[0].speaker.neighbor_state(ip(p)),
+            Some(State::Established)
+        );
+    }
+}
+
+#[test]
 fn hold_timer_expiry_sends_notification_4_0() {
     let mut net = pair(vec![], |a, b| {
         a.hold_time = 9;
