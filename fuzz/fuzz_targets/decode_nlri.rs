@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
     let encode = |v: &[Nlri]| {
         let mut out = BytesMut::new();
         for n in v {
-            write_nlri(&mut out, n, add_path && !matches!(n, Nlri::Raw { .. }), withdraw);
+            write_nlri(&mut out, n, add_path, withdraw);
         }
         out
     };

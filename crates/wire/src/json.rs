@@ -451,11 +451,6 @@ pub fn write_nlri_with_next_hop(
             if write_family_nlri(out, *family, bytes, next_hop) {
                 return;
             }
-            // Received with a path identifier, which the owned form keeps in front of the
-            // NLRI's bytes: shown without it, as the view shows it (`write_nlri_view`).
-            if bytes.len() > 4 && write_family_nlri(out, *family, &bytes[4..], next_hop) {
-                return;
-            }
             out.extend_from_slice(b"{\"raw\":\"");
             for b in bytes.iter() {
                 let _ = write!(out, "{b:02X}");
@@ -607,8 +602,7 @@ fn write_wire_labels(out: &mut Vec<u8>, labels: &[u8]) {
 }
 
 /// One NLRI object from its view, as [`write_nlri_with_next_hop`] writes the owned form,
-/// without allocating for the unicast, labeled, VPN and flow families (and the families with
-/// their own modules when the NLRI has no path identifier).
+/// without allocating (unicast, labeled, VPN, flow and the families with their own modules).
 pub fn write_nlri_view(
     out: &mut Vec<u8>,
     family: Family,
@@ -651,27 +645,21 @@ pub fn write_nlri_view(
             display(out, rd);
             out.push(b'}');
         }
-        NlriView::Flow {
-            path_id: None,
-            wire,
-            ..
-        } => {
+        // A path identifier on flow and the families below is read off and not shown, as
+        // ExaBGP does (RFC 7911 §3; it offers ADD-PATH for none of them, `ferrobgp decode
+        // -i` can still meet one).
+        NlriView::Flow { wire, .. } => {
             let vpn = family.safi == Safi::FLOW_VPN;
             match FlowNlri::parse(wire, family.afi == Afi::IPV6, vpn) {
                 Ok((v, _)) => v.write_json(out),
                 Err(_) => write_raw(out, wire),
             }
         }
-        // ExaBGP reads a path identifier before the NLRI of these families (RFC 7911 §3)
-        // and does not show it (it offers ADD-PATH for none of them, `ferrobgp decode -i`
-        // can still meet one).
-        NlriView::Other { wire, .. } if write_family_nlri(out, family, wire, next_hop) => {}
-        NlriView::Other {
-            path_id: None,
-            wire,
-        } => write_raw(out, wire),
-        // A path identifier on the other families: the owned form keeps it in the bytes.
-        _ => write_nlri_with_next_hop(out, family, &n.to_owned(family), next_hop),
+        NlriView::Other { wire, .. } => {
+            if !write_family_nlri(out, family, wire, next_hop) {
+                write_raw(out, wire);
+            }
+        }
     }
 }
 

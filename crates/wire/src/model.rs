@@ -343,14 +343,15 @@ pub enum Nlri {
     /// The NLRI of the families with their own modules (VPLS, MVPN, MUP, EVPN, RTC, BGP-LS,
     /// SR Policy: `crate::vpls`, `crate::mvpn`, … build it with their `to_nlri` and read it
     /// back with `from_nlri`), of flow rules this crate does not re-encode byte-exact, and of
-    /// unknown families: the NLRI's wire bytes, a path id (if received with one) in front.
+    /// unknown families: the NLRI's wire bytes, without a path id.
     ///
     /// This is only the owned model's form, for what is originated or stored: received
     /// NLRI are read as views (`crate::nlri::NlriView::Other` and each module's parse, no
     /// allocation per route) and their JSON is written from the views. Keyed by its bytes,
     /// a route is withdrawn by the same NLRI, as ExaBGP keys them (`index()` is the family
-    /// and the packed NLRI). Encoding writes the bytes as they are, so ADD-PATH is offered
-    /// only for the families whose variants carry a path id (as ExaBGP does).
+    /// and the packed NLRI, no path id for these families: a received one is dropped, and
+    /// not shown). ADD-PATH is offered only for the families whose variants carry a path
+    /// id, as ExaBGP does; were it negotiated anyway, path id 0 is written.
     Raw { family: Family, bytes: Bytes },
 }
 

@@ -119,7 +119,8 @@ impl NlriView<'_> {
     }
 
     /// The owned NLRI. Flow rules become `Nlri::Flow` when `crate::flowspec` round-trips
-    /// them byte-exact, else (and for families not modelled) `Nlri::Raw` wire bytes.
+    /// them byte-exact, else (and for the other families) `Nlri::Raw` wire bytes, without
+    /// the path id: ExaBGP neither shows one for these families nor keys its RIB with it.
     pub fn to_owned(&self, family: Family) -> Nlri {
         match *self {
             NlriView::Prefix { path_id, prefix } => Nlri::Prefix { prefix, path_id },
@@ -151,17 +152,10 @@ impl NlriView<'_> {
                 let (rd, rule) = flow_rule(family, wire).unwrap_or_default();
                 Nlri::Flow { rd, rule }
             }
-            NlriView::Flow { path_id, wire, .. } | NlriView::Other { path_id, wire } => {
-                let mut v = Vec::with_capacity(wire.len() + 4);
-                if let Some(id) = path_id {
-                    v.extend_from_slice(&id.to_be_bytes());
-                }
-                v.extend_from_slice(wire);
-                Nlri::Raw {
-                    family,
-                    bytes: Bytes::from(v),
-                }
-            }
+            NlriView::Flow { wire, .. } | NlriView::Other { wire, .. } => Nlri::Raw {
+                family,
+                bytes: Bytes::copy_from_slice(wire),
+            },
         }
     }
 }
@@ -581,8 +575,7 @@ pub fn nlri_len_for(nlri: &Nlri, add_path: bool, withdraw: bool) -> usize {
             let len = rule.body_len() + if rd.is_some() { 8 } else { 0 };
             len + if len < 0xf0 { 1 } else { 2 }
         }
-        // Raw keeps its path id in its bytes.
-        Nlri::Raw { bytes, .. } => bytes.len(),
+        Nlri::Raw { bytes, .. } => id + bytes.len(),
     }
 }
 
@@ -647,7 +640,10 @@ pub fn write_nlri(out: &mut bytes::BytesMut, nlri: &Nlri, add_path: bool, withdr
                 out.extend_from_slice(&v);
             }
         }
-        Nlri::Raw { bytes, .. } => out.extend_from_slice(bytes),
+        Nlri::Raw { bytes, .. } => {
+            write_id(out, None);
+            out.extend_from_slice(bytes);
+        }
     }
 }
 
