@@ -373,7 +373,9 @@ pub struct AdjRibOut {
     pending_withdraw: HashSet<Ck>,
     /// Slot indices, and `MARKER` for each of `markers`, in sending order.
     queue: VecDeque<u32>,
-    markers: VecDeque<Queued>,
+    /// Boxed: most neighbors only ever hold an End-of-RIB here, and an empty `VecDeque` grows
+    /// to four items at its first push.
+    markers: VecDeque<Box<Queued>>,
     /// Dead slots the last compaction kept because the queue referred to them.
     dead_kept: usize,
     /// What `peek` showed.
@@ -766,7 +768,7 @@ impl AdjRibOut {
                     self.queue.push_back(i);
                 }
                 q => {
-                    self.markers.push_back(q);
+                    self.markers.push_back(Box::new(q));
                     self.queue.push_back(MARKER);
                 }
             }
@@ -800,7 +802,8 @@ impl AdjRibOut {
             }
             if *f & SHADOW != 0 {
                 let a = s.attrs.clone().expect("shadowed slots have attributes");
-                self.markers.push_back(Queued::Shadowed(s.key.key(), a));
+                self.markers
+                    .push_back(Box::new(Queued::Shadowed(s.key.key(), a)));
                 self.queue.push_back(MARKER);
                 continue;
             }
@@ -808,7 +811,7 @@ impl AdjRibOut {
             self.queue.push_back(i as u32);
         }
         for f in eor_families {
-            self.markers.push_back(Queued::EndOfRib(*f));
+            self.markers.push_back(Box::new(Queued::EndOfRib(*f)));
             self.queue.push_back(MARKER);
         }
     }
@@ -867,7 +870,7 @@ impl AdjRibOut {
             let e = self.pop_front()?;
             if e == MARKER {
                 let q = self.markers.pop_front().expect("a marker per MARKER entry");
-                return Some(match q {
+                return Some(match *q {
                     Queued::Shadowed(k, a) => (Queued::Route(k), Some(a)),
                     q => (q, None),
                 });
@@ -937,7 +940,13 @@ impl AdjRibOut {
     pub fn next_is_route(&mut self) -> Option<bool> {
         self.skip_dropped();
         let &e = self.queue.front()?;
-        Some(e != MARKER || matches!(self.markers.front(), Some(Queued::Shadowed(..))))
+        Some(
+            e != MARKER
+                || matches!(
+                    self.markers.front().map(|q| &**q),
+                    Some(Queued::Shadowed(..))
+                ),
+        )
     }
 
     /// Look at the next item without taking it.
@@ -945,10 +954,7 @@ impl AdjRibOut {
         self.skip_dropped();
         self.peeked = self.queue.front().map(|&e| {
             if e == MARKER {
-                self.markers
-                    .front()
-                    .expect("a marker per MARKER entry")
-                    .clone()
+                (**self.markers.front().expect("a marker per MARKER entry")).clone()
             } else {
                 Queued::Route(self.slots[e as usize].key.key())
             }
