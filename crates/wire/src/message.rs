@@ -85,7 +85,7 @@ pub fn decode_message(msg: Bytes, ctx: &SessionContext) -> Result<Message, Error
         && msg[..16] == MARKER
         && u16::from_be_bytes([msg[16], msg[17]]) as usize == msg.len()
     {
-        return UpdateView::parse(msg, ctx).map(Message::Update);
+        return UpdateView::parse_inline(msg, ctx).map(Message::Update);
     }
     let len = match frame(&msg, ctx.max_message_len())? {
         Some(l) if l == msg.len() => l,

@@ -437,8 +437,9 @@ impl<'a> Iterator for NlriIter<'a> {
 }
 
 /// The hot path of validation: walk (path id,) length, octets without building values.
-#[inline]
-fn validate_prefixes(data: &[u8], v6: bool, add_path: bool) -> Result<(), usize> {
+/// `Err` is the offset of the first malformed prefix.
+#[inline(always)]
+pub(crate) fn validate_prefixes(data: &[u8], v6: bool, add_path: bool) -> Result<(), usize> {
     let max = if v6 { 128 } else { 32 };
     let id = if add_path { 4 } else { 0 };
     let mut i = 0;

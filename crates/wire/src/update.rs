@@ -11,7 +11,7 @@ use crate::model::{
     attr_code as code, attr_flag, Afi, Aggregator, AsPath, AsSegment, Family, Nlri, Origin,
     PathAttributes, RawAttribute, Safi, SegmentType, SessionContext, AS_TRANS,
 };
-use crate::nlri::{NlriIter, NlriLayout};
+use crate::nlri::{validate_prefixes, NlriIter, NlriLayout};
 
 const HEADER: usize = 19;
 /// The attribute codes whose offsets the view keeps (others are found by iteration). Kept
@@ -39,7 +39,8 @@ const TRACKED_CODES: [u8; 19] = [
 ];
 const TRACKED: usize = TRACKED_CODES.len();
 
-/// Attribute code → slot in `UpdateView::at` plus one (0: not tracked).
+/// Attribute code → index in `UpdateView::at` (1..=TRACKED; 0: not tracked, whose entry
+/// is scratch space the validation loop writes to instead of branching).
 const SLOT: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -54,7 +55,7 @@ const SLOT: [u8; 256] = {
 fn slot(c: u8) -> Option<usize> {
     match SLOT[c as usize] {
         0 => None,
-        s => Some(s as usize - 1),
+        s => Some(s as usize),
     }
 }
 
@@ -64,73 +65,192 @@ fn slot(c: u8) -> Option<usize> {
 struct Rule {
     /// Expected (optional, transitive) flag bits, or [`ANY_FLAGS`] for unchecked codes.
     flags: u8,
-    /// The value check: a `CHECK_*` kind.
-    check: u8,
-    /// The exact length (`CHECK_LEN`).
-    len: u8,
+    /// What the value needs beyond its length: a `KIND_*`.
+    kind: u8,
+    /// Index in `UpdateView::at` ([`SLOT`]).
+    slot: u8,
     /// RFC 7606 §7.5, §7.9, §7.10: discarded when an external peer sends it.
     internal_only: bool,
+    /// The lengths the fast check accepts: `len & mask == 0` and `min <= len <= max`.
+    /// Anything else goes to [`check_value`] (or `check_mp`), which says what is wrong, if
+    /// anything.
+    mask: u8,
+    min: u8,
+    max: u16,
 }
 
 const ANY_FLAGS: u8 = 0xff;
-/// No value check.
-const CHECK_NONE: u8 = 0;
-/// The value is exactly `Rule::len` octets.
-const CHECK_LEN: u8 = 1;
-/// A non-empty multiple of 4 octets.
-const CHECK_MUL4: u8 = 2;
-/// A non-empty multiple of 8 octets.
-const CHECK_MUL8: u8 = 3;
-/// Anything else: [`check_value`] decides, and MP_REACH/MP_UNREACH go to `check_mp`.
-const CHECK_FULL: u8 = 4;
+/// The length check is the whole check.
+const KIND_FAST: u8 = 0;
+/// ORIGIN: also a value of 0, 1 or 2.
+const KIND_ORIGIN: u8 = 1;
+/// AS_PATH: also the segments (with the session's ASN width).
+const KIND_AS_PATH: u8 = 2;
+/// No fast check: [`check_value`] decides, and MP_REACH/MP_UNREACH go to `check_mp`.
+const KIND_FULL: u8 = 3;
 
 const RULES: [Rule; 256] = {
     const O: u8 = attr_flag::OPTIONAL;
     const T: u8 = attr_flag::TRANSITIVE;
+    const ANY_LEN: u16 = u16::MAX;
     let any = Rule {
         flags: ANY_FLAGS,
-        check: CHECK_NONE,
-        len: 0,
+        kind: KIND_FAST,
+        slot: 0,
         internal_only: false,
+        mask: 0,
+        min: 0,
+        max: ANY_LEN,
     };
     let mut t = [any; 256];
-    const fn r(flags: u8, check: u8, len: u8) -> Rule {
+    // Exactly `len` octets.
+    const fn len(flags: u8, len: u8) -> Rule {
         Rule {
             flags,
-            check,
-            len,
+            kind: KIND_FAST,
+            slot: 0,
             internal_only: false,
+            mask: 0,
+            min: len,
+            max: len as u16,
         }
     }
-    t[code::ORIGIN as usize] = r(T, CHECK_FULL, 1);
-    t[code::AS_PATH as usize] = r(T, CHECK_FULL, 0);
+    // A non-empty multiple of `n` octets (a power of two).
+    const fn mul(flags: u8, n: u8) -> Rule {
+        Rule {
+            mask: n - 1,
+            min: n,
+            max: ANY_LEN,
+            ..len(flags, 0)
+        }
+    }
+    const fn full(flags: u8) -> Rule {
+        Rule {
+            kind: KIND_FULL,
+            ..len(flags, 0)
+        }
+    }
+    t[code::ORIGIN as usize] = Rule {
+        kind: KIND_ORIGIN,
+        ..len(T, 1)
+    };
+    t[code::AS_PATH as usize] = Rule {
+        kind: KIND_AS_PATH,
+        max: ANY_LEN,
+        ..len(T, 0)
+    };
     // NEXT_HOP's length is checked here; its address (external peers) in the loop.
-    t[code::NEXT_HOP as usize] = r(T, CHECK_LEN, 4);
-    t[code::MED as usize] = r(O, CHECK_LEN, 4);
+    t[code::NEXT_HOP as usize] = len(T, 4);
+    t[code::MED as usize] = len(O, 4);
     t[code::LOCAL_PREF as usize] = Rule {
         internal_only: true,
-        ..r(T, CHECK_LEN, 4)
+        ..len(T, 4)
     };
-    t[code::ATOMIC_AGGREGATE as usize] = r(T, CHECK_LEN, 0);
-    t[code::AGGREGATOR as usize] = r(O | T, CHECK_FULL, 0);
-    t[code::COMMUNITIES as usize] = r(O | T, CHECK_MUL4, 0);
+    t[code::ATOMIC_AGGREGATE as usize] = len(T, 0);
+    t[code::AGGREGATOR as usize] = full(O | T);
+    t[code::COMMUNITIES as usize] = mul(O | T, 4);
     t[code::ORIGINATOR_ID as usize] = Rule {
         internal_only: true,
-        ..r(O, CHECK_LEN, 4)
+        ..len(O, 4)
     };
     t[code::CLUSTER_LIST as usize] = Rule {
         internal_only: true,
-        ..r(O, CHECK_MUL4, 0)
+        ..mul(O, 4)
     };
-    t[code::MP_REACH_NLRI as usize] = r(O, CHECK_FULL, 0);
-    t[code::MP_UNREACH_NLRI as usize] = r(O, CHECK_FULL, 0);
-    t[code::EXTENDED_COMMUNITIES as usize] = r(O | T, CHECK_MUL8, 0);
-    t[code::AS4_PATH as usize] = r(O | T, CHECK_FULL, 0);
-    t[code::AS4_AGGREGATOR as usize] = r(O | T, CHECK_LEN, 8);
-    t[code::IPV6_EXTENDED_COMMUNITIES as usize] = r(O | T, CHECK_FULL, 0);
-    t[code::AIGP as usize] = r(O, CHECK_FULL, 0);
-    t[code::LARGE_COMMUNITIES as usize] = r(O | T, CHECK_FULL, 0);
-    t[code::OTC as usize] = r(O | T, CHECK_LEN, 4);
+    t[code::MP_REACH_NLRI as usize] = full(O);
+    t[code::MP_UNREACH_NLRI as usize] = full(O);
+    t[code::EXTENDED_COMMUNITIES as usize] = mul(O | T, 8);
+    t[code::AS4_PATH as usize] = full(O | T);
+    t[code::AS4_AGGREGATOR as usize] = len(O | T, 8);
+    t[code::IPV6_EXTENDED_COMMUNITIES as usize] = full(O | T);
+    t[code::AIGP as usize] = full(O);
+    t[code::LARGE_COMMUNITIES as usize] = full(O | T);
+    t[code::OTC as usize] = len(O | T, 4);
+    let mut c = 0;
+    while c < 256 {
+        t[c].slot = SLOT[c];
+        c += 1;
+    }
+    t
+};
+
+/// What the fast validation loop ([`scan_fast`]) does with a code below 64, in one of the
+/// three session modes ([`FAST_INTERNAL`], [`FAST_EXTERNAL`], [`FAST_EXTERNAL_NLRI`]): the
+/// [`Rule`] with what depends on the session folded in, so the loop tests nothing else.
+#[derive(Clone, Copy)]
+struct FastRule {
+    /// The flag bits checked (OPTIONAL | TRANSITIVE, or none) and their expected value.
+    fmask: u8,
+    flags: u8,
+    /// What else the value needs (`MORE_*` bits; 0: nothing).
+    more: u8,
+    slot: u8,
+    mask: u8,
+    min: u8,
+    max: u16,
+}
+
+/// ORIGIN: a value of 0, 1 or 2.
+const MORE_ORIGIN: u8 = 1;
+/// AS_PATH: valid segments.
+const MORE_AS_PATH: u8 = 2;
+/// NEXT_HOP from an external peer with NLRI: a unicast host address.
+const MORE_NEXT_HOP: u8 = 4;
+/// Not for the fast loop: [`scan_slow`] handles it.
+const MORE_STOP: u8 = 8;
+
+/// An internal peer.
+const FAST_INTERNAL: usize = 0;
+/// An external peer, and no NLRI field.
+const FAST_EXTERNAL: usize = 1;
+/// An external peer, and an NLRI field (NEXT_HOP's address matters, RFC 4271 §6.3).
+const FAST_EXTERNAL_NLRI: usize = 2;
+
+const FAST_RULES: [[FastRule; 64]; 3] = {
+    let stop = FastRule {
+        fmask: 0,
+        flags: 0,
+        more: MORE_STOP,
+        slot: 0,
+        mask: 0,
+        min: 0,
+        max: 0,
+    };
+    let mut t = [[stop; 64]; 3];
+    let mut mode = 0;
+    while mode < 3 {
+        let mut c = 0;
+        while c < 64 {
+            let r = RULES[c];
+            let checked = r.flags != ANY_FLAGS;
+            let more = if r.kind == KIND_FULL || (mode != FAST_INTERNAL && r.internal_only) {
+                MORE_STOP
+            } else if mode == FAST_EXTERNAL_NLRI && c == code::NEXT_HOP as usize {
+                MORE_NEXT_HOP
+            } else if r.kind == KIND_ORIGIN {
+                MORE_ORIGIN
+            } else if r.kind == KIND_AS_PATH {
+                MORE_AS_PATH
+            } else {
+                0
+            };
+            t[mode][c] = FastRule {
+                fmask: if checked {
+                    attr_flag::OPTIONAL | attr_flag::TRANSITIVE
+                } else {
+                    0
+                },
+                flags: if checked { r.flags } else { 0 },
+                more,
+                slot: r.slot,
+                mask: r.mask,
+                min: r.min,
+                max: r.max,
+            };
+            c += 1;
+        }
+        mode += 1;
+    }
     t
 };
 
@@ -139,12 +259,14 @@ const RULES: [Rule; 256] = {
 #[derive(Debug, Clone)]
 pub struct UpdateView {
     msg: Bytes,
-    withdrawn: (u16, u16),
-    attrs: (u16, u16),
-    nlri: (u16, u16),
+    /// End of the withdrawn routes field (which starts at 21) and start of the attribute
+    /// field (2 octets later, after its length).
+    w1: u16,
+    /// End of the attribute field and start of the NLRI field (which ends the message).
+    a1: u16,
     /// Offset of each tracked attribute's header in `msg` (0 = absent or discarded), by
-    /// [`slot`].
-    at: [u16; TRACKED],
+    /// [`slot`] (entry 0 is scratch).
+    at: [u16; TRACKED + 1],
     asn4: bool,
     v4_add_path: bool,
     reach_add_path: bool,
@@ -178,7 +300,7 @@ impl<'a> AttributeIter<'a> {
 }
 
 /// Split one attribute off `d`; `None` if the header or the value does not fit.
-#[inline]
+#[inline(always)]
 fn split_attribute(d: &[u8]) -> Option<(u8, u8, usize, usize)> {
     let flags = *d.first()?;
     let code = *d.get(1)?;
@@ -220,6 +342,7 @@ pub struct MpReach<'a> {
 
 impl MpReach<'_> {
     /// The global next hop and the RFC 2545 link-local one.
+    #[inline]
     pub fn next_hop(&self) -> (Option<IpAddr>, Option<Ipv6Addr>) {
         parse_next_hop(self.next_hop_bytes)
     }
@@ -290,6 +413,7 @@ fn malformed_action(c: u8) -> Action {
 }
 
 /// Validate an AS_PATH / AS4_PATH value (RFC 4271 §6.3, RFC 7606 §7.2).
+#[inline]
 fn valid_as_path(v: &[u8], asn_len: usize) -> bool {
     let mut d = v;
     while !d.is_empty() {
@@ -378,195 +502,18 @@ fn mp_family(v: &[u8]) -> Option<Family> {
     ))
 }
 
-impl UpdateView {
-    /// Validate an UPDATE. `msg` is the whole message, header included (as sliced out of the
-    /// receive buffer by [`crate::frame`]). `Err` is a session reset (or AFI/SAFI disable);
-    /// lesser problems are listed in [`UpdateView::problems`].
-    pub fn parse(msg: Bytes, ctx: &SessionContext) -> Result<UpdateView, Error> {
-        let e = |k, off| Error::new(k, msg_type::UPDATE, off);
-        if msg.len() < HEADER + 4 || msg.len() > u16::MAX as usize {
-            return Err(e(ErrorKind::BadMessageLength(msg.len() as u16), 16));
-        }
-        let b = &msg[..];
-        let wl = u16::from_be_bytes([b[HEADER], b[HEADER + 1]]) as usize;
-        let w0 = HEADER + 2;
-        let w1 = w0 + wl;
-        if w1 + 2 > b.len() {
-            return Err(e(ErrorKind::MalformedAttributeList, HEADER));
-        }
-        let al = u16::from_be_bytes([b[w1], b[w1 + 1]]) as usize;
-        let a0 = w1 + 2;
-        let a1 = a0 + al;
-        if a1 > b.len() {
-            return Err(e(ErrorKind::MalformedAttributeList, w1));
-        }
-        let v4_add_path = ctx.receives_path_id(Family::IPV4_UNICAST);
-        // RFC 7606 §5.3: a malformed withdrawn routes or NLRI field is a session reset.
-        let v4 = NlriLayout::Prefix { v6: false };
-        if let Err(ne) = NlriIter::new(&b[w0..w1], v4, v4_add_path, true) {
-            return Err(e(ErrorKind::InvalidNetworkField, w0 + ne.offset));
-        }
-        if let Err(ne) = NlriIter::new(&b[a1..], v4, v4_add_path, false) {
-            return Err(e(ErrorKind::InvalidNetworkField, a1 + ne.offset));
-        }
+/// What the validation loop finds besides the offsets of the fields: kept apart from the
+/// view so the loop borrows the message while it fills them.
+#[derive(Default)]
+struct Scan {
+    at: [u16; TRACKED + 1],
+    reach_add_path: bool,
+    unreach_add_path: bool,
+    treat_as_withdraw: bool,
+    problems: Vec<Error>,
+}
 
-        let mut view = UpdateView {
-            msg: Bytes::new(),
-            withdrawn: (w0 as u16, w1 as u16),
-            attrs: (a0 as u16, a1 as u16),
-            nlri: (a1 as u16, b.len() as u16),
-            at: [0; TRACKED],
-            asn4: ctx.asn4,
-            v4_add_path,
-            reach_add_path: false,
-            unreach_add_path: false,
-            treat_as_withdraw: false,
-            problems: Vec::new(),
-        };
-        let mut seen = [0u64; 4];
-        let mut pos = a0;
-        while pos < a1 {
-            let Some((flags, c, hl, len)) = split_attribute(&b[pos..a1]) else {
-                // RFC 7606 §4: an attribute running past the attribute field. The NLRI
-                // field is still located by the total length, so treat-as-withdraw works
-                // unless an MP attribute may have been lost.
-                let reach_seen = view.at_code(code::MP_REACH_NLRI) != 0
-                    || view.at_code(code::MP_UNREACH_NLRI) != 0;
-                if reach_seen || a1 < b.len() {
-                    view.flag(Error::attr(
-                        ErrorKind::MalformedAttributeList,
-                        b.get(pos + 1).copied().unwrap_or(0),
-                        pos,
-                        Action::TreatAsWithdraw,
-                    ));
-                    break;
-                }
-                return Err(e(ErrorKind::MalformedAttributeList, pos));
-            };
-            let value = &b[pos + hl..pos + hl + len];
-            let off = pos;
-            pos += hl + len;
-
-            // RFC 7606 §3.g: duplicates are discarded, except MP_REACH/MP_UNREACH.
-            let bit = 1u64 << (c % 64);
-            let dup = seen[(c / 64) as usize] & bit != 0;
-            seen[(c / 64) as usize] |= bit;
-            if dup {
-                if c == code::MP_REACH_NLRI || c == code::MP_UNREACH_NLRI {
-                    let mut err = Error::attr(
-                        ErrorKind::MalformedAttributeList,
-                        c,
-                        off,
-                        Action::SessionReset,
-                    );
-                    err.msg_type = msg_type::UPDATE;
-                    return Err(err);
-                }
-                view.flag(Error::attr(
-                    ErrorKind::MalformedAttributeList,
-                    c,
-                    off,
-                    Action::AttributeDiscard,
-                ));
-                continue;
-            }
-
-            let rule = RULES[c as usize];
-            // RFC 7606 §7.5, §7.9, §7.10 (RFC 4271 §5.1.5, RFC 4456 §8): attributes that
-            // stay inside an AS are discarded when an external peer sends them.
-            if rule.internal_only && ctx.external {
-                view.flag(Error::attr(
-                    ErrorKind::NotFromExternalPeer,
-                    c,
-                    off,
-                    Action::AttributeDiscard,
-                ));
-                continue;
-            }
-
-            // An unknown code without the optional bit: RFC 4271 §6.3 would call it an
-            // unrecognized well-known attribute, but no unknown code can be well-known, and
-            // ExaBGP sends such generic attributes (conf-generic-attribute.ci) and accepts
-            // them. Kept as an unknown attribute, as ExaBGP does.
-            if rule.flags != ANY_FLAGS
-                && flags & (attr_flag::OPTIONAL | attr_flag::TRANSITIVE) != rule.flags
-            {
-                let action = malformed_action(c);
-                let err = Error::attr(ErrorKind::AttributeFlags, c, off, action);
-                if action == Action::SessionReset {
-                    return Err(err);
-                }
-                view.flag(err);
-                continue;
-            }
-
-            let fast_ok = match rule.check {
-                CHECK_NONE => true,
-                CHECK_LEN => len == rule.len as usize,
-                CHECK_MUL4 => len != 0 && len % 4 == 0,
-                CHECK_MUL8 => len != 0 && len % 8 == 0,
-                _ => false,
-            };
-            if !fast_ok {
-                if c == code::MP_REACH_NLRI || c == code::MP_UNREACH_NLRI {
-                    view.check_mp(b, c, off, off + hl, value, ctx)?;
-                } else if let Some(kind) = check_value(c, value, ctx.asn4) {
-                    let action = malformed_action(c);
-                    view.flag(Error::attr(kind, c, off, action));
-                    continue;
-                }
-            }
-            if c == code::NEXT_HOP
-                && ctx.external
-                && a1 < b.len()
-                && !unicast_host(IpAddr::V4(Ipv4Addr::new(
-                    value[0], value[1], value[2], value[3],
-                )))
-            {
-                // RFC 4271 §6.3, RFC 7606 §7.3: a semantically incorrect NEXT_HOP (no
-                // unicast host address) from an external peer: the routes are withdrawn.
-                view.flag(Error::attr(
-                    ErrorKind::InvalidNextHop,
-                    c,
-                    off,
-                    Action::TreatAsWithdraw,
-                ));
-                continue;
-            }
-            if let Some(i) = slot(c) {
-                view.at[i] = off as u16;
-            }
-        }
-
-        // RFC 7606 §3.d: a missing well-known attribute when there is NLRI to announce.
-        let has_nlri = a1 < b.len() || view.at_code(code::MP_REACH_NLRI) != 0;
-        if has_nlri {
-            for c in [code::ORIGIN, code::AS_PATH] {
-                if view.at_code(c) == 0 && !view.discarded_by_problem(c) {
-                    view.flag(Error::attr(
-                        ErrorKind::MissingWellKnownAttribute(c),
-                        c,
-                        a0,
-                        Action::TreatAsWithdraw,
-                    ));
-                }
-            }
-            if a1 < b.len()
-                && view.at_code(code::NEXT_HOP) == 0
-                && !view.discarded_by_problem(code::NEXT_HOP)
-            {
-                view.flag(Error::attr(
-                    ErrorKind::MissingWellKnownAttribute(code::NEXT_HOP),
-                    code::NEXT_HOP,
-                    a0,
-                    Action::TreatAsWithdraw,
-                ));
-            }
-        }
-        view.msg = msg;
-        Ok(view)
-    }
-
+impl Scan {
     #[inline]
     fn at_code(&self, c: u8) -> u16 {
         slot(c).map_or(0, |i| self.at[i])
@@ -583,9 +530,67 @@ impl UpdateView {
         self.problems.push(err);
     }
 
+    /// RFC 7606 §3.g: a second MP_REACH/MP_UNREACH is a session reset, other duplicates
+    /// are discarded.
+    #[cold]
+    #[inline(never)]
+    fn duplicate(&mut self, c: u8, off: usize) -> Result<(), Error> {
+        if c == code::MP_REACH_NLRI || c == code::MP_UNREACH_NLRI {
+            let mut err = Error::attr(
+                ErrorKind::MalformedAttributeList,
+                c,
+                off,
+                Action::SessionReset,
+            );
+            err.msg_type = msg_type::UPDATE;
+            return Err(err);
+        }
+        self.flag(Error::attr(
+            ErrorKind::MalformedAttributeList,
+            c,
+            off,
+            Action::AttributeDiscard,
+        ));
+        Ok(())
+    }
+
+    /// Flags that do not match the code's (RFC 4271 §6.3, RFC 7606 §3.c).
+    #[cold]
+    #[inline(never)]
+    fn bad_flags(&mut self, c: u8, off: usize) -> Result<(), Error> {
+        let action = malformed_action(c);
+        let err = Error::attr(ErrorKind::AttributeFlags, c, off, action);
+        if action == Action::SessionReset {
+            return Err(err);
+        }
+        self.flag(err);
+        Ok(())
+    }
+
+    /// The full value check of an attribute the fast check did not accept: `Ok(true)` when
+    /// it is valid after all, `Ok(false)` when it was flagged.
+    #[cold]
+    #[inline(never)]
+    fn check_full(
+        &mut self,
+        c: u8,
+        off: usize,
+        voff: usize,
+        value: &[u8],
+        ctx: &SessionContext,
+    ) -> Result<bool, Error> {
+        if c == code::MP_REACH_NLRI || c == code::MP_UNREACH_NLRI {
+            self.check_mp(c, off, voff, value, ctx)?;
+        } else if let Some(kind) = check_value(c, value, ctx.asn4) {
+            let action = malformed_action(c);
+            self.flag(Error::attr(kind, c, off, action));
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
     fn check_mp(
         &mut self,
-        b: &[u8],
         c: u8,
         off: usize,
         voff: usize,
@@ -593,7 +598,6 @@ impl UpdateView {
         ctx: &SessionContext,
     ) -> Result<(), Error> {
         let bad = |at: usize, action| Err(Error::attr(ErrorKind::MalformedMpNlri, c, at, action));
-        let _ = b;
         let Some(family) = mp_family(v) else {
             return bad(off, Action::SessionReset);
         };
@@ -653,6 +657,302 @@ impl UpdateView {
         }
         Ok(())
     }
+}
+
+/// Validate the path attributes `b[a0..a1]` (RFC 4271 §6.3, RFC 7606), recording where the
+/// tracked ones are. `Err` is a session reset (or AFI/SAFI disable).
+#[inline(always)]
+fn scan_attributes(b: &[u8], a0: usize, a1: usize, ctx: &SessionContext) -> Result<Scan, Error> {
+    let mut scan = Scan::default();
+    // RFC 4271 §6.3: NEXT_HOP's address matters when an external peer announces routes.
+    let check_next_hop = ctx.external && a1 < b.len();
+    let mode = match (ctx.external, check_next_hop) {
+        (false, _) => FAST_INTERNAL,
+        (true, false) => FAST_EXTERNAL,
+        (true, true) => FAST_EXTERNAL_NLRI,
+    };
+    let (pos, seen_lo) = scan_fast(&b[..a1], a0, ctx.asn4, mode, &mut scan.at);
+    if pos < a1 {
+        scan_slow(b, pos, a1, ctx, check_next_hop, &mut scan, seen_lo)?;
+    }
+    check_missing(&mut scan, b, a0, a1);
+    Ok(scan)
+}
+
+/// RFC 7606 §3.d: a missing well-known attribute when there is NLRI to announce.
+#[inline(always)]
+fn check_missing(scan: &mut Scan, b: &[u8], a0: usize, a1: usize) {
+    let has_nlri = a1 < b.len() || scan.at_code(code::MP_REACH_NLRI) != 0;
+    if has_nlri {
+        for c in [code::ORIGIN, code::AS_PATH] {
+            if scan.at_code(c) == 0 && !scan.discarded_by_problem(c) {
+                scan.flag(Error::attr(
+                    ErrorKind::MissingWellKnownAttribute(c),
+                    c,
+                    a0,
+                    Action::TreatAsWithdraw,
+                ));
+            }
+        }
+        if a1 < b.len()
+            && scan.at_code(code::NEXT_HOP) == 0
+            && !scan.discarded_by_problem(code::NEXT_HOP)
+        {
+            scan.flag(Error::attr(
+                ErrorKind::MissingWellKnownAttribute(code::NEXT_HOP),
+                code::NEXT_HOP,
+                a0,
+                Action::TreatAsWithdraw,
+            ));
+        }
+    }
+}
+
+/// The common case of [`scan_attributes`], with no call and no allocation: attributes of
+/// codes below 64, first seen, with the flags of their code, valid by the fast check of
+/// their [`Rule`], not to be discarded. Stops at the end of `field` (the message up to the
+/// end of the attribute field) or before the first attribute that needs more, with nothing
+/// of it recorded, and returns where it stopped (and the codes seen): [`scan_slow`] takes
+/// over there. Not inlined: alone, its loop keeps everything in registers.
+#[inline(never)]
+fn scan_fast(
+    field: &[u8],
+    mut pos: usize,
+    asn4: bool,
+    mode: usize,
+    at: &mut [u16; TRACKED + 1],
+) -> (usize, u64) {
+    let asn_len = if asn4 { 4 } else { 2 };
+    let rules = &FAST_RULES[mode.min(2)];
+    let mut seen_lo = 0u64;
+    while pos < field.len() {
+        let Some((flags, c, hl, len)) = split_attribute(&field[pos..]) else {
+            break;
+        };
+        if c >= 64 || seen_lo & (1u64 << c) != 0 {
+            break;
+        }
+        let rule = rules[c as usize];
+        let l = len as u32;
+        if flags & rule.fmask != rule.flags
+            || l & rule.mask as u32 != 0
+            || l < rule.min as u32
+            || l > rule.max as u32
+        {
+            break;
+        }
+        let value = &field[pos + hl..pos + hl + len];
+        // Bit tests, not a match: one predictable branch for the plain codes.
+        if rule.more != 0 {
+            let ok = if rule.more & MORE_ORIGIN != 0 {
+                value.first().is_some_and(|&o| o <= 2)
+            } else if rule.more & MORE_AS_PATH != 0 {
+                valid_as_path(value, asn_len)
+            } else if rule.more & MORE_NEXT_HOP != 0 {
+                // RFC 4271 §6.3, RFC 7606 §7.3: a unicast host address (the slow loop
+                // flags any other).
+                value
+                    .first_chunk::<4>()
+                    .is_some_and(|a| unicast_host(IpAddr::V4(Ipv4Addr::from(*a))))
+            } else {
+                false
+            };
+            if !ok {
+                break;
+            }
+        }
+        seen_lo |= 1u64 << c;
+        // Untracked codes write the scratch entry 0.
+        at[rule.slot as usize] = pos as u16;
+        pos += hl + len;
+    }
+    (pos, seen_lo)
+}
+
+/// [`scan_attributes`] from `from` on, everything handled: duplicates, discards, codes of
+/// 64 or more, the full value checks, the MP attributes.
+#[inline(never)]
+fn scan_slow(
+    b: &[u8],
+    from: usize,
+    a1: usize,
+    ctx: &SessionContext,
+    check_next_hop: bool,
+    scan: &mut Scan,
+    mut seen_lo: u64,
+) -> Result<(), Error> {
+    let field = &b[..a1];
+    let asn_len = if ctx.asn4 { 4 } else { 2 };
+    let external = ctx.external;
+    let mut seen_hi = [0u64; 3];
+    let mut pos = from;
+    while pos < a1 {
+        let Some((flags, c, hl, len)) = split_attribute(&field[pos..]) else {
+            // RFC 7606 §4: an attribute running past the attribute field. The NLRI
+            // field is still located by the total length, so treat-as-withdraw works
+            // unless an MP attribute may have been lost.
+            let reach_seen =
+                scan.at_code(code::MP_REACH_NLRI) != 0 || scan.at_code(code::MP_UNREACH_NLRI) != 0;
+            if reach_seen || a1 < b.len() {
+                scan.flag(Error::attr(
+                    ErrorKind::MalformedAttributeList,
+                    b.get(pos + 1).copied().unwrap_or(0),
+                    pos,
+                    Action::TreatAsWithdraw,
+                ));
+                break;
+            }
+            return Err(Error::new(
+                ErrorKind::MalformedAttributeList,
+                msg_type::UPDATE,
+                pos,
+            ));
+        };
+        let off = pos;
+        let value = &field[pos + hl..pos + hl + len];
+        pos += hl + len;
+
+        // RFC 7606 §3.g: duplicates are discarded, except MP_REACH/MP_UNREACH.
+        let dup = if c < 64 {
+            let bit = 1u64 << c;
+            let dup = seen_lo & bit != 0;
+            seen_lo |= bit;
+            dup
+        } else {
+            seen_high(&mut seen_hi, c)
+        };
+        if dup {
+            scan.duplicate(c, off)?;
+            continue;
+        }
+
+        let rule = RULES[c as usize];
+        // RFC 7606 §7.5, §7.9, §7.10 (RFC 4271 §5.1.5, RFC 4456 §8): attributes that
+        // stay inside an AS are discarded when an external peer sends them.
+        if rule.internal_only && external {
+            scan.flag(Error::attr(
+                ErrorKind::NotFromExternalPeer,
+                c,
+                off,
+                Action::AttributeDiscard,
+            ));
+            continue;
+        }
+
+        // An unknown code without the optional bit: RFC 4271 §6.3 would call it an
+        // unrecognized well-known attribute, but no unknown code can be well-known, and
+        // ExaBGP sends such generic attributes (conf-generic-attribute.ci) and accepts
+        // them. Kept as an unknown attribute, as ExaBGP does.
+        if rule.flags != ANY_FLAGS
+            && flags & (attr_flag::OPTIONAL | attr_flag::TRANSITIVE) != rule.flags
+        {
+            scan.bad_flags(c, off)?;
+            continue;
+        }
+
+        let l = len as u32;
+        let fast_ok = l & rule.mask as u32 == 0
+            && l >= rule.min as u32
+            && l <= rule.max as u32
+            && match rule.kind {
+                KIND_FAST => true,
+                KIND_ORIGIN => value.first().is_some_and(|&o| o <= 2),
+                KIND_AS_PATH => valid_as_path(value, asn_len),
+                _ => false,
+            };
+        if !fast_ok && !scan.check_full(c, off, off + hl, value, ctx)? {
+            continue;
+        }
+        if c == code::NEXT_HOP
+            && check_next_hop
+            && value.len() == 4
+            && !unicast_host(IpAddr::V4(Ipv4Addr::new(
+                value[0], value[1], value[2], value[3],
+            )))
+        {
+            // RFC 4271 §6.3, RFC 7606 §7.3: a semantically incorrect NEXT_HOP (no
+            // unicast host address) from an external peer: the routes are withdrawn.
+            scan.flag(Error::attr(
+                ErrorKind::InvalidNextHop,
+                c,
+                off,
+                Action::TreatAsWithdraw,
+            ));
+            continue;
+        }
+        // Untracked codes write the scratch entry 0.
+        scan.at[rule.slot as usize] = off as u16;
+    }
+    Ok(())
+}
+
+/// RFC 7606 §3.g: has code `c` (64 or more) been seen already? Records it.
+#[cold]
+#[inline(never)]
+fn seen_high(seen: &mut [u64; 3], c: u8) -> bool {
+    let (w, bit) = ((c / 64) as usize - 1, 1u64 << (c % 64));
+    let dup = seen[w] & bit != 0;
+    seen[w] |= bit;
+    dup
+}
+
+impl UpdateView {
+    /// Validate an UPDATE. `msg` is the whole message, header included (as sliced out of the
+    /// receive buffer by [`crate::frame`]). `Err` is a session reset (or AFI/SAFI disable);
+    /// lesser problems are listed in [`UpdateView::problems`].
+    pub fn parse(msg: Bytes, ctx: &SessionContext) -> Result<UpdateView, Error> {
+        Self::parse_inline(msg, ctx)
+    }
+
+    /// [`UpdateView::parse`], inlined into [`crate::decode_message`] so the view is built
+    /// where the caller's `Message` lives instead of being moved there.
+    #[inline(always)]
+    pub(crate) fn parse_inline(msg: Bytes, ctx: &SessionContext) -> Result<UpdateView, Error> {
+        let e = |k, off| Error::new(k, msg_type::UPDATE, off);
+        if msg.len() < HEADER + 4 || msg.len() > u16::MAX as usize {
+            return Err(e(ErrorKind::BadMessageLength(msg.len() as u16), 16));
+        }
+        let b = &msg[..];
+        let wl = u16::from_be_bytes([b[HEADER], b[HEADER + 1]]) as usize;
+        let w0 = HEADER + 2;
+        let w1 = w0 + wl;
+        if w1 + 2 > b.len() {
+            return Err(e(ErrorKind::MalformedAttributeList, HEADER));
+        }
+        let al = u16::from_be_bytes([b[w1], b[w1 + 1]]) as usize;
+        let a0 = w1 + 2;
+        let a1 = a0 + al;
+        if a1 > b.len() {
+            return Err(e(ErrorKind::MalformedAttributeList, w1));
+        }
+        let v4_add_path = ctx.receives_path_id(Family::IPV4_UNICAST);
+        // RFC 7606 §5.3: a malformed withdrawn routes or NLRI field is a session reset.
+        // (What `NlriIter::new` checks of IPv4 unicast, called directly to be inlined, with
+        // the common case of no path ids known to the compiler.)
+        let prefixes = |d: &[u8]| match v4_add_path {
+            false => validate_prefixes(d, false, false),
+            true => validate_prefixes(d, false, true),
+        };
+        if let Err(at) = prefixes(&b[w0..w1]) {
+            return Err(e(ErrorKind::InvalidNetworkField, w0 + at));
+        }
+        if let Err(at) = prefixes(&b[a1..]) {
+            return Err(e(ErrorKind::InvalidNetworkField, a1 + at));
+        }
+        let scan = scan_attributes(b, a0, a1, ctx)?;
+        Ok(UpdateView {
+            msg,
+            w1: w1 as u16,
+            a1: a1 as u16,
+            at: scan.at,
+            asn4: ctx.asn4,
+            v4_add_path,
+            reach_add_path: scan.reach_add_path,
+            unreach_add_path: scan.unreach_add_path,
+            treat_as_withdraw: scan.treat_as_withdraw,
+            problems: scan.problems,
+        })
+    }
 
     /// The whole message, header included.
     pub fn as_bytes(&self) -> &Bytes {
@@ -669,14 +969,31 @@ impl UpdateView {
         self.treat_as_withdraw
     }
 
-    fn range(&self, r: (u16, u16)) -> &[u8] {
-        &self.msg[r.0 as usize..r.1 as usize]
+    /// The fields, as validated.
+    #[inline]
+    fn range(&self, from: usize, to: usize) -> &[u8] {
+        self.msg.get(from..to).unwrap_or_default()
+    }
+
+    #[inline]
+    fn withdrawn_field(&self) -> &[u8] {
+        self.range(HEADER + 2, self.w1 as usize)
+    }
+
+    #[inline]
+    fn attribute_field(&self) -> &[u8] {
+        self.range(self.w1 as usize + 2, self.a1 as usize)
+    }
+
+    #[inline]
+    fn nlri_field(&self) -> &[u8] {
+        self.range(self.a1 as usize, self.msg.len())
     }
 
     /// IPv4 unicast withdrawn routes (the classic field).
     pub fn withdrawn(&self) -> NlriIter<'_> {
         NlriIter::validated(
-            self.range(self.withdrawn),
+            self.withdrawn_field(),
             NlriLayout::Prefix { v6: false },
             self.v4_add_path,
             true,
@@ -686,7 +1003,7 @@ impl UpdateView {
     /// IPv4 unicast announced routes (the classic NLRI field).
     pub fn nlri(&self) -> NlriIter<'_> {
         NlriIter::validated(
-            self.range(self.nlri),
+            self.nlri_field(),
             NlriLayout::Prefix { v6: false },
             self.v4_add_path,
             false,
@@ -695,44 +1012,60 @@ impl UpdateView {
 
     /// All path attributes as they appear (including discarded and MP ones).
     pub fn attributes(&self) -> AttributeIter<'_> {
-        AttributeIter::new(self.range(self.attrs), self.attrs.0 as usize)
+        AttributeIter::new(self.attribute_field(), self.w1 as usize + 2)
     }
 
     /// A tracked (valid, first-seen) attribute's value.
+    #[inline(always)]
     pub fn attribute(&self, c: u8) -> Option<&[u8]> {
-        let off = if let Some(i) = slot(c) {
-            self.at[i] as usize
-        } else {
-            return self.attributes().find(|a| a.code == c).map(|a| a.value);
-        };
+        match slot(c) {
+            Some(i) => self.tracked(i),
+            None => self.untracked(c),
+        }
+    }
+
+    /// The value of the tracked attribute in `at[i]`: its header was validated, so only
+    /// the length is read again.
+    #[inline(always)]
+    fn tracked(&self, i: usize) -> Option<&[u8]> {
+        let off = self.at[i] as usize;
         if off == 0 {
             return None;
         }
-        let (_, _, hl, len) = split_attribute(&self.msg[off..])?;
+        let (_, _, hl, len) = split_attribute(self.msg.get(off..)?)?;
         self.msg.get(off + hl..off + hl + len)
+    }
+
+    fn untracked(&self, c: u8) -> Option<&[u8]> {
+        self.attributes().find(|a| a.code == c).map(|a| a.value)
     }
 
     pub fn origin(&self) -> Option<Origin> {
         Origin::from_u8(*self.attribute(code::ORIGIN)?.first()?)
     }
 
+    #[inline]
     fn u32_attr(&self, c: u8) -> Option<u32> {
         let v = self.attribute(c)?;
         Some(u32::from_be_bytes(v.try_into().ok()?))
     }
 
+    #[inline]
     pub fn med(&self) -> Option<u32> {
         self.u32_attr(code::MED)
     }
+    #[inline]
     pub fn local_pref(&self) -> Option<u32> {
         self.u32_attr(code::LOCAL_PREF)
     }
+    #[inline]
     pub fn otc(&self) -> Option<u32> {
         self.u32_attr(code::OTC)
     }
     pub fn next_hop(&self) -> Option<Ipv4Addr> {
         self.u32_attr(code::NEXT_HOP).map(Ipv4Addr::from)
     }
+    #[inline]
     pub fn originator_id(&self) -> Option<Ipv4Addr> {
         self.u32_attr(code::ORIGINATOR_ID).map(Ipv4Addr::from)
     }
@@ -891,8 +1224,8 @@ impl UpdateView {
     /// RFC 4724 §2: an UPDATE with nothing but an empty withdrawn list (IPv4 unicast), or
     /// only an MP_UNREACH_NLRI with no NLRI (any other family), marks End-of-RIB.
     pub fn end_of_rib(&self) -> Option<Family> {
-        let attrs = self.range(self.attrs);
-        if self.withdrawn.0 == self.withdrawn.1 && self.nlri.0 == self.nlri.1 {
+        let attrs = self.attribute_field();
+        if self.withdrawn_field().is_empty() && self.nlri_field().is_empty() {
             if attrs.is_empty() {
                 return Some(Family::IPV4_UNICAST);
             }
@@ -1142,4 +1475,131 @@ pub fn merge_as4_path(as_path: AsPath, mut as4: AsPath) -> AsPath {
     }
     out.extend(segs);
     AsPath { segments: out }
+}
+
+/// The fast validation loop against the slow one: whatever the attributes, `scan_fast`
+/// followed by `scan_slow` finds what `scan_slow` alone finds (same offsets, same problems,
+/// same session reset).
+#[cfg(test)]
+mod fast_slow {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A value for `code`: often a valid one or a near miss, else any short bytes.
+    fn value(code: u8) -> impl Strategy<Value = Vec<u8>> {
+        let near: Vec<Vec<u8>> = match code {
+            code::ORIGIN => vec![vec![3], vec![0, 0], vec![]],
+            // 2-octet ASNs (valid only on a 2-octet session), a zero count, a bad type.
+            code::AS_PATH => vec![
+                vec![2, 2, 0xfd, 0xe8, 0xfd, 0xe9],
+                vec![2, 0],
+                vec![5, 1, 0, 0, 0xfd, 0xe8],
+                vec![],
+            ],
+            code::NEXT_HOP => vec![vec![127, 0, 0, 1], vec![224, 0, 0, 1], vec![0, 0, 0, 0]],
+            code::COMMUNITIES => vec![vec![], vec![0, 0, 0, 1, 2]],
+            code::MED => vec![vec![0, 0, 1]],
+            _ => vec![vec![]],
+        };
+        let good: Vec<u8> = match code {
+            code::ORIGIN => vec![1],
+            code::AS_PATH => vec![2, 2, 0, 0, 0xfd, 0xe8, 0, 0, 0xfd, 0xe9],
+            code::NEXT_HOP => vec![192, 0, 2, 1],
+            code::MED | code::LOCAL_PREF | code::ORIGINATOR_ID | code::OTC => vec![0, 0, 0, 100],
+            code::COMMUNITIES | code::CLUSTER_LIST => vec![0xfd, 0xe8, 0, 1, 0xfd, 0xe8, 0, 2],
+            code::EXTENDED_COMMUNITIES => vec![0, 2, 0xfd, 0xe8, 0, 0, 0, 1],
+            code::MP_UNREACH_NLRI => vec![0, 2, 1],
+            code::MP_REACH_NLRI => vec![0, 1, 1, 4, 192, 0, 2, 1, 0, 24, 10, 0, 0],
+            _ => vec![],
+        };
+        prop_oneof![
+            3 => Just(good),
+            2 => proptest::sample::select(near),
+            1 => vec(any::<u8>(), 0..10),
+            2 => vec(0u8..6, 0..12),
+            1 => vec(0u8..3, 0..70),
+        ]
+    }
+
+    fn attribute() -> impl Strategy<Value = Vec<u8>> {
+        let codes = prop_oneof![
+            12 => 1u8..=8,
+            4 => 9u8..=16,
+            1 => Just(code::AIGP),
+            1 => Just(code::LARGE_COMMUNITIES),
+            1 => Just(code::OTC),
+            1 => Just(63u8),
+            1 => Just(64u8),
+            1 => Just(200u8),
+        ];
+        (codes, any::<bool>(), 0u8..8, any::<bool>())
+            .prop_flat_map(|(c, good_flags, fl, ext)| (Just((c, good_flags, fl, ext)), value(c)))
+            .prop_map(|((c, good_flags, fl, ext), v)| {
+                let mut flags = if good_flags {
+                    match RULES[c as usize].flags {
+                        ANY_FLAGS => attr_flag::OPTIONAL | attr_flag::TRANSITIVE,
+                        f => f,
+                    }
+                } else {
+                    (fl & 3) << 6
+                };
+                if ext {
+                    flags |= attr_flag::EXTENDED_LENGTH;
+                }
+                let mut a = vec![flags, c];
+                if ext {
+                    a.extend_from_slice(&(v.len() as u16).to_be_bytes());
+                } else {
+                    a.push(v.len() as u8);
+                }
+                a.extend_from_slice(&v);
+                a
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+        #[test]
+        fn fast_then_slow_is_slow(
+            attrs in vec(attribute(), 0..8),
+            cut in 0usize..4,
+            nlri in any::<bool>(),
+            external in any::<bool>(),
+            asn4 in any::<bool>(),
+        ) {
+            let mut b = vec![0xff; 16];
+            b.extend_from_slice(&[0, 0, 2, 0, 0, 0, 0]);
+            let a0 = b.len();
+            for a in &attrs {
+                b.extend_from_slice(a);
+            }
+            // Sometimes the last attribute runs past the attribute field.
+            let a1 = b.len().saturating_sub(if attrs.is_empty() { 0 } else { cut }).max(a0);
+            b.truncate(a1);
+            if nlri {
+                b.extend_from_slice(&[24, 10, 0, 0]);
+            }
+            let ctx = SessionContext { asn4, external, ..Default::default() };
+            let check_next_hop = external && a1 < b.len();
+            let fast = scan_attributes(&b, a0, a1, &ctx);
+            let mut slow = Scan::default();
+            let slow = scan_slow(&b, a0, a1, &ctx, check_next_hop, &mut slow, 0).map(|()| {
+                check_missing(&mut slow, &b, a0, a1);
+                slow
+            });
+            match (fast, slow) {
+                (Ok(f), Ok(s)) => {
+                    prop_assert_eq!(&f.at[1..], &s.at[1..]);
+                    prop_assert_eq!(f.problems, s.problems);
+                    prop_assert_eq!(f.treat_as_withdraw, s.treat_as_withdraw);
+                    prop_assert_eq!(f.reach_add_path, s.reach_add_path);
+                    prop_assert_eq!(f.unreach_add_path, s.unreach_add_path);
+                }
+                (Err(f), Err(s)) => prop_assert_eq!(f, s),
+                (f, s) => prop_assert!(false, "fast {:?}, slow {:?}", f.err(), s.err()),
+            }
+        }
+    }
 }
