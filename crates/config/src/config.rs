@@ -208,9 +208,37 @@ pub struct Neighbor {
     pub routes: Vec<RouteSpec>,
     /// Routes of families the wire model does not encode yet.
     pub unsupported_routes: Vec<UnsupportedRoute>,
+    /// The `operational { … }` block's messages (ExaBGP's operational draft), as written: the
+    /// API's `announce operational` grammar reads them (`ferrobgp validate`, the core).
+    pub operational: Vec<OperationalStatement>,
     /// Templates applied, in order.
     pub inherit: Vec<String>,
     pub pos: Pos,
+}
+
+/// One statement of a neighbor's `operational { … }` block, e.g.
+/// `asm afi ipv4 safi unicast advisory "text"`: the words after `announce operational` in
+/// the API, kept as text with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationalStatement {
+    pub text: String,
+    pub pos: Pos,
+    /// Where each word of `text` starts: (byte offset in `text`, place in the file).
+    pub words: Vec<(usize, Pos)>,
+}
+
+impl OperationalStatement {
+    /// The place in the file of the byte at `offset` in `text` (for errors found by another
+    /// grammar reading the text).
+    pub fn pos_at(&self, offset: usize) -> Pos {
+        match self.words.iter().rev().find(|(o, _)| *o <= offset) {
+            Some(&(o, p)) => Pos {
+                line: p.line,
+                column: p.column + u32::try_from(offset - o).unwrap_or(0),
+            },
+            None => self.pos,
+        }
+    }
 }
 
 /// The families ExaBGP registers, in its registration order: offered when a neighbor has
@@ -278,6 +306,7 @@ impl Neighbor {
             api: Vec::new(),
             routes: Vec::new(),
             unsupported_routes: Vec::new(),
+            operational: Vec::new(),
             inherit: Vec::new(),
             pos,
         }

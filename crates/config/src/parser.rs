@@ -9,7 +9,7 @@ use ipnet::IpNet;
 use crate::config::*;
 use crate::error::ParseError;
 use crate::lexer::{Token, TokenKind};
-use crate::route::{self, Cursor, ParsedRoute, UnsupportedRoute};
+use crate::route::{self, Cursor, ParsedRoute};
 use crate::tree::{Block, Node, Statement};
 
 /// Nesting of `inherit` beyond which a template loop is assumed.
@@ -670,12 +670,19 @@ fn neighbor_block(n: &mut Neighbor, b: &Block) -> Result<(), ParseError> {
             }
         }
         "operational" => {
-            // ExaBGP's operational messages: kept, not sent.
+            // ExaBGP's operational messages (configuration/operational): sent once the
+            // session is up, as if announced by the API; the API grammar reads them.
             for s in body_statements(b, "operational")? {
-                n.unsupported_routes.push(UnsupportedRoute {
-                    family: Family::IPV4_UNICAST,
-                    text: format!("operational {}", route::tokens_text(&s.tokens)),
+                let mut words = Vec::with_capacity(s.tokens.len());
+                let mut offset = 0;
+                for t in &s.tokens {
+                    words.push((offset, t.pos));
+                    offset += route::tokens_text(std::slice::from_ref(t)).len() + 1;
+                }
+                n.operational.push(OperationalStatement {
+                    text: route::tokens_text(&s.tokens),
                     pos: s.tokens[0].pos,
+                    words,
                 });
             }
         }

@@ -191,6 +191,30 @@ pub fn from_config(
             })
             .collect();
         nc.routes.extend(n.routes.iter().map(route));
+        for st in &n.operational {
+            // The block's statements are the API's `announce operational` words.
+            const PREFIX: &str = "announce operational ";
+            match ferrobgp_api::command::parse_command(&format!("{PREFIX}{}", st.text)) {
+                Ok(ferrobgp_api::command::Command::Operational { message, .. }) => {
+                    nc.operational.push(message)
+                }
+                Ok(_) => {
+                    return Err(bad(&format!(
+                        "line {}:{}: not an operational message",
+                        st.pos.line, st.pos.column
+                    )))
+                }
+                Err(e) => {
+                    let at = st.pos_at(e.column().saturating_sub(1 + PREFIX.len()));
+                    let why = e.to_string();
+                    let why = why.split_once(": ").map_or(why.as_str(), |(_, w)| w);
+                    return Err(bad(&format!(
+                        "line {}:{}: operational: {why}",
+                        at.line, at.column
+                    )));
+                }
+            }
+        }
         out.neighbors.push(nc);
     }
     let version = env

@@ -153,6 +153,10 @@ pub struct NeighborConfig {
     pub capability: CapabilityConfig,
     pub api: Vec<ApiConfig>,
     pub routes: Vec<RouteSpec>,
+    /// The configuration's `operational { … }` messages: sent when a session that negotiated
+    /// the operational capability comes up, as ExaBGP does (an ASM on every new session, the
+    /// others once).
+    pub operational: Vec<ferrobgp_api::command::Operational>,
 }
 
 impl NeighborConfig {
@@ -185,6 +189,7 @@ impl NeighborConfig {
             capability: CapabilityConfig::default(),
             api: Vec::new(),
             routes: Vec::new(),
+            operational: Vec::new(),
         }
     }
 

@@ -440,6 +440,25 @@ impl Speaker {
             self.install_config_route(&mut n, r);
         }
         n.cfg.routes = routes;
+        // The configuration's `operational { … }` messages wait for the first session, as
+        // the API's do (ExaBGP's configuration/neighbor: ASMs kept per family, the others
+        // queued in `neighbor.messages`), for the families and capability configured.
+        if n.cfg.capability.operational {
+            for m in &n.cfg.operational {
+                if !n.cfg.families.contains(&m.family) {
+                    continue;
+                }
+                let Some(data) = outbound::operational(m, n.cfg.router_id) else {
+                    continue;
+                };
+                if m.kind == ferrobgp_api::OperationalKind::Asm {
+                    n.last_asm.retain(|(f, _)| *f != m.family);
+                    n.last_asm.push((m.family, data));
+                } else if n.operational_queue.len() < OPERATIONAL_QUEUE_MAX {
+                    n.operational_queue.push_back(data);
+                }
+            }
+        }
         self.neighbors.push(n);
         self.touch(self.neighbors.len() - 1);
         Ok(())

@@ -1492,6 +1492,59 @@ fn announce_operational_before_the_session_is_queued() {
     assert_eq!(b_operational(&net), [ASM, RPCQ, ASM]);
 }
 
+#[test]
+fn configured_operational_messages_go_when_the_session_is_up() {
+    // A neighbor's `operational { … }` block (ExaBGP's configuration/operational): read by
+    // the API's grammar when the configuration is converted, sent once a session that
+    // negotiated the capability is up; the ASM again on every new session, the others once.
+    let text = r#"
+neighbor 10.0.0.1 {
+    router-id 2.2.2.2;
+    local-address 10.0.0.2;
+    local-as 65000;
+    peer-as 65000;
+    capability { operational; }
+    family { ipv4 unicast; }
+    operational {
+        asm afi ipv4 safi unicast advisory "hi";
+        rpcq afi ipv4 safi unicast router-id 10.0.0.1 sequence 1;
+    }
+}
+"#;
+    let cfg = ferrobgp_config::parse_str(text, "op.conf").unwrap();
+    let env = ferrobgp_config::Environment::default();
+    let (converted, _) = ferrobgp_core::convert::from_config(&cfg, &env).unwrap();
+    let operational = converted.neighbors[0].operational.clone();
+    assert_eq!(operational.len(), 2);
+    let mut net = pair_unsettled(vec![], |a, b| {
+        a.capability.operational = true;
+        b.capability.operational = true;
+        b.operational = operational.clone();
+    });
+    assert!(b_operational(&net).is_empty());
+    net.settle();
+    // The same bytes as the API's (announce_operational_before_the_session_is_queued).
+    const ASM: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001C06000200050001016869";
+    const RPCQ: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0022060003000B0001010A00000100000001";
+    assert_eq!(b_operational(&net), [ASM, RPCQ]);
+    net.input(1, Input::Signal(ferrobgp_core::Signal::Alrm));
+    net.advance(Duration::from_secs(10));
+    assert_eq!(
+        net.nodes[1].speaker.neighbor_state(ip(A)),
+        Some(State::Established)
+    );
+    assert_eq!(b_operational(&net), [ASM, RPCQ, ASM]);
+
+    // A statement the grammar refuses: the conversion fails, naming where.
+    let bad = text.replace("sequence 1", "sequence x");
+    let cfg = ferrobgp_config::parse_str(&bad, "op.conf").unwrap();
+    let err = ferrobgp_core::convert::from_config(&cfg, &env)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 11:64: operational: "), "{err}");
+    assert!(err.contains("operational"), "{err}");
+}
+
 /// A command from a control client (`ferrobgp cli`) on A, which has no process.
 fn a_cli_says(net: &mut Net, line: &str) {
     let cli = ProcessId::control(0);

@@ -32,6 +32,9 @@ struct Findings {
     warnings: Vec<String>,
 }
 
+/// The API command whose words an `operational { … }` statement is.
+const OPERATIONAL_PREFIX: &str = "announce operational ";
+
 fn at(file: &str, n: &Neighbor) -> String {
     format!(
         "{file}:{}:{}: neighbor {}",
@@ -116,8 +119,41 @@ fn check(file: &str, config: &Config) -> Findings {
                 ));
             }
         }
+        for st in &n.operational {
+            // The API's `announce operational` grammar, as the daemon reads the block.
+            match ferrobgp_api::command::parse_command(&format!("{OPERATIONAL_PREFIX}{}", st.text))
+            {
+                Ok(ferrobgp_api::command::Command::Operational { message, .. }) => {
+                    if !n.capability.operational {
+                        f.warnings.push(format!(
+                            "{file}:{}:{}: operational message not sent: the neighbor has no `capability {{ operational; }}`",
+                            st.pos.line, st.pos.column
+                        ));
+                    } else if !n.families.contains(&message.family) {
+                        f.warnings.push(format!(
+                            "{file}:{}:{}: operational message for {} not sent: neighbor {} does not list that family",
+                            st.pos.line, st.pos.column, message.family, n.address
+                        ));
+                    }
+                }
+                Ok(_) => f.errors.push(format!(
+                    "{file}:{}:{}: not an operational message",
+                    st.pos.line, st.pos.column
+                )),
+                Err(e) => {
+                    // The error's column counts in the API line built above.
+                    let at = st.pos_at(e.column().saturating_sub(1 + OPERATIONAL_PREFIX.len()));
+                    let why = e.to_string();
+                    let why = why.split_once(": ").map_or(why.as_str(), |(_, w)| w);
+                    f.errors.push(format!(
+                        "{file}:{}:{}: operational: {why}",
+                        at.line, at.column
+                    ))
+                }
+            }
+        }
         for u in &n.unsupported_routes {
-            if !n.families.contains(&u.family) && !u.text.starts_with("operational") {
+            if !n.families.contains(&u.family) {
                 f.errors.push(format!(
                     "{file}:{}:{}: route of family {} but neighbor {} does not list that family",
                     u.pos.line, u.pos.column, u.family, n.address

@@ -59,3 +59,28 @@ fn the_demo_configuration_is_valid() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn an_operational_block_is_read_by_the_api_grammar() {
+    let good = "neighbor 127.0.0.1 {\n  router-id 10.0.0.2;\n  local-as 65000;\n  peer-as 65000;\n  capability { operational; }\n  family { ipv4 unicast; }\n  operational {\n    asm afi ipv4 safi unicast advisory \"maintenance\";\n    rpcq afi ipv4 safi unicast sequence 10;\n  }\n}\n";
+    let path = temp_file("operational-good.conf", good);
+    let out = ferrobgp().arg("validate").arg(&path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A misspelt word: file, line and column of that word.
+    let path = temp_file(
+        "operational-bad.conf",
+        &good.replace("safi unicast sequence", "saf unicast sequence"),
+    );
+    let out = ferrobgp().arg("validate").arg(&path).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("operational-bad.conf:9:19: operational: expected safi"),
+        "{err}"
+    );
+}
