@@ -405,7 +405,10 @@ impl<'a> NlriIter<'a> {
 impl<'a> Iterator for NlriIter<'a> {
     type Item = NlriView<'a>;
 
-    #[inline]
+    /// Always inlined: the hot path is a few instructions, and a call to the whole of it
+    /// (the other layouts included) costs more than the work (about 60 instructions a
+    /// prefix instead of 15 where the compiler chose not to inline it).
+    #[inline(always)]
     fn next(&mut self) -> Option<NlriView<'a>> {
         if self.data.is_empty() {
             return None;
@@ -422,17 +425,33 @@ impl<'a> Iterator for NlriIter<'a> {
             self.data = &[];
             return None;
         }
-        match self.step(self.data) {
-            Some((v, rest)) => {
-                self.data = rest;
-                Some(v)
-            }
-            None => {
-                // Validated at construction; unreachable, but never panic.
-                self.data = &[];
-                None
-            }
-        }
+        // The iterator is not handed out (it would then live in memory in the caller's
+        // loop): its fields are.
+        let (v, rest) = next_other(self.data, self.layout, self.add_path, self.withdraw);
+        self.data = rest;
+        v
+    }
+}
+
+/// [`Iterator::next`] of [`NlriIter`] for the layouts other than IPv4 unicast without path
+/// ids: the NLRI at the head of `data` and what follows it.
+#[inline(never)]
+fn next_other(
+    data: &[u8],
+    layout: NlriLayout,
+    add_path: bool,
+    withdraw: bool,
+) -> (Option<NlriView<'_>>, &[u8]) {
+    let it = NlriIter {
+        data,
+        layout,
+        add_path,
+        withdraw,
+    };
+    match it.step(data) {
+        Some((v, rest)) => (Some(v), rest),
+        // Validated at construction; unreachable, but never panic.
+        None => (None, &[]),
     }
 }
 
