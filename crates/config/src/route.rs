@@ -778,7 +778,7 @@ fn afi_of(p: &IpNet) -> Afi {
 }
 
 /// Expands `p` into prefixes of length `len` (ExaBGP's `split`).
-fn split_prefix(p: IpNet, len: u8, pos: Pos) -> Result<Vec<IpNet>, ParseError> {
+fn split_prefix(p: IpNet, len: u8, pos: Pos) -> Result<ipnet::IpSubnets, ParseError> {
     if len < p.prefix_len() || len > p.max_prefix_len() {
         return Err(ParseError::invalid(
             pos,
@@ -797,7 +797,6 @@ fn split_prefix(p: IpNet, len: u8, pos: Pos) -> Result<Vec<IpNet>, ParseError> {
         ));
     }
     p.subnets(len)
-        .map(|s| s.collect())
         .map_err(|_| ParseError::invalid(pos, "invalid split length"))
 }
 
@@ -816,7 +815,21 @@ impl Builder {
             None => Safi::UNICAST,
         };
         let family = Family::new(afi, safi);
-        let mut nlri = Vec::new();
+        // Sized once: `split` may make millions of prefixes, generated one at a time (no
+        // intermediate list, no doubling of a large vector).
+        let mut nlri = Vec::with_capacity(match self.split {
+            Some((len, _)) => self
+                .prefixes
+                .iter()
+                .map(|(p, _)| {
+                    1usize
+                        .checked_shl(u32::from(len.saturating_sub(p.prefix_len())))
+                        .unwrap_or(0)
+                        .min(MAX_SPLIT as usize)
+                })
+                .sum(),
+            None => self.prefixes.len(),
+        });
         for (p, ppos) in &self.prefixes {
             if afi_of(p) != afi {
                 return Err(ParseError::invalid(
@@ -824,11 +837,12 @@ impl Builder {
                     format!("{p} is not an {afi} prefix"),
                 ));
             }
-            let list = match self.split {
-                Some((len, spos)) => split_prefix(*p, len, spos)?,
-                None => vec![*p],
+            let subnets = match self.split {
+                Some((len, spos)) => Some(split_prefix(*p, len, spos)?),
+                None => None,
             };
-            for prefix in list {
+            let unsplit = self.split.is_none().then_some(*p);
+            for prefix in subnets.into_iter().flatten().chain(unsplit) {
                 let labels = self.labels.clone().unwrap_or_default();
                 nlri.push(match safi {
                     Safi::MPLS_VPN => Nlri::Vpn {
