@@ -1,15 +1,24 @@
 //! Events sent to API processes, in ExaBGP's JSON and text shapes, one event a line.
 //!
 //! The encoders write into the caller's buffer (the process's output queue), so that an
-//! event costs no allocation of its own. The JSON envelope is ExaBGP's:
+//! event costs no allocation of its own. The JSON envelope is ExaBGP 5.0.15's, byte for byte
+//! (`tests/exabgp_json_envelope.rs` compares it with real captures), spacing included:
 //!
 //! ```text
-//! { "exabgp": "5.0.0", "time": 1795422070.03, "host": "vm", "pid": 25617, "ppid": 25488,
-//!   "counter": 1, "type": "update",
+//! { "exabgp": "5.0.0", "time": 1795455247.78, "host" : "vm", "pid" : 10830, "ppid" : 10787,
+//!   "counter": 5, "type": "update", "header": "0xFFFF…003002", "body": "0x0000…",
 //!   "neighbor": { "address": { "local": "127.0.0.1", "peer": "127.0.0.1" },
-//!                 "asn": { "local": 65533, "peer": 65533 }, "router-id": "10.0.0.2",
+//!                 "asn": { "local": 65000, "peer": 65000 }, "router-id": "1.2.3.4" ,
 //!                 "direction": "receive", "message": { "update": { … } } } }
 //! ```
+//!
+//! (one line). ` : ` after `host`, `pid` and `ppid` only. The raw `header` and `body` of a
+//! parsed message (`consolidate`) sit at the top level after `type`, each left out when
+//! empty (a KEEPALIVE has no `body`); the `packets` view keeps its own inside `message`. In
+//! the neighbor object a space follows the router-id (or the AS numbers without one), then
+//! `, "direction": …` for messages, then `, ` and the content, or a lone space when there is
+//! none: a KEEPALIVE ends in `"direction": "receive"  } }`. The `notification` and `packets`
+//! objects are followed by a space of their own (`… }  } }`).
 //!
 //! The message part of an UPDATE or an OPEN is ExaBGP's decode JSON, which the wire crate
 //! renders; it reaches the encoder through [`MessageBody`], so it is written straight into
@@ -235,6 +244,7 @@ pub enum Event<'a> {
     Operational {
         direction: Direction,
         message: &'a OperationalMessage,
+        raw: Option<RawMessage<'a>>,
     },
 }
 
@@ -253,11 +263,12 @@ impl Event<'_> {
             Event::Signal { .. } => "signal",
             Event::Operational { .. } => "operational",
             Event::Packets { category, .. } => match category {
+                0 => "nop",
                 1 => "open",
                 2 => "update",
                 3 => "notification",
                 4 => "keepalive",
-                5 => "refresh",
+                5 => "route-refresh",
                 6 => "operational",
                 _ => "unknown",
             },
@@ -299,34 +310,77 @@ fn hexstring_into(out: &mut Vec<u8>, bytes: &[u8]) {
     hex_upper_into(out, bytes);
 }
 
-fn header_json(out: &mut Vec<u8>, d: &DaemonInfo, time: f64, counter: Option<u64>, kind: &str) {
+/// The envelope up to the neighbor (or the shutdown notice), ending in `, `: ExaBGP 5.0.15
+/// puts a space before the colon of `host`, `pid` and `ppid` only, and the raw `header` and
+/// `body` (each only when not empty) right after `type`.
+fn header_json(
+    out: &mut Vec<u8>,
+    d: &DaemonInfo,
+    time: f64,
+    counter: Option<u64>,
+    kind: &str,
+    raw: Option<RawMessage<'_>>,
+) {
     out.extend_from_slice(b"{ \"exabgp\": ");
     json_str(out, &d.version);
     out.extend_from_slice(b", \"time\": ");
     let _ = serde_json::to_writer(&mut *out, &time);
-    out.extend_from_slice(b", \"host\": ");
+    out.extend_from_slice(b", \"host\" : ");
     json_str(out, &d.host);
-    let _ = write!(out, ", \"pid\": {}, \"ppid\": {}, ", d.pid, d.ppid);
+    let _ = write!(out, ", \"pid\" : {}, \"ppid\" : {}, ", d.pid, d.ppid);
     if let Some(c) = counter {
         let _ = write!(out, "\"counter\": {c}, ");
     }
     out.extend_from_slice(b"\"type\": ");
     json_str(out, kind);
+    out.extend_from_slice(b", ");
+    if let Some(r) = raw {
+        if !r.header.is_empty() {
+            out.extend_from_slice(b"\"header\": \"");
+            hexstring_into(out, r.header);
+            out.extend_from_slice(b"\", ");
+        }
+        if !r.body.is_empty() {
+            out.extend_from_slice(b"\"body\": \"");
+            hexstring_into(out, r.body);
+            out.extend_from_slice(b"\", ");
+        }
+    }
 }
 
-fn neighbor_json_open(out: &mut Vec<u8>, n: &NeighborInfo, direction: Option<Direction>) {
+/// The `neighbor` object, `content` writing its last members (without a leading comma).
+/// ExaBGP 5.0.15's spacing: a space after the router-id (or the AS numbers when there is
+/// none), then `, "direction": "receive"` when there is a direction, then `, ` and the
+/// content, or a lone space when the content is empty; then ` }`. So a keepalive ends in
+/// `"direction": "receive"  }` and a state event reads `"router-id": "1.2.3.4" , "state": …`.
+fn neighbor_json(
+    out: &mut Vec<u8>,
+    n: &NeighborInfo,
+    direction: Option<Direction>,
+    content: impl FnOnce(&mut Vec<u8>),
+) {
     let _ = write!(
         out,
-        ", \"neighbor\": {{ \"address\": {{ \"local\": \"{}\", \"peer\": \"{}\" }}, \"asn\": {{ \"local\": {}, \"peer\": {} }}",
+        "\"neighbor\": {{ \"address\": {{ \"local\": \"{}\", \"peer\": \"{}\" }}, \"asn\": {{ \"local\": {}, \"peer\": {} }}",
         n.local_address, n.peer_address, n.local_as, n.peer_as
     );
     if let Some(r) = n.router_id {
         let _ = write!(out, ", \"router-id\": \"{r}\"");
     }
+    out.push(b' ');
     if let Some(d) = direction {
         out.extend_from_slice(b", \"direction\": ");
         json_str(out, d.as_str());
     }
+    out.extend_from_slice(b", ");
+    let before = out.len();
+    content(out);
+    if out.len() == before {
+        // no content: the separator is a single space
+        out.truncate(before - 2);
+        out.push(b' ');
+    }
+    out.extend_from_slice(b" }");
 }
 
 fn families_json(out: &mut Vec<u8>, fams: &[Family]) {
@@ -340,17 +394,8 @@ fn families_json(out: &mut Vec<u8>, fams: &[Family]) {
     out.extend_from_slice(b" ]");
 }
 
-fn raw_json(out: &mut Vec<u8>, raw: Option<RawMessage<'_>>) {
-    if let Some(r) = raw {
-        out.extend_from_slice(b", \"header\": \"");
-        hexstring_into(out, r.header);
-        out.extend_from_slice(b"\", \"body\": \"");
-        hexstring_into(out, r.body);
-        out.push(b'"');
-    }
-}
-
-/// Appends the JSON line for `event` (with its `\n`) to `out`.
+/// Appends the JSON line for `event` (with its `\n`) to `out`, byte for byte as ExaBGP
+/// 5.0.15 writes it (`tests/oracle/envelope-*.json`).
 pub fn encode_json(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>) {
     let n = ctx.neighbor;
     if let Event::Operational { message, .. } = event {
@@ -358,33 +403,54 @@ pub fn encode_json(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>)
             return;
         }
     }
-    header_json(out, ctx.daemon, ctx.time, Some(ctx.counter), event.kind());
+    let raw = match event {
+        Event::Open { raw, .. }
+        | Event::Update { raw, .. }
+        | Event::Keepalive { raw, .. }
+        | Event::Notification { raw, .. }
+        | Event::Refresh { raw, .. }
+        | Event::Operational { raw, .. } => *raw,
+        _ => None,
+    };
+    header_json(
+        out,
+        ctx.daemon,
+        ctx.time,
+        Some(ctx.counter),
+        event.kind(),
+        raw,
+    );
+    let direction = match event {
+        Event::Open { direction, .. }
+        | Event::Update { direction, .. }
+        | Event::Keepalive { direction, .. }
+        | Event::Notification { direction, .. }
+        | Event::Refresh { direction, .. }
+        | Event::Packets { direction, .. }
+        | Event::Operational { direction, .. } => Some(*direction),
+        _ => None,
+    };
+    neighbor_json(out, n, direction, |out| json_content(out, event));
+    out.extend_from_slice(b" }\n");
+}
+
+/// The members of the neighbor object after the direction.
+fn json_content(out: &mut Vec<u8>, event: &Event<'_>) {
     match event {
-        Event::Connected | Event::Up => {
-            neighbor_json_open(out, n, None);
-            let s = if matches!(event, Event::Up) {
-                "up"
-            } else {
-                "connected"
-            };
-            out.extend_from_slice(b", \"state\": ");
-            json_str(out, s);
-        }
+        Event::Connected => out.extend_from_slice(b"\"state\": \"connected\""),
+        Event::Up => out.extend_from_slice(b"\"state\": \"up\""),
         Event::Down { reason } => {
-            neighbor_json_open(out, n, None);
-            out.extend_from_slice(b", \"state\": \"down\", \"reason\": ");
-            json_str(out, reason);
+            out.extend_from_slice(b"\"state\": \"down\", \"reason\": ");
+            json_str_ascii(out, reason);
         }
         Event::Fsm { state } => {
-            neighbor_json_open(out, n, None);
-            out.extend_from_slice(b", \"state\": ");
+            out.extend_from_slice(b"\"state\": ");
             json_str(out, state.as_str());
         }
         Event::Negotiated(neg) => {
-            neighbor_json_open(out, n, None);
             let _ = write!(
                 out,
-                ", \"negotiated\": {{ \"message_size\": {}, \"hold_time\": {}, \"asn4\": {}, \"multisession\": {}, \"operational\": {}, \"refresh\": \"{}\", \"families\": ",
+                "\"negotiated\": {{ \"message_size\": {}, \"hold_time\": {}, \"asn4\": {}, \"multisession\": {}, \"operational\": {}, \"refresh\": \"{}\", \"families\": ",
                 neg.message_size,
                 neg.hold_time,
                 neg.asn4,
@@ -406,98 +472,62 @@ pub fn encode_json(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>)
             families_json(out, &neg.add_path_receive);
             out.extend_from_slice(b" } }");
         }
-        Event::Open {
-            direction,
-            body,
-            raw,
-        } => {
-            neighbor_json_open(out, n, Some(*direction));
-            out.extend_from_slice(b", \"open\": ");
+        Event::Open { body, .. } => {
+            out.extend_from_slice(b"\"open\": ");
             body.write_json(out);
-            raw_json(out, *raw);
         }
-        Event::Update {
-            direction,
-            body,
-            raw,
-        } => {
-            neighbor_json_open(out, n, Some(*direction));
-            out.extend_from_slice(b", \"message\": ");
+        Event::Update { body, .. } => {
+            out.extend_from_slice(b"\"message\": ");
             body.write_json(out);
-            raw_json(out, *raw);
         }
-        Event::Keepalive { direction, raw } => {
-            neighbor_json_open(out, n, Some(*direction));
-            raw_json(out, *raw);
-        }
-        Event::Notification {
-            direction,
-            notification,
-            raw,
-        } => {
-            neighbor_json_open(out, n, Some(*direction));
+        Event::Keepalive { .. } => {}
+        Event::Notification { notification, .. } => {
             let _ = write!(
                 out,
-                ", \"notification\": {{ \"code\": {}, \"subcode\": {}, \"data\": \"",
+                "\"notification\": {{ \"code\": {}, \"subcode\": {}, \"data\": \"",
                 notification.code, notification.subcode
             );
             hexstring_into(out, &notification_data(notification));
             out.extend_from_slice(b"\", \"message\": ");
-            json_str(out, &notification_message(notification));
-            out.extend_from_slice(b" }");
-            raw_json(out, *raw);
+            json_str_ascii(out, &notification_message(notification));
+            // ExaBGP 5.0.15 leaves a space after this object
+            out.extend_from_slice(b" } ");
         }
-        Event::Refresh {
-            direction,
-            refresh,
-            raw,
-        } => {
-            neighbor_json_open(out, n, Some(*direction));
-            out.extend_from_slice(b", \"route-refresh\": { \"afi\": ");
+        Event::Refresh { refresh, .. } => {
+            out.extend_from_slice(b"\"route-refresh\": { \"afi\": ");
             json_str(out, &refresh.family.afi.to_string());
             out.extend_from_slice(b", \"safi\": ");
             json_str(out, &refresh.family.safi.to_string());
             out.extend_from_slice(b", \"subtype\": ");
             json_str(out, refresh_subtype(refresh.subtype));
             out.extend_from_slice(b" }");
-            raw_json(out, *raw);
         }
         Event::Signal { code, name } => {
-            neighbor_json_open(out, n, None);
-            out.extend_from_slice(b", \"code\": ");
+            out.extend_from_slice(b"\"code\": ");
             json_str(out, &code.to_string());
             out.extend_from_slice(b", \"name\": ");
             json_str(out, name);
         }
-        Event::Packets {
-            direction,
-            category,
-            raw,
-        } => {
-            neighbor_json_open(out, n, Some(*direction));
+        Event::Packets { category, raw, .. } => {
             let _ = write!(
                 out,
-                ", \"message\": {{ \"category\": {category}, \"header\": \""
+                "\"message\": {{ \"category\": {category}, \"header\": \""
             );
             hexstring_into(out, raw.header);
             out.extend_from_slice(b"\", \"body\": \"");
             hexstring_into(out, raw.body);
-            out.extend_from_slice(b"\" }");
+            // ExaBGP 5.0.15 leaves a space after this object
+            out.extend_from_slice(b"\" } ");
         }
-        Event::Operational { direction, message } => {
-            neighbor_json_open(out, n, Some(*direction));
-            operational_json(out, message);
-        }
+        Event::Operational { message, .. } => operational_json(out, message),
     }
-    // close neighbor and the document
-    out.extend_from_slice(b" } }\n");
 }
 
 /// The line written to JSON processes when the daemon exits:
 /// `{ …, "type": "notification", "notification": "shutdown" }` (no neighbor, no counter).
 pub fn encode_shutdown_json(daemon: &DaemonInfo, time: f64, out: &mut Vec<u8>) {
-    header_json(out, daemon, time, None, "notification");
-    out.extend_from_slice(b", \"notification\": \"shutdown\" }\n");
+    header_json(out, daemon, time, None, "notification", None);
+    out.extend_from_slice(b"\"notification\": \"shutdown\" }\n");
 }
 
 /// What ExaBGP puts in `notification.message`: the data as text.
@@ -565,14 +595,14 @@ fn operational_name(m: &OperationalMessage) -> Option<&'static str> {
     }
 }
 
-/// `, "operational": { "name": "ADM", "afi": "ipv4", "safi": "unicast", "advisory": "…" }`
+/// `"operational": { "name": "ADM", "afi": "ipv4", "safi": "unicast", "advisory": "…" }`
 /// (ExaBGP's `_operational_advisory`, `_query`, `_counter`): a query shows only its name and
 /// family; the advisory is its bytes read as UTF-8, invalid sequences replaced (U+FFFD).
 fn operational_json(out: &mut Vec<u8>, m: &OperationalMessage) {
     let Some(name) = operational_name(m) else {
         return;
     };
-    out.extend_from_slice(b", \"operational\": { \"name\": ");
+    out.extend_from_slice(b"\"operational\": { \"name\": ");
     json_str(out, name);
     out.extend_from_slice(b", \"afi\": ");
     json_str(out, &m.family.afi.to_string());
@@ -598,20 +628,20 @@ fn operational_json(out: &mut Vec<u8>, m: &OperationalMessage) {
     out.extend_from_slice(b" }");
 }
 
-/// A JSON string as Python's `json.dumps` writes it by default (`ensure_ascii`): every
+/// A JSON string as Python's `json.dumps` writes it by default (`ensure_ascii`): DEL and every
 /// character outside ASCII as `\uXXXX` (UTF-16, surrogate pairs above U+FFFF). ExaBGP writes
 /// its events to processes as ASCII, so peer-supplied text reaches them this way.
 fn json_str_ascii(out: &mut Vec<u8>, s: &str) {
     let start = out.len();
     json_str(out, s);
-    if out[start..].is_ascii() {
+    if out[start..].iter().all(|&b| b.is_ascii() && b != 0x7f) {
         return;
     }
     let written = String::from_utf8_lossy(&out[start..]).into_owned();
     out.truncate(start);
     let mut units = [0u16; 2];
     for c in written.chars() {
-        if c.is_ascii() {
+        if c.is_ascii() && c != '\x7f' {
             out.push(c as u8);
         } else {
             for u in c.encode_utf16(&mut units) {
@@ -776,7 +806,11 @@ fn encode_text_lines(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8
             raw_text(out, Some(*raw));
             out.push(b'\n');
         }
-        Event::Operational { direction, message } => {
+        Event::Operational {
+            direction,
+            message,
+            raw,
+        } => {
             let Some(name) = operational_name(message) else {
                 return;
             };
@@ -805,6 +839,7 @@ fn encode_text_lines(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8
                 }
                 OperationalData::Query { .. } | OperationalData::Other(_) => {}
             }
+            raw_text(out, *raw);
             out.push(b'\n');
         }
     }

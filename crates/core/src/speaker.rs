@@ -1352,6 +1352,7 @@ impl Speaker {
             Event::Operational {
                 direction: Direction::Receive,
                 message: &message,
+                raw: None,
             },
         );
     }
@@ -1959,6 +1960,7 @@ impl Speaker {
                         Event::Operational {
                             direction: Direction::Send,
                             message: &message,
+                            raw: None,
                         },
                     );
                 }

@@ -36,6 +36,129 @@ fn json(ev: &Event<'_>) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
 }
 
+/// The JSON line as written.
+fn line_with(ev: &Event<'_>, n: &NeighborInfo) -> String {
+    let d = daemon();
+    let ctx = EventContext {
+        daemon: &d,
+        time: 1795422070.03,
+        counter: 1,
+        neighbor: n,
+    };
+    let mut out = Vec::new();
+    encode_json(&ctx, ev, &mut out);
+    String::from_utf8(out).unwrap()
+}
+
+fn line(ev: &Event<'_>) -> String {
+    line_with(ev, &neighbor())
+}
+
+/// What follows `"counter": 1, ` in a line (the type, raw bytes and neighbor).
+fn after_counter(l: &str) -> &str {
+    &l[l.find("\"counter\": 1, ").unwrap() + "\"counter\": 1, ".len()..]
+}
+
+const ADDR: &str = r#""neighbor": { "address": { "local": "127.0.0.1", "peer": "127.0.0.1" }, "asn": { "local": 65533, "peer": 65533 }"#;
+
+/// Every shape of ExaBGP 5.0.15's `_neighbor`: with and without a router-id, a direction, a
+/// content; and where `_header` puts the raw header and body (top level, after `type`, each
+/// only when not empty).
+#[test]
+fn envelope_spacing_in_every_case() {
+    let no_rid = NeighborInfo {
+        router_id: None,
+        ..neighbor()
+    };
+    // no direction, content
+    assert_eq!(
+        after_counter(&line(&Event::Up)),
+        format!(
+            "\"type\": \"state\", {ADDR}, \"router-id\": \"10.0.0.2\" , \"state\": \"up\" }} }}\n"
+        )
+    );
+    assert_eq!(
+        after_counter(&line_with(&Event::Up, &no_rid)),
+        format!("\"type\": \"state\", {ADDR} , \"state\": \"up\" }} }}\n")
+    );
+    // direction, no content
+    let ka = Event::Keepalive {
+        direction: Direction::Send,
+        raw: None,
+    };
+    assert_eq!(
+        after_counter(&line(&ka)),
+        format!("\"type\": \"keepalive\", {ADDR}, \"router-id\": \"10.0.0.2\" , \"direction\": \"send\"  }} }}\n")
+    );
+    assert_eq!(
+        after_counter(&line_with(&ka, &no_rid)),
+        format!("\"type\": \"keepalive\", {ADDR} , \"direction\": \"send\"  }} }}\n")
+    );
+    // raw bytes of a parsed event: at the top level; an empty body is left out
+    let ka = Event::Keepalive {
+        direction: Direction::Receive,
+        raw: Some(RawMessage {
+            header: &[0xff, 0x13, 0x04],
+            body: &[],
+        }),
+    };
+    assert_eq!(
+        after_counter(&line_with(&ka, &no_rid)),
+        format!("\"type\": \"keepalive\", \"header\": \"0xFF1304\", {ADDR} , \"direction\": \"receive\"  }} }}\n")
+    );
+    let rr = Event::Refresh {
+        direction: Direction::Receive,
+        refresh: RouteRefresh {
+            family: Family::IPV4_UNICAST,
+            subtype: 0,
+        },
+        raw: Some(RawMessage {
+            header: &[0xff, 0x17, 0x05],
+            body: &[0, 1, 0, 1],
+        }),
+    };
+    assert_eq!(
+        after_counter(&line_with(&rr, &no_rid)),
+        format!("\"type\": \"refresh\", \"header\": \"0xFF1705\", \"body\": \"0x00010001\", {ADDR} , \"direction\": \"receive\", \"route-refresh\": {{ \"afi\": \"ipv4\", \"safi\": \"unicast\", \"subtype\": \"query\" }} }} }}\n")
+    );
+    // the packets view: its bytes inside the message, never at the top level, and the
+    // space ExaBGP leaves after the message object
+    let pk = Event::Packets {
+        direction: Direction::Receive,
+        category: 5,
+        raw: RawMessage {
+            header: &[0xff, 0x17, 0x05],
+            body: &[0, 1, 0, 1],
+        },
+    };
+    assert_eq!(
+        after_counter(&line_with(&pk, &no_rid)),
+        format!("\"type\": \"route-refresh\", {ADDR} , \"direction\": \"receive\", \"message\": {{ \"category\": 5, \"header\": \"0xFF1705\", \"body\": \"0x00010001\" }}  }} }}\n")
+    );
+    // a notification: the same space after its object
+    let n = Notification {
+        code: 4,
+        subcode: 0,
+        data: bytes::Bytes::from_static(b"\x7f"),
+    };
+    let ev = Event::Notification {
+        direction: Direction::Send,
+        notification: &n,
+        raw: None,
+    };
+    assert_eq!(
+        after_counter(&line_with(&ev, &no_rid)),
+        format!("\"type\": \"notification\", {ADDR} , \"direction\": \"send\", \"notification\": {{ \"code\": 4, \"subcode\": 0, \"data\": \"0x7F\", \"message\": \"\\u007f\" }}  }} }}\n")
+    );
+    // the exit notice: no counter, no neighbor
+    let mut out = Vec::new();
+    encode_shutdown_json(&daemon(), 1795422070.03, &mut out);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "{ \"exabgp\": \"5.0.0\", \"time\": 1795422070.03, \"host\" : \"vm\", \"pid\" : 25617, \"ppid\" : 25488, \"type\": \"notification\", \"notification\": \"shutdown\" }\n"
+    );
+}
+
 fn text(ev: &Event<'_>) -> String {
     let d = daemon();
     let n = neighbor();
@@ -67,16 +190,29 @@ fn update_envelope_matches_exabgp() {
         body: &body,
         raw: None,
     });
-    let expected: serde_json::Value = serde_json::from_str(
-        r#"{ "exabgp": "5.0.0", "time": 1795422070.03, "host": "vm", "pid": 25617, "ppid": 25488,
-  "counter": 1, "type": "update",
-  "neighbor": { "address": { "local": "127.0.0.1", "peer": "127.0.0.1" },
-                "asn": { "local": 65533, "peer": 65533 }, "router-id": "10.0.0.2", "direction": "receive",
-    "message": { "update": { "attribute": { "origin": "igp" },
-      "announce": { "ipv4 unicast": { "192.0.2.1": [ { "nlri": "203.0.113.0/24" } ] } } } } } }"#,
-    )
-    .unwrap();
-    assert_eq!(v, expected);
+    // ExaBGP 5.0.15's spacing (tests/oracle/envelope-*.json): ` : ` after host, pid and
+    // ppid, a space after the router-id
+    let expected = concat!(
+        r#"{ "exabgp": "5.0.0", "time": 1795422070.03, "host" : "vm", "pid" : 25617, "ppid" : 25488, "#,
+        r#""counter": 1, "type": "update", "#,
+        r#""neighbor": { "address": { "local": "127.0.0.1", "peer": "127.0.0.1" }, "#,
+        r#""asn": { "local": 65533, "peer": 65533 }, "router-id": "10.0.0.2" , "direction": "receive", "#,
+        r#""message": { "update": { "attribute": { "origin": "igp" }, "#,
+        r#""announce": { "ipv4 unicast": { "192.0.2.1": [ { "nlri": "203.0.113.0/24" } ] } } } } } }"#,
+        "\n"
+    );
+    assert_eq!(
+        line(&Event::Update {
+            direction: Direction::Receive,
+            body: &body,
+            raw: None,
+        }),
+        expected
+    );
+    assert_eq!(
+        v,
+        serde_json::from_str::<serde_json::Value>(expected).unwrap()
+    );
     assert_eq!(
         text(&Event::Update {
             direction: Direction::Receive,
@@ -295,4 +431,8 @@ fn advisory_json_is_ascii_as_python_writes_it() {
     let mut out = Vec::new();
     json_str_ascii(&mut out, "café \"q\" \u{1F600}");
     assert_eq!(out, br#""caf\u00e9 \"q\" \ud83d\ude00""#);
+    // Python escapes DEL too
+    out.clear();
+    json_str_ascii(&mut out, "a\x7fb\x01");
+    assert_eq!(out, br#""a\u007fb\u0001""#);
 }
