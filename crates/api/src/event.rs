@@ -64,7 +64,9 @@ pub struct NeighborInfo {
     pub peer_address: IpAddr,
     pub local_as: u32,
     pub peer_as: u32,
-    /// The peer's BGP identifier (from its OPEN), when known.
+    /// The `router-id` ExaBGP shows: the neighbor's configured (local) router-id, not the
+    /// peer's BGP identifier (`tests/oracle/envelope-*.json`: 1.2.3.4 configured, the peer
+    /// opened with 10.0.0.2). `None` leaves the member out.
     pub router_id: Option<Ipv4Addr>,
 }
 
