@@ -9,9 +9,10 @@ answers ExaBGP's OPEN with its own (router-id 10.0.0.2), then sends a KEEPALIVE,
 IPv4 UPDATE, the IPv4 unicast End-of-RIB, a ROUTE-REFRESH, a KEEPALIVE and a NOTIFICATION
 (Cease/Administrative Shutdown "bye"), and closes.
 
-usage: capture_json_envelope.py PORT OUT.json consolidate|packets
+usage: capture_json_envelope.py PORT OUT.json consolidate|packets|negotiated
   consolidate: the parsed events carry the raw header and body (ExaBGP `consolidate`)
   packets:     one `packets` event per message, then the parsed event without raw bytes
+  negotiated:  `neighbor-changes` and `negotiated`, no `receive` (the `negotiated` event)
 Writes the lines the process received to OUT.json and every message the peer sent
 (type, then body, hex) to OUT.json.sent, one a line. Loopback only, bounded waits;
 ExaBGP is stopped by its PID.
@@ -54,8 +55,12 @@ def read_msg(s):
 
 def main():
     port, out, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    assert mode in ('consolidate', 'packets'), mode
+    assert mode in ('consolidate', 'packets', 'negotiated'), mode
     extra = ' consolidate;' if mode == 'consolidate' else ''
+    if mode == 'negotiated':
+        api = '\t\tnegotiated;\n'
+    else:
+        api = f'\t\treceive {{{{ parsed; update; open; keepalive; notification; refresh; packets;{extra} }}}}\n'
     tmp = tempfile.mkdtemp(prefix='exa-env-')
     cap = os.path.join(tmp, 'cap.py')
     with open(cap, 'w') as f:
@@ -80,8 +85,7 @@ neighbor 127.0.0.1 {{
 \tapi {{
 \t\tprocesses [ cap ];
 \t\tneighbor-changes;
-\t\treceive {{ parsed; update; open; keepalive; notification; refresh; packets;{extra} }}
-\t}}
+{api}\t}}
 }}
 ''')
     srv = socket.socket()
