@@ -22,8 +22,9 @@
 //!
 //! The message part of an UPDATE or an OPEN is ExaBGP's decode JSON, which the wire crate
 //! renders; it reaches the encoder through [`MessageBody`], so it is written straight into
-//! the output buffer. Unlike ExaBGP (string concatenation) every document written here is
-//! valid JSON; where ExaBGP's was not (`negotiated.families`), the values are quoted.
+//! the output buffer. The `negotiated` event's lists are written as Python's `json.dumps`
+//! writes them (`"families": ["ipv4 unicast"], "nexthop": [], "add_path": {"send": [],
+//! "receive": []}`), as ExaBGP 5.0.15 does.
 
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
@@ -385,15 +386,17 @@ fn neighbor_json(
     out.extend_from_slice(b" }");
 }
 
+/// A list of families as Python's `json.dumps` writes it: `["ipv4 unicast", "ipv6 flow"]`,
+/// `[]` (ExaBGP 5.0.15's `negotiated` lists, `tests/oracle/envelope-negotiated.json`).
 fn families_json(out: &mut Vec<u8>, fams: &[Family]) {
-    out.extend_from_slice(b"[ ");
+    out.push(b'[');
     for (i, f) in fams.iter().enumerate() {
         if i > 0 {
             out.extend_from_slice(b", ");
         }
         json_str(out, &f.to_string());
     }
-    out.extend_from_slice(b" ]");
+    out.push(b']');
 }
 
 /// Appends the JSON line for `event` (with its `\n`) to `out`, byte for byte as ExaBGP
@@ -461,18 +464,19 @@ fn json_content(out: &mut Vec<u8>, event: &Event<'_>) {
                 neg.refresh.as_str()
             );
             families_json(out, &neg.families);
-            out.extend_from_slice(b", \"nexthop\": [ ");
+            out.extend_from_slice(b", \"nexthop\": [");
             for (i, (f, afi)) in neg.nexthop.iter().enumerate() {
                 if i > 0 {
                     out.extend_from_slice(b", ");
                 }
                 json_str(out, &format!("{f} {afi}"));
             }
-            out.extend_from_slice(b" ], \"add_path\": { \"send\": ");
+            out.extend_from_slice(b"], \"add_path\": {\"send\": ");
             families_json(out, &neg.add_path_send);
             out.extend_from_slice(b", \"receive\": ");
             families_json(out, &neg.add_path_receive);
-            out.extend_from_slice(b" } }");
+            // ExaBGP 5.0.15 leaves a space after this object
+            out.extend_from_slice(b"} } ");
         }
         Event::Open { body, .. } => {
             out.extend_from_slice(b"\"open\": ");

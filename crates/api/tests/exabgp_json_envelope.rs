@@ -6,6 +6,8 @@
 //! packets; }`, with `consolidate` (the parsed events carry the raw header and body) and
 //! without it (a `packets` event before each parsed one), while the script played the peer
 //! on loopback and sent the messages of `envelope-*.json.sent` (type, body; one a line).
+//! `envelope-negotiated.json` is the same session seen by a process with `neighbor-changes`
+//! and `negotiated` only.
 //!
 //! Every line is re-encoded here from the same inputs (the neighbor, the counter, the state
 //! and reason, the messages sent; the OPEN and UPDATE message parts, which the wire crate
@@ -14,8 +16,8 @@
 
 use bytes::Bytes;
 use ferrobgp_api::event::{
-    encode_json, encode_shutdown_json, DaemonInfo, Direction, Event, EventContext, NeighborInfo,
-    PreRendered, RawMessage,
+    encode_json, encode_shutdown_json, DaemonInfo, Direction, Event, EventContext, NegotiatedInfo,
+    NeighborInfo, PreRendered, RawMessage, RefreshMode,
 };
 use ferrobgp_wire::{Family, Notification, RouteRefresh};
 
@@ -86,8 +88,9 @@ fn message_part<'a>(line: &'a str, key: &str) -> &'a str {
 }
 
 /// Re-encodes every line of capture `name`, `consolidate` telling whether the parsed events
-/// carry the raw message; panics at the first line that differs.
-fn check(name: &str, consolidate: bool) {
+/// carry the raw message; panics at the first line that differs, else returns the kinds of
+/// event seen.
+fn check(name: &str, consolidate: bool) -> Vec<String> {
     let text = oracle(name);
     let msgs = sent(name);
     let (d, n) = (daemon(), neighbor());
@@ -111,6 +114,23 @@ fn check(name: &str, consolidate: bool) {
             neighbor: &n,
         };
         let nb = &v["neighbor"];
+        if kind == "negotiated" {
+            // what the two OPENs of the capture negotiate (ExaBGP's, mirrored by the peer)
+            let neg = NegotiatedInfo {
+                message_size: 65535,
+                hold_time: 180,
+                asn4: true,
+                multisession: false,
+                operational: false,
+                refresh: RefreshMode::Absent,
+                families: vec![Family::IPV4_UNICAST],
+                ..NegotiatedInfo::default()
+            };
+            encode_json(&ctx, &Event::Negotiated(&neg), &mut out);
+            compare(name, i, &out, want);
+            kinds.push(kind);
+            continue;
+        }
         if nb.get("direction").is_none() {
             let state = nb["state"].as_str().unwrap();
             let reason = nb["reason"].as_str().unwrap_or("");
@@ -202,33 +222,27 @@ fn check(name: &str, consolidate: bool) {
             if is_packets { " packets" } else { "" }
         ));
     }
-    assert_eq!(next, msgs.len(), "{name}: every message sent was reported");
-    // the capture covers every kind this test is meant for
-    for k in [
-        "state connected",
-        "state up",
-        "state down",
-        "open",
-        "keepalive",
-        "update",
-        "refresh",
-        "notification",
-        "shutdown",
-    ] {
+    kinds
+}
+
+/// The capture covers every kind the test is meant for.
+fn covers(name: &str, kinds: &[String], want: &[&str]) {
+    for k in want {
         assert!(kinds.iter().any(|x| x == k), "{name}: no {k} event");
     }
-    if !consolidate {
-        for k in [
-            "open packets",
-            "keepalive packets",
-            "update packets",
-            "route-refresh packets",
-            "notification packets",
-        ] {
-            assert!(kinds.iter().any(|x| x == k), "{name}: no {k} event");
-        }
-    }
 }
+
+const PARSED: &[&str] = &[
+    "state connected",
+    "state up",
+    "state down",
+    "open",
+    "keepalive",
+    "update",
+    "refresh",
+    "notification",
+    "shutdown",
+];
 
 fn compare(name: &str, i: usize, got: &[u8], want: &str) {
     let got = String::from_utf8(got.to_vec()).unwrap();
@@ -243,12 +257,48 @@ fn compare(name: &str, i: usize, got: &[u8], want: &str) {
 
 #[test]
 fn envelope_with_consolidate_is_exabgp_byte_for_byte() {
-    check("envelope-consolidate.json", true);
+    let name = "envelope-consolidate.json";
+    let kinds = check(name, true);
+    assert_eq!(
+        kinds.iter().filter(|k| !k.starts_with("state")).count(),
+        sent(name).len() + 1,
+        "{name}: one event per message sent, and the shutdown"
+    );
+    covers(name, &kinds, PARSED);
 }
 
 #[test]
 fn envelope_with_packets_is_exabgp_byte_for_byte() {
-    check("envelope-packets.json", false);
+    let name = "envelope-packets.json";
+    let kinds = check(name, false);
+    assert_eq!(
+        kinds.iter().filter(|k| k.ends_with(" packets")).count(),
+        sent(name).len(),
+        "{name}: one packets event per message sent"
+    );
+    covers(name, &kinds, PARSED);
+    covers(
+        name,
+        &kinds,
+        &[
+            "open packets",
+            "keepalive packets",
+            "update packets",
+            "route-refresh packets",
+            "notification packets",
+        ],
+    );
+}
+
+#[test]
+fn negotiated_event_is_exabgp_byte_for_byte() {
+    let name = "envelope-negotiated.json";
+    let kinds = check(name, false);
+    covers(
+        name,
+        &kinds,
+        &["state connected", "negotiated", "state up", "shutdown"],
+    );
 }
 
 #[test]
