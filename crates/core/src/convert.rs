@@ -245,6 +245,7 @@ pub fn from_config(
             env.api_version.min(u8::MAX as u32) as u8,
         )
         .to_string(),
+        ..setup::Environment::default()
     };
     Ok((out, e))
 }

@@ -228,6 +228,10 @@ pub struct Environment {
     pub software_version: String,
     /// The `exabgp` version field of JSON events.
     pub json_version: String,
+    /// The `host` and `ppid` fields of JSON events (ExaBGP: `socket.gethostname()`,
+    /// `os.getppid()`); the driver fills them, the core does no I/O.
+    pub host: String,
+    pub ppid: u32,
 }
 
 impl Default for Environment {
@@ -243,6 +247,8 @@ impl Default for Environment {
             api_terminate: false,
             software_version: concat!("ferrobgp/", env!("CARGO_PKG_VERSION")).to_string(),
             json_version: "5.0.0".to_string(),
+            host: "localhost".to_string(),
+            ppid: 0,
         }
     }
 }

@@ -711,9 +711,9 @@ impl Speaker {
         let time = self.wall_start + self.now.duration_since(self.started).as_secs_f64();
         let daemon = events::DaemonInfo {
             version: self.env.json_version.clone(),
-            host: "localhost".into(),
+            host: self.env.host.clone(),
             pid: std::process::id(),
-            ppid: 0,
+            ppid: self.env.ppid,
         };
         let ctx = events::EventContext {
             daemon: &daemon,
@@ -2875,9 +2875,9 @@ impl Speaker {
         // ExaBGP tells every helper it is going away, in the helper's encoding.
         let daemon = events::DaemonInfo {
             version: self.env.json_version.clone(),
-            host: "localhost".into(),
+            host: self.env.host.clone(),
             pid: std::process::id(),
-            ppid: 0,
+            ppid: self.env.ppid,
         };
         let time = self.wall_start + self.now.duration_since(self.started).as_secs_f64();
         for i in 0..self.processes.len() {

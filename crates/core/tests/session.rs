@@ -1666,3 +1666,44 @@ fn show_neighbor_reports_a_neighbor_that_never_came_up() {
         "{out}"
     );
 }
+
+#[test]
+fn events_carry_the_host_and_ppid_the_driver_gives() {
+    // ExaBGP writes socket.gethostname() and os.getppid(); the core takes them from its
+    // Environment (the binary fills them) instead of doing I/O.
+    let mut net = Net::new(Instant::now());
+    let na = neighbor(B, A, 65000, 65000, "1.1.1.1");
+    let mut nb = neighbor(A, B, 65000, 65000, "2.2.2.2");
+    nb.passive = true;
+    nb.api = vec![api_all("watcher")];
+    net.add(
+        A,
+        Config {
+            neighbors: vec![na],
+            ..Default::default()
+        },
+        Environment::default(),
+    );
+    net.add(
+        B,
+        Config {
+            neighbors: vec![nb],
+            processes: vec![process("watcher")],
+            ..Default::default()
+        },
+        Environment {
+            host: "box".into(),
+            ppid: 42,
+            ..Default::default()
+        },
+    );
+    net.settle();
+    let text = net.stdin_text(1, 0);
+    let pid = std::process::id();
+    assert!(
+        text.contains(&format!(
+            "\"host\" : \"box\", \"pid\" : {pid}, \"ppid\" : 42, "
+        )),
+        "{text}"
+    );
+}

@@ -94,7 +94,8 @@ fn with_header(mut body: Vec<u8>, kind: u8) -> Result<Vec<u8>, String> {
     Ok(m)
 }
 
-fn host_name() -> String {
+/// The machine's name, as ExaBGP's `socket.gethostname()` gives it for the `host` field.
+pub(crate) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|s| s.trim().to_string())

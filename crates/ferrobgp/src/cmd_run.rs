@@ -198,7 +198,9 @@ impl ConfigSource {
     fn load(&self) -> Result<(ferrobgp_core::Config, ferrobgp_core::Environment), BoxError> {
         let file = &self.files[self.index];
         let parsed = ferrobgp_config::parse_file(file)?;
-        let (config, env) = ferrobgp_core::convert::from_config(&parsed, &self.env)?;
+        let (config, mut env) = ferrobgp_core::convert::from_config(&parsed, &self.env)?;
+        env.host = crate::cmd_decode::host_name();
+        env.ppid = std::os::unix::process::parent_id();
         Ok((config, env))
     }
 
