@@ -20,6 +20,7 @@ fn flags(m: &cfg::config::MessageSelection) -> MessageFlags {
     MessageFlags {
         parsed: m.parsed,
         packets: m.packets,
+        consolidate: m.consolidate,
         open: m.open,
         update: m.update,
         notification: m.notification,

@@ -55,6 +55,10 @@ pub struct ApiConfig {
 pub struct MessageFlags {
     pub parsed: bool,
     pub packets: bool,
+    /// `consolidate`: the raw message goes inside the parsed event (`header`, `body`) instead
+    /// of a separate `packets` event. ExaBGP applies it per neighbor: one api block asking
+    /// for it changes the events of every process of that neighbor.
+    pub consolidate: bool,
     pub open: bool,
     pub update: bool,
     pub notification: bool,

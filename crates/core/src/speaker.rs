@@ -269,6 +269,9 @@ pub struct Speaker {
     /// have changed); `touch_all` stands for every neighbor.
     touched: Vec<usize>,
     touch_all: bool,
+    /// The message being reported while its neighbor `consolidate`s (ExaBGP's
+    /// reactor/protocol.py): parsed events then carry its header and body.
+    consolidating: Option<(Direction, Bytes)>,
 }
 
 const RESPAWN_WINDOW: Duration = Duration::from_secs(64);
@@ -319,6 +322,7 @@ impl Speaker {
             sending: BTreeSet::new(),
             touched: Vec::new(),
             touch_all: true,
+            consolidating: None,
         };
         for p in &config.processes {
             if s.processes.iter().any(|q| q.cfg.name == p.name) {
@@ -721,6 +725,18 @@ impl Speaker {
             counter: self.neighbors[n].counter,
             neighbor: &neighbor,
         };
+        let held = self.consolidating.clone();
+        let event = match &held {
+            Some((d, m)) => with_raw(
+                event,
+                *d,
+                events::RawMessage {
+                    header: &m[..19],
+                    body: &m[19..],
+                },
+            ),
+            None => event,
+        };
         let mut cache: [Option<Bytes>; 2] = [None, None];
         for i in targets {
             let enc = match self.processes[i].cfg.encoder {
@@ -1099,7 +1115,12 @@ impl Speaker {
                         self.close_session(n, s, Some(nt), "OPERATIONAL without the capability");
                         return;
                     }
+                    // ExaBGP: with `consolidate` the parsed events carry the raw message.
+                    self.consolidating = self
+                        .consolidates(n, Direction::Receive)
+                        .then(|| (Direction::Receive, m.clone()));
                     self.on_message(n, s, m, &ctx);
+                    self.consolidating = None;
                 }
                 Err(e) => {
                     let head = sess.rx.split_to(sess.rx.len().min(19)).freeze();
@@ -1129,9 +1150,17 @@ impl Speaker {
         }
     }
 
+    /// Whether an api block of neighbor `n` asked for `consolidate` in that direction.
+    fn consolidates(&self, n: usize, direction: Direction) -> bool {
+        self.neighbors[n].cfg.api.iter().any(|a| match direction {
+            Direction::Receive => a.receive.consolidate,
+            Direction::Send => a.send.consolidate,
+        })
+    }
+
     /// Tell processes that asked for `packets` about a message (either direction).
     fn emit_packets(&mut self, n: usize, s: Option<usize>, direction: Direction, m: &[u8]) {
-        if m.len() < 19 {
+        if m.len() < 19 || self.consolidates(n, direction) {
             return;
         }
         let want_receive = direction == Direction::Receive;
@@ -1935,6 +1964,9 @@ impl Speaker {
         if !wants {
             return;
         }
+        // A message sent while a received one is being reported (a NOTIFICATION answering
+        // it): put the received one back afterwards.
+        let saved = self.consolidating.take();
         let ctx = s
             .and_then(|s| self.neighbors[n].sessions.get(s))
             .and_then(|x| x.neg.as_ref())
@@ -1949,6 +1981,11 @@ impl Speaker {
             let m = Bytes::copy_from_slice(&data[p..p + len]);
             p += len;
             self.emit_packets(n, s, Direction::Send, &m);
+            // ExaBGP (protocol.py `_to_api`): sent messages carry their bytes when the
+            // neighbor consolidates and asked for packets.
+            let packets = self.neighbors[n].cfg.api.iter().any(|a| a.send.packets);
+            self.consolidating = (packets && self.consolidates(n, Direction::Send))
+                .then(|| (Direction::Send, m.clone()));
             if m[18] == ferrobgp_wire::operational::MSG_TYPE {
                 if let Ok(message) =
                     ferrobgp_wire::operational::OperationalMessage::decode(&m.slice(19..))
@@ -2031,6 +2068,7 @@ impl Speaker {
                 }
             }
         }
+        self.consolidating = saved;
     }
 
     // ------------------------------------------------------------------ processes and commands
@@ -3086,4 +3124,64 @@ fn for_each_message(mut b: &[u8], mut f: impl FnMut(&[u8])) {
 
 fn p_name(p: &Process) -> &str {
     &p.cfg.name
+}
+
+/// `event` with the raw message `raw` when it is a parsed message event of direction `d`
+/// without one (ExaBGP's `consolidate`); any other event unchanged.
+fn with_raw<'a>(event: Event<'a>, d: Direction, raw: events::RawMessage<'a>) -> Event<'a> {
+    match event {
+        Event::Open {
+            direction,
+            body,
+            raw: None,
+        } if direction == d => Event::Open {
+            direction,
+            body,
+            raw: Some(raw),
+        },
+        Event::Update {
+            direction,
+            body,
+            raw: None,
+        } if direction == d => Event::Update {
+            direction,
+            body,
+            raw: Some(raw),
+        },
+        Event::Keepalive {
+            direction,
+            raw: None,
+        } if direction == d => Event::Keepalive {
+            direction,
+            raw: Some(raw),
+        },
+        Event::Notification {
+            direction,
+            notification,
+            raw: None,
+        } if direction == d => Event::Notification {
+            direction,
+            notification,
+            raw: Some(raw),
+        },
+        Event::Refresh {
+            direction,
+            refresh,
+            raw: None,
+        } if direction == d => Event::Refresh {
+            direction,
+            refresh,
+            raw: Some(raw),
+        },
+        Event::Operational {
+            direction,
+            message,
+            raw: None,
+        } if direction == d => Event::Operational {
+            direction,
+            message,
+            raw: Some(raw),
+        },
+        other => other,
+    }
 }

@@ -1707,3 +1707,53 @@ fn events_carry_the_host_and_ppid_the_driver_gives() {
         "{text}"
     );
 }
+
+#[test]
+fn consolidate_puts_the_raw_message_in_the_parsed_event() {
+    // ExaBGP 5.0.15 (reactor/protocol.py, json.py `_header`): with `consolidate` a parsed
+    // event carries "header" and "body" right after "type", and no separate packets event
+    // is written; without it, `packets` gives its own event and the parsed one has none.
+    let routes = || vec![route("10.9.0.0/24", "10.0.0.1", |_| {})];
+    let flags = |consolidate| MessageFlags {
+        parsed: true,
+        packets: true,
+        consolidate,
+        update: true,
+        ..Default::default()
+    };
+    let mut net = pair(routes(), |_, b| {
+        b.api = vec![ApiConfig {
+            processes: vec!["watcher".into()],
+            receive: flags(true),
+            ..Default::default()
+        }]
+    });
+    net.settle();
+    let text = net.stdin_text(1, 0);
+    let update = text
+        .lines()
+        .find(|l| l.contains("\"type\": \"update\"") && l.contains("10.9.0.0/24"))
+        .unwrap_or_else(|| panic!("no update event: {text}"));
+    assert!(
+        update.contains("\"type\": \"update\", \"header\": \"0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"),
+        "{update}"
+    );
+    assert!(update.contains(", \"body\": \"0x"), "{update}");
+    assert!(!text.contains("\"category\""), "{text}");
+
+    let mut net = pair(routes(), |_, b| {
+        b.api = vec![ApiConfig {
+            processes: vec!["watcher".into()],
+            receive: flags(false),
+            ..Default::default()
+        }]
+    });
+    net.settle();
+    let text = net.stdin_text(1, 0);
+    assert!(text.contains("\"category\": 2"), "{text}");
+    let update = text
+        .lines()
+        .find(|l| l.contains("\"type\": \"update\"") && l.contains("10.9.0.0/24"))
+        .unwrap_or_else(|| panic!("no update event: {text}"));
+    assert!(!update.contains("\"header\""), "{update}");
+}
