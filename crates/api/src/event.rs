@@ -288,6 +288,9 @@ pub struct EventContext<'a> {
     /// Per-neighbor event counter (ExaBGP counts each event it renders for a neighbor).
     pub counter: u64,
     pub neighbor: &'a NeighborInfo,
+    /// The session's negotiated facts when the api block asked for `negotiated`: ExaBGP
+    /// 5.0.15 then adds them to every `update` and `packets` event (json.py).
+    pub negotiated: Option<&'a NegotiatedInfo>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -435,12 +438,14 @@ pub fn encode_json(ctx: &EventContext<'_>, event: &Event<'_>, out: &mut Vec<u8>)
         | Event::Operational { direction, .. } => Some(*direction),
         _ => None,
     };
-    neighbor_json(out, n, direction, |out| json_content(out, event));
+    neighbor_json(out, n, direction, |out| {
+        json_content(out, event, ctx.negotiated)
+    });
     out.extend_from_slice(b" }\n");
 }
 
 /// The members of the neighbor object after the direction.
-fn json_content(out: &mut Vec<u8>, event: &Event<'_>) {
+fn json_content(out: &mut Vec<u8>, event: &Event<'_>, negotiated: Option<&NegotiatedInfo>) {
     match event {
         Event::Connected => out.extend_from_slice(b"\"state\": \"connected\""),
         Event::Up => out.extend_from_slice(b"\"state\": \"up\""),
@@ -452,32 +457,7 @@ fn json_content(out: &mut Vec<u8>, event: &Event<'_>) {
             out.extend_from_slice(b"\"state\": ");
             json_str(out, state.as_str());
         }
-        Event::Negotiated(neg) => {
-            let _ = write!(
-                out,
-                "\"negotiated\": {{ \"message_size\": {}, \"hold_time\": {}, \"asn4\": {}, \"multisession\": {}, \"operational\": {}, \"refresh\": \"{}\", \"families\": ",
-                neg.message_size,
-                neg.hold_time,
-                neg.asn4,
-                neg.multisession,
-                neg.operational,
-                neg.refresh.as_str()
-            );
-            families_json(out, &neg.families);
-            out.extend_from_slice(b", \"nexthop\": [");
-            for (i, (f, afi)) in neg.nexthop.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b", ");
-                }
-                json_str(out, &format!("{f} {afi}"));
-            }
-            out.extend_from_slice(b"], \"add_path\": {\"send\": ");
-            families_json(out, &neg.add_path_send);
-            out.extend_from_slice(b", \"receive\": ");
-            families_json(out, &neg.add_path_receive);
-            // ExaBGP 5.0.15 leaves a space after this object
-            out.extend_from_slice(b"} } ");
-        }
+        Event::Negotiated(neg) => negotiated_json(out, neg),
         Event::Open { body, .. } => {
             out.extend_from_slice(b"\"open\": ");
             body.write_json(out);
@@ -485,6 +465,10 @@ fn json_content(out: &mut Vec<u8>, event: &Event<'_>) {
         Event::Update { body, .. } => {
             out.extend_from_slice(b"\"message\": ");
             body.write_json(out);
+            if let Some(neg) = negotiated {
+                out.extend_from_slice(b", ");
+                negotiated_json(out, neg);
+            }
         }
         Event::Keepalive { .. } => {}
         Event::Notification { notification, .. } => {
@@ -524,9 +508,41 @@ fn json_content(out: &mut Vec<u8>, event: &Event<'_>) {
             hexstring_into(out, raw.body);
             // ExaBGP 5.0.15 leaves a space after this object
             out.extend_from_slice(b"\" } ");
+            if let Some(neg) = negotiated {
+                out.extend_from_slice(b", ");
+                negotiated_json(out, neg);
+            }
         }
         Event::Operational { message, .. } => operational_json(out, message),
     }
+}
+
+/// ExaBGP's `"negotiated": { … } ` member (with the space its encoder leaves after it).
+fn negotiated_json(out: &mut Vec<u8>, neg: &NegotiatedInfo) {
+    let _ = write!(
+        out,
+        "\"negotiated\": {{ \"message_size\": {}, \"hold_time\": {}, \"asn4\": {}, \"multisession\": {}, \"operational\": {}, \"refresh\": \"{}\", \"families\": ",
+        neg.message_size,
+        neg.hold_time,
+        neg.asn4,
+        neg.multisession,
+        neg.operational,
+        neg.refresh.as_str()
+    );
+    families_json(out, &neg.families);
+    out.extend_from_slice(b", \"nexthop\": [");
+    for (i, (f, afi)) in neg.nexthop.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b", ");
+        }
+        json_str(out, &format!("{f} {afi}"));
+    }
+    out.extend_from_slice(b"], \"add_path\": {\"send\": ");
+    families_json(out, &neg.add_path_send);
+    out.extend_from_slice(b", \"receive\": ");
+    families_json(out, &neg.add_path_receive);
+    // ExaBGP 5.0.15 leaves a space after this object
+    out.extend_from_slice(b"} } ");
 }
 
 /// The line written to JSON processes when the daemon exits:

@@ -112,6 +112,7 @@ fn check(name: &str, consolidate: bool) -> Vec<String> {
             time: 0.0,
             counter,
             neighbor: &n,
+            negotiated: None,
         };
         let nb = &v["neighbor"];
         if kind == "negotiated" {
@@ -307,5 +308,75 @@ fn normalize_replaces_only_the_varying_values() {
     assert_eq!(
         normalize(l),
         r#"{ "exabgp": "5.0.0", "time": _, "host" : _, "pid" : _, "ppid" : _, "counter": 1, "type": "state", "neighbor": { } }"#
+    );
+}
+
+#[test]
+fn update_and_packets_events_repeat_negotiated_as_exabgp() {
+    // envelope-negotiated-update.json: `negotiated` and `receive { parsed; update; packets; }`.
+    // ExaBGP adds the negotiated object after the message of every update and packets event
+    // (and, asked only for update, writes packets events for UPDATEs alone).
+    let name = "envelope-negotiated-update.json";
+    let text = oracle(name);
+    let (d, n) = (daemon(), neighbor());
+    let neg = NegotiatedInfo {
+        message_size: 65535,
+        hold_time: 180,
+        asn4: true,
+        multisession: false,
+        operational: false,
+        refresh: RefreshMode::Absent,
+        families: vec![Family::IPV4_UNICAST],
+        ..NegotiatedInfo::default()
+    };
+    let (mut packets, mut parsed) = (0, 0);
+    for (i, want) in text.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(want).unwrap();
+        if v["type"] != "update" {
+            continue;
+        }
+        let ctx = EventContext {
+            daemon: &d,
+            time: 0.0,
+            counter: v["counter"].as_u64().unwrap(),
+            neighbor: &n,
+            negotiated: Some(&neg),
+        };
+        let m = &v["neighbor"]["message"];
+        let mut out = Vec::new();
+        if let Some(category) = m.get("category") {
+            let header = hex(&m["header"].as_str().unwrap()[2..]);
+            let body = hex(&m["body"].as_str().unwrap()[2..]);
+            let ev = Event::Packets {
+                direction: Direction::Receive,
+                category: category.as_u64().unwrap() as u8,
+                raw: RawMessage {
+                    header: &header,
+                    body: &body,
+                },
+            };
+            encode_json(&ctx, &ev, &mut out);
+            packets += 1;
+        } else {
+            let from = want.find("\"message\": ").unwrap() + "\"message\": ".len();
+            let to = want.find(", \"negotiated\": ").unwrap();
+            let pre = PreRendered {
+                json: &want[from..to],
+                text: &[],
+            };
+            let ev = Event::Update {
+                direction: Direction::Receive,
+                body: &pre,
+                raw: None,
+            };
+            encode_json(&ctx, &ev, &mut out);
+            parsed += 1;
+        }
+        compare(name, i, &out, want);
+    }
+    assert_eq!(
+        (packets, parsed),
+        (2, 2),
+        "{name}: the UPDATE and the End-of-RIB, each twice"
     );
 }

@@ -72,6 +72,7 @@ fn operational_text_like_exabgp() {
             time: 0.0,
             counter: 1,
             neighbor: &n,
+            negotiated: None,
         };
         let mut out = Vec::new();
         encode_text(
@@ -136,6 +137,7 @@ fn operational_json_like_exabgp() {
             time: 0.0,
             counter: comparable(want)["counter"].as_u64().unwrap(),
             neighbor: &n,
+            negotiated: None,
         };
         let mut out = Vec::new();
         encode_json(
@@ -170,6 +172,7 @@ fn unknown_operational_types_are_not_reported() {
         time: 0.0,
         counter: 1,
         neighbor: &n,
+        negotiated: None,
     };
     let ev = Event::Operational {
         direction: Direction::Receive,

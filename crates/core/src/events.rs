@@ -134,6 +134,7 @@ mod tests {
             time: 0.0,
             counter: 1,
             neighbor: &n,
+            negotiated: None,
         };
         let attributes = PathAttributes {
             origin: Some(ferrobgp_wire::model::Origin::Igp),

@@ -70,6 +70,9 @@ struct Session {
     /// `show neighbor` (ExaBGP's per-connection statistics).
     sent: [u64; 7],
     received: [u64; 7],
+    /// What the `negotiated` event said, kept for the `update` and `packets` events, which
+    /// repeat it when an api block asks for `negotiated` (ExaBGP 5.0.15's json.py).
+    neg_info: Option<std::sync::Arc<events::NegotiatedInfo>>,
 }
 
 impl Session {
@@ -88,6 +91,7 @@ impl Session {
             up_since: None,
             sent: [0; 7],
             received: [0; 7],
+            neg_info: None,
         }
     }
 }
@@ -719,11 +723,18 @@ impl Speaker {
             pid: std::process::id(),
             ppid: self.env.ppid,
         };
+        let neg_info = match event {
+            Event::Update { .. } | Event::Packets { .. } => s
+                .and_then(|s| self.neighbors[n].sessions.get(s))
+                .and_then(|x| x.neg_info.clone()),
+            _ => None,
+        };
         let ctx = events::EventContext {
             daemon: &daemon,
             time,
             counter: self.neighbors[n].counter,
             neighbor: &neighbor,
+            negotiated: neg_info.as_deref(),
         };
         let held = self.consolidating.clone();
         let event = match &held {
@@ -992,6 +1003,7 @@ impl Speaker {
             add_path_receive: g.ctx.add_path_receive.clone(),
         };
         self.emit(n, Some(s), |a| a.negotiated, Event::Negotiated(&info));
+        self.neighbors[n].sessions[s].neg_info = Some(std::sync::Arc::new(info));
     }
 
     /// Tear a session down: optional NOTIFICATION, Close, events, retry scheduling.
@@ -1164,12 +1176,24 @@ impl Speaker {
             return;
         }
         let want_receive = direction == Direction::Receive;
+        let kind = m[18];
         self.emit(
             n,
             s,
             |a| {
+                // ExaBGP (reactor/protocol.py): a packets event for the message types the
+                // block asked for (`receive { packets; update; }`: UPDATEs only).
                 let f = if want_receive { &a.receive } else { &a.send };
                 f.packets
+                    && match kind {
+                        1 => f.open,
+                        2 => f.update,
+                        3 => f.notification,
+                        4 => f.keepalive,
+                        5 => f.refresh,
+                        6 => f.operational,
+                        _ => false,
+                    }
             },
             Event::Packets {
                 direction,

@@ -27,6 +27,7 @@ fn json(ev: &Event<'_>) -> serde_json::Value {
         time: 1795422070.03,
         counter: 1,
         neighbor: &n,
+        negotiated: None,
     };
     let mut out = Vec::new();
     encode_json(&ctx, ev, &mut out);
@@ -44,6 +45,7 @@ fn line_with(ev: &Event<'_>, n: &NeighborInfo) -> String {
         time: 1795422070.03,
         counter: 1,
         neighbor: n,
+        negotiated: None,
     };
     let mut out = Vec::new();
     encode_json(&ctx, ev, &mut out);
@@ -167,6 +169,7 @@ fn text(ev: &Event<'_>) -> String {
         time: 0.0,
         counter: 1,
         neighbor: &n,
+        negotiated: None,
     };
     let mut out = Vec::new();
     encode_text(&ctx, ev, &mut out);

@@ -13,6 +13,8 @@ usage: capture_json_envelope.py PORT OUT.json consolidate|packets|negotiated
   consolidate: the parsed events carry the raw header and body (ExaBGP `consolidate`)
   packets:     one `packets` event per message, then the parsed event without raw bytes
   negotiated:  `neighbor-changes` and `negotiated`, no `receive` (the `negotiated` event)
+  negotiated-update: `negotiated` and `receive { parsed; update; packets; }` (ExaBGP then
+               repeats the negotiated object in every update and packets event)
 Writes the lines the process received to OUT.json and every message the peer sent
 (type, then body, hex) to OUT.json.sent, one a line. Loopback only, bounded waits;
 ExaBGP is stopped by its PID.
@@ -55,10 +57,12 @@ def read_msg(s):
 
 def main():
     port, out, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    assert mode in ('consolidate', 'packets', 'negotiated'), mode
+    assert mode in ('consolidate', 'packets', 'negotiated', 'negotiated-update'), mode
     extra = ' consolidate;' if mode == 'consolidate' else ''
     if mode == 'negotiated':
         api = '\t\tnegotiated;\n'
+    elif mode == 'negotiated-update':
+        api = '\t\tnegotiated;\n\t\treceive { parsed; update; packets; }\n'
     else:
         api = f'\t\treceive {{{{ parsed; update; open; keepalive; notification; refresh; packets;{extra} }}}}\n'
     tmp = tempfile.mkdtemp(prefix='exa-env-')
