@@ -15,49 +15,9 @@ use ferrobgp_wire::*;
 #[path = "common/ls_sr.rs"]
 mod ls_sr;
 use ls_sr::{ctx_ext, ls_update, sr_update};
-
-fn ctx() -> SessionContext {
-    SessionContext {
-        asn4: true,
-        ..Default::default()
-    }
-}
-
-fn attrs(hops: u32) -> PathAttributes {
-    PathAttributes {
-        origin: Some(Origin::Igp),
-        as_path: Some(AsPath::sequence(
-            (0..hops).map(|i| 65000 + i).collect::<Vec<_>>(),
-        )),
-        next_hop: Some("192.0.2.1".parse().unwrap()),
-        med: Some(100),
-        communities: vec![0xfde8_0001, 0xfde8_0002],
-        ..Default::default()
-    }
-}
-
-fn prefixes(n: u32) -> Vec<Nlri> {
-    (0..n)
-        .map(|i| Nlri::Prefix {
-            prefix: format!("10.{}.{}.0/24", (i / 256) % 256, i % 256)
-                .parse()
-                .unwrap(),
-            path_id: None,
-        })
-        .collect()
-}
-
-fn update_bytes(n: u32) -> Bytes {
-    let mut out = BytesMut::new();
-    let c = ctx();
-    UpdateBuilder::new(&c).announce(
-        Family::IPV4_UNICAST,
-        &attrs(3 + n % 5),
-        &prefixes(n),
-        &mut out,
-    );
-    out.freeze()
-}
+#[path = "common/unicast.rs"]
+mod unicast;
+use unicast::{attrs, ctx, prefixes, update_bytes};
 
 fn decode(c: &mut Criterion) {
     let ctx = ctx();
