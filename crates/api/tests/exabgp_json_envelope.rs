@@ -16,21 +16,13 @@
 
 use bytes::Bytes;
 use ferrobgp_api::event::{
-    encode_json, encode_shutdown_json, DaemonInfo, Direction, Event, EventContext, NegotiatedInfo,
-    NeighborInfo, PreRendered, RawMessage, RefreshMode,
+    encode_json, encode_shutdown_json, Direction, Event, EventContext, NegotiatedInfo, PreRendered,
+    RawMessage, RefreshMode,
 };
 use ferrobgp_wire::{Family, Notification, RouteRefresh};
 
-fn oracle(name: &str) -> String {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oracle/");
-    std::fs::read_to_string(format!("{dir}{name}")).unwrap()
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
+mod common;
+use common::{daemon, hex, neighbor, normalize, oracle};
 
 /// The messages the capture's peer sent: (19-octet header, body).
 fn sent(name: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
@@ -45,39 +37,6 @@ fn sent(name: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
             (header, body)
         })
         .collect()
-}
-
-/// The line with the values that change per run (time, host, pid, ppid) replaced by `_`.
-fn normalize(line: &str) -> String {
-    let mut s = line.to_string();
-    for key in ["\"time\": ", "\"host\" : ", "\"pid\" : ", "\"ppid\" : "] {
-        let Some(at) = s.find(key) else { continue };
-        let from = at + key.len();
-        let to = from + s[from..].find(", ").unwrap();
-        s.replace_range(from..to, "_");
-    }
-    s
-}
-
-/// ExaBGP's neighbor in the capture: local and peer 127.0.0.1, AS 65000, router-id 1.2.3.4
-/// (the neighbor's configured one, which is what ExaBGP shows).
-fn neighbor() -> NeighborInfo {
-    NeighborInfo {
-        local_address: "127.0.0.1".parse().unwrap(),
-        peer_address: "127.0.0.1".parse().unwrap(),
-        local_as: 65000,
-        peer_as: 65000,
-        router_id: Some("1.2.3.4".parse().unwrap()),
-    }
-}
-
-fn daemon() -> DaemonInfo {
-    DaemonInfo {
-        version: "5.0.0".into(),
-        host: "vm".into(),
-        pid: 1,
-        ppid: 2,
-    }
 }
 
 /// The message part of a captured OPEN or UPDATE line: what follows `key` up to the closing

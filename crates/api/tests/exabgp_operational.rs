@@ -9,21 +9,12 @@
 
 use bytes::Bytes;
 use ferrobgp_api::event::{
-    encode_json, encode_shutdown_text, encode_text, DaemonInfo, Direction, Event, EventContext,
-    NeighborInfo,
+    encode_json, encode_shutdown_text, encode_text, Direction, Event, EventContext,
 };
 use ferrobgp_wire::operational::{OperationalMessage, MSG_TYPE};
 
-fn oracle(name: &str) -> String {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oracle/");
-    std::fs::read_to_string(format!("{dir}{name}")).unwrap()
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
+mod common;
+use common::{daemon, hex, neighbor, normalize, oracle};
 
 /// The OPERATIONAL messages the capture's peer sent, decoded.
 fn sent_operational() -> Vec<OperationalMessage> {
@@ -33,26 +24,6 @@ fn sent_operational() -> Vec<OperationalMessage> {
         .filter(|m| m[18] == MSG_TYPE)
         .map(|m| OperationalMessage::decode(&Bytes::from(m).slice(19..)).unwrap())
         .collect()
-}
-
-/// ExaBGP's neighbor in the capture: local and peer 127.0.0.1, AS 65000, router-id 1.2.3.4.
-fn neighbor() -> NeighborInfo {
-    NeighborInfo {
-        local_address: "127.0.0.1".parse().unwrap(),
-        peer_address: "127.0.0.1".parse().unwrap(),
-        local_as: 65000,
-        peer_as: 65000,
-        router_id: Some("1.2.3.4".parse().unwrap()),
-    }
-}
-
-fn daemon() -> DaemonInfo {
-    DaemonInfo {
-        version: "5.0.0".into(),
-        host: "vm".into(),
-        pid: 1,
-        ppid: 2,
-    }
 }
 
 #[test]
@@ -97,18 +68,6 @@ fn operational_text_like_exabgp() {
     d2.ppid = it.next().unwrap().parse().unwrap();
     encode_shutdown_text(&d2, &mut all);
     assert_eq!(String::from_utf8(all).unwrap(), text);
-}
-
-/// The line with the values that change per run (time, host, pid, ppid) replaced by `_`.
-fn normalize(line: &str) -> String {
-    let mut s = line.to_string();
-    for key in ["\"time\": ", "\"host\" : ", "\"pid\" : ", "\"ppid\" : "] {
-        let Some(at) = s.find(key) else { continue };
-        let from = at + key.len();
-        let to = from + s[from..].find(", ").unwrap();
-        s.replace_range(from..to, "_");
-    }
-    s
 }
 
 /// The JSON documents compared as values, without the fields that change per run.

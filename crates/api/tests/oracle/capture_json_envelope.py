@@ -19,7 +19,9 @@ Writes the lines the process received to OUT.json and every message the peer sen
 (type, then body, hex) to OUT.json.sent, one a line. Loopback only, bounded waits;
 ExaBGP is stopped by its PID.
 """
-import os, socket, struct, subprocess, sys, tempfile, time
+import os, socket, subprocess, sys, tempfile, time
+
+from oracle_peer import msg, read_msg
 
 EXABGP = os.environ.get('EXABGP', '/work/venv-exabgp/bin/exabgp')
 
@@ -34,27 +36,6 @@ UPDATE = bytes.fromhex(
 )
 
 
-def msg(kind, body):
-    return b'\xff' * 16 + struct.pack('!HB', 19 + len(body), kind) + body
-
-
-def read_msg(s):
-    h = b''
-    while len(h) < 19:
-        c = s.recv(19 - len(h))
-        if not c:
-            raise EOFError
-        h += c
-    ln = struct.unpack('!H', h[16:18])[0]
-    b = b''
-    while len(b) < ln - 19:
-        c = s.recv(ln - 19 - len(b))
-        if not c:
-            raise EOFError
-        b += c
-    return h[18], b
-
-
 def main():
     port, out, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     assert mode in ('consolidate', 'packets', 'negotiated', 'negotiated-update'), mode
@@ -64,7 +45,7 @@ def main():
     elif mode == 'negotiated-update':
         api = '\t\tnegotiated;\n\t\treceive { parsed; update; packets; }\n'
     else:
-        api = f'\t\treceive {{{{ parsed; update; open; keepalive; notification; refresh; packets;{extra} }}}}\n'
+        api = f'\t\treceive {{ parsed; update; open; keepalive; notification; refresh; packets;{extra} }}\n'
     tmp = tempfile.mkdtemp(prefix='exa-env-')
     cap = os.path.join(tmp, 'cap.py')
     with open(cap, 'w') as f:
@@ -110,13 +91,13 @@ neighbor 127.0.0.1 {{
     try:
         s, _ = srv.accept()
         s.settimeout(10)
-        kind, body = read_msg(s)
+        kind, _, body = read_msg(s)
         assert kind == 1, kind
         # ExaBGP's OPEN with our router-id
         send(1, body[:5] + socket.inet_aton('10.0.0.2') + body[9:])
         send(4, b'')
         while True:
-            kind, _ = read_msg(s)
+            kind, _, _ = read_msg(s)
             if kind == 4:
                 break
         time.sleep(0.5)

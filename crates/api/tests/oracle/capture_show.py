@@ -22,6 +22,8 @@ Loopback only, bounded waits; ExaBGP is killed by its PID.
 """
 import os, socket, struct, subprocess, sys, tempfile, time
 
+from oracle_peer import msg, read_msg
+
 EXABGP = os.environ.get('EXABGP', '/work/venv-exabgp/bin/exabgp')
 
 COMMANDS_EARLY = [
@@ -41,27 +43,6 @@ COMMANDS = [
     'show neighbor json',
     'announce operational adm afi ipv4 safi unicast advisory "late"',
 ]
-
-
-def msg(kind, body):
-    return b'\xff' * 16 + struct.pack('!HB', 19 + len(body), kind) + body
-
-
-def read_msg(s):
-    h = b''
-    while len(h) < 19:
-        c = s.recv(19 - len(h))
-        if not c:
-            raise EOFError
-        h += c
-    ln = struct.unpack('!H', h[16:18])[0]
-    b = b''
-    while len(b) < ln - 19:
-        c = s.recv(ln - 19 - len(b))
-        if not c:
-            raise EOFError
-        b += c
-    return h[18], h + b
 
 
 def op(code, afi, safi, rest):
@@ -183,13 +164,15 @@ neighbor 127.0.0.1 {{
         # let the early commands reach ExaBGP before the session is up
         time.sleep(1.5)
         s.settimeout(10)
-        kind, m = read_msg(s)
+        kind, h, b = read_msg(s)
+        m = h + b
         assert kind == 1, kind
         body = m[19:]
         s.sendall(msg(1, body[:5] + socket.inet_aton('10.0.0.2') + body[9:]))
         s.sendall(msg(4, b''))
         while True:
-            kind, m = read_msg(s)
+            kind, h, b = read_msg(s)
+            m = h + b
             if kind == 6:
                 received.append(m)
             if kind == 4:
@@ -203,7 +186,8 @@ neighbor 127.0.0.1 {{
         deadline = time.time() + 12
         while time.time() < deadline:
             try:
-                kind, m = read_msg(s)
+                kind, h, b = read_msg(s)
+                m = h + b
             except socket.timeout:
                 continue
             if kind == 6:

@@ -15,31 +15,12 @@ Loopback only, bounded waits; ExaBGP is killed by its PID.
 """
 import os, socket, struct, subprocess, sys, tempfile, time
 
+from oracle_peer import msg, read_msg
+
 EXABGP = os.environ.get('EXABGP', '/work/venv-exabgp/bin/exabgp')
 FAMILIES = ['ipv4 unicast', 'ipv6 unicast', 'ipv4 nlri-mpls', 'ipv6 nlri-mpls', 'ipv4 mpls-vpn',
             'ipv6 mpls-vpn', 'ipv4 flow', 'ipv6 flow', 'ipv4 flow-vpn', 'ipv6 flow-vpn',
             'l2vpn vpls', 'l2vpn evpn', 'ipv4 mcast-vpn', 'ipv6 mcast-vpn', 'ipv4 mup', 'ipv6 mup']
-
-
-def msg(kind, body):
-    return b'\xff' * 16 + struct.pack('!HB', 19 + len(body), kind) + body
-
-
-def read_msg(s):
-    h = b''
-    while len(h) < 19:
-        c = s.recv(19 - len(h))
-        if not c:
-            raise EOFError
-        h += c
-    ln = struct.unpack('!H', h[16:18])[0]
-    b = b''
-    while len(b) < ln - 19:
-        c = s.recv(ln - 19 - len(b))
-        if not c:
-            raise EOFError
-        b += c
-    return h[18], b
 
 
 def attributes(body):
@@ -123,13 +104,13 @@ neighbor 127.0.0.1 {{
     try:
         s, _ = srv.accept()
         s.settimeout(10)
-        kind, body = read_msg(s)
+        kind, _, body = read_msg(s)
         assert kind == 1, kind
         # mirror ExaBGP's OPEN with our router-id
         s.sendall(msg(1, body[:5] + socket.inet_aton('10.0.0.2') + body[9:]))
         s.sendall(msg(4, b''))
         while True:
-            kind, _ = read_msg(s)
+            kind, _, _ = read_msg(s)
             if kind == 4:
                 break
         time.sleep(0.5)
