@@ -78,6 +78,15 @@ fn pair_unsettled(
     a_routes: Vec<RouteSpec>,
     tweak: impl Fn(&mut NeighborConfig, &mut NeighborConfig),
 ) -> Net {
+    pair_unsettled_env(a_routes, tweak, Environment::default())
+}
+
+/// [`pair_unsettled`] with B's environment given.
+fn pair_unsettled_env(
+    a_routes: Vec<RouteSpec>,
+    tweak: impl Fn(&mut NeighborConfig, &mut NeighborConfig),
+    b_env: Environment,
+) -> Net {
     let mut net = Net::new(Instant::now());
     let mut na = neighbor(B, A, 65000, 65000, "1.1.1.1");
     na.routes = a_routes;
@@ -100,7 +109,7 @@ fn pair_unsettled(
             processes: vec![process("watcher")],
             ..Default::default()
         },
-        Environment::default(),
+        b_env,
     );
     net
 }
@@ -1671,26 +1680,9 @@ fn show_neighbor_reports_a_neighbor_that_never_came_up() {
 fn events_carry_the_host_and_ppid_the_driver_gives() {
     // ExaBGP writes socket.gethostname() and os.getppid(); the core takes them from its
     // Environment (the binary fills them) instead of doing I/O.
-    let mut net = Net::new(Instant::now());
-    let na = neighbor(B, A, 65000, 65000, "1.1.1.1");
-    let mut nb = neighbor(A, B, 65000, 65000, "2.2.2.2");
-    nb.passive = true;
-    nb.api = vec![api_all("watcher")];
-    net.add(
-        A,
-        Config {
-            neighbors: vec![na],
-            ..Default::default()
-        },
-        Environment::default(),
-    );
-    net.add(
-        B,
-        Config {
-            neighbors: vec![nb],
-            processes: vec![process("watcher")],
-            ..Default::default()
-        },
+    let mut net = pair_unsettled_env(
+        vec![],
+        |_, _| {},
         Environment {
             host: "box".into(),
             ppid: 42,
